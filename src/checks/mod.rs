@@ -1,0 +1,160 @@
+//! The checks: one module per documented rotation failure mode.
+//!
+//! A check is a pure function from [`Facts`] to a [`Verdict`]: no I/O, no
+//! clock (`facts.collected_at` is "now"). It returns `Err` for a verdict
+//! reached before its own question: a fact it needs could not be looked up
+//! (`error`), or another check already reports the root cause (`skip`, naming
+//! that check), so that one cause shows up as one failure, not a cascade.
+
+use crate::facts::Facts;
+use crate::finding::{Finding, Verdict};
+
+pub mod premise;
+
+mod invoke_permission;
+mod pending_version;
+mod rotation_config;
+mod rotation_schedule;
+
+/// What a check concludes, `Err` being a verdict reached on a premise.
+pub type Outcome = Result<Verdict, Verdict>;
+
+/// One failure mode: its stable slug, the requirement it verifies, and how.
+pub struct CheckDef {
+    /// Public contract: scripts and CI gates select and match on it.
+    pub slug: &'static str,
+    /// The requirement, in the present tense.
+    pub title: &'static str,
+    pub run: fn(&Facts) -> Outcome,
+}
+
+/// Every check, in report order. The order is part of the output contract.
+pub const CHECKS: &[&CheckDef] = &[
+    &rotation_config::CHECK,
+    &invoke_permission::CHECK,
+    &pending_version::CHECK,
+    &rotation_schedule::CHECK,
+];
+
+/// Runs every check on one secret's facts.
+pub fn run_all(facts: &Facts) -> Vec<Finding> {
+    CHECKS
+        .iter()
+        .map(|check| {
+            let verdict = (check.run)(facts).unwrap_or_else(|stopped| stopped);
+            Finding {
+                check: check.slug,
+                status: verdict.status,
+                title: check.title,
+                summary: verdict.summary,
+                evidence: verdict.evidence,
+                fix: verdict.fix,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Facts for unit tests: a healthy rotating secret, to be broken one field at a time.
+
+    use crate::facts::*;
+
+    pub const SECRET_ARN: &str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf";
+    pub const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:111122223333:function:rotate-prod-db";
+
+    pub fn healthy() -> Facts {
+        Facts {
+            secret_id: "prod/db".to_string(),
+            collected_at: "2026-11-25T12:00:00Z".parse().unwrap(),
+            secret: Fact::Found(SecretFacts {
+                arn: SECRET_ARN.to_string(),
+                name: "prod/db".to_string(),
+                kms_key_id: None,
+                rotation_enabled: true,
+                rotation_lambda_arn: Some(FUNCTION_ARN.to_string()),
+                rotation_rules: Some(RotationRules {
+                    automatically_after_days: Some(30),
+                    schedule_expression: None,
+                    duration: None,
+                }),
+                owning_service: None,
+                created: Some("2026-01-10T09:00:00Z".parse().unwrap()),
+                last_changed: Some("2026-11-01T03:12:00Z".parse().unwrap()),
+                last_rotated: Some("2026-11-01T03:12:00Z".parse().unwrap()),
+                next_rotation: Some("2026-12-01T23:59:59Z".parse().unwrap()),
+                deleted: None,
+                versions: vec![
+                    SecretVersion { id: "v-current".to_string(), stages: vec!["AWSCURRENT".to_string(), "AWSPENDING".to_string()] },
+                    SecretVersion { id: "v-previous".to_string(), stages: vec!["AWSPREVIOUS".to_string()] },
+                ],
+            }),
+            rotation_function: Fact::Found(FunctionFacts {
+                arn: FUNCTION_ARN.to_string(),
+                name: "rotate-prod-db".to_string(),
+                role: Some("arn:aws:iam::111122223333:role/rotate-prod-db".to_string()),
+                runtime: Some("python3.12".to_string()),
+                state: Some("Active".to_string()),
+                state_reason: None,
+                last_update_status: Some("Successful".to_string()),
+                last_update_status_reason: None,
+            }),
+            function_policy: Fact::Found(PolicyDocument(serde_json::json!({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Sid": "SecretsManagerAccess",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "secretsmanager.amazonaws.com"},
+                    "Action": "lambda:InvokeFunction",
+                    "Resource": FUNCTION_ARN,
+                    "Condition": {"StringEquals": {"AWS:SourceAccount": "111122223333"}}
+                }]
+            }))),
+        }
+    }
+
+    pub fn secret_mut(facts: &mut Facts) -> &mut SecretFacts {
+        match &mut facts.secret {
+            Fact::Found(secret) => secret,
+            _ => unreachable!("healthy() has a secret"),
+        }
+    }
+
+    pub fn denied<T>(action: &str) -> Fact<T> {
+        Fact::Unavailable(LookupError {
+            action: action.to_string(),
+            code: "AccessDeniedException".to_string(),
+            message: "User: arn:aws:iam::111122223333:user/ci is not authorized".to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Status;
+
+    #[test]
+    fn slugs_are_unique_kebab_case_and_from_the_published_list() {
+        const PUBLISHED: &[&str] = &[
+            "rotation-config", "invoke-permission", "function-permissions", "kms-access",
+            "master-secret-access", "secret-schema", "password-charset", "endpoint-reachability",
+            "database-reachability", "pending-version", "rotation-schedule", "rotation-history",
+            "cloudtrail-denials", "function-logs",
+        ];
+        let slugs = CHECKS.iter().map(|c| c.slug).collect::<Vec<_>>();
+        let positions = slugs
+            .iter()
+            .map(|slug| PUBLISHED.iter().position(|p| p == slug).unwrap_or_else(|| panic!("{slug} is not published")))
+            .collect::<Vec<_>>();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "checks run in the published order");
+    }
+
+    #[test]
+    fn a_healthy_secret_passes_everything() {
+        let findings = run_all(&testing::healthy());
+        for finding in &findings {
+            assert_eq!(finding.status, Status::Pass, "{finding:?}");
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! What checks stand on: the secret, its rotation function, any fact at all.
+//!
+//! Each helper returns the fact a check needs or the verdict the check must
+//! give instead, so check bodies read `let secret = premise::secret(facts)?;`.
+
+use crate::facts::{Fact, Facts, FunctionFacts, LookupError, SecretFacts};
+use crate::finding::Verdict;
+
+/// The secret's metadata, which every check needs.
+pub fn secret(facts: &Facts) -> Result<&SecretFacts, Verdict> {
+    looked_up(&facts.secret)?.ok_or_else(|| {
+        Verdict::error(format!("The secret {} does not exist", facts.secret_id))
+    })
+}
+
+/// The ARN of the function that rotates the secret, for the checks about that
+/// function. Managed rotation, rotation turned off and no function at all are
+/// reported by `rotation-config`.
+pub fn rotation_function_arn(facts: &Facts) -> Result<&str, Verdict> {
+    let secret = secret(facts)?;
+    if let Some(service) = secret.managed_by() {
+        return Err(Verdict::skip(format!(
+            "Managed rotation by {service}: there is no rotation function of yours to check (see rotation-config)"
+        )));
+    }
+    if !secret.rotation_enabled {
+        return Err(Verdict::skip("Rotation is not enabled (see rotation-config)"));
+    }
+    secret
+        .rotation_lambda_arn
+        .as_deref()
+        .ok_or_else(|| Verdict::skip("No rotation function is set (see rotation-config)"))
+}
+
+/// The rotation function's configuration, when it exists.
+pub fn rotation_function(facts: &Facts) -> Result<&FunctionFacts, Verdict> {
+    rotation_function_arn(facts)?;
+    looked_up(&facts.rotation_function)?.ok_or_else(function_missing)
+}
+
+/// The verdict of a check about a function that does not exist.
+pub fn function_missing() -> Verdict {
+    Verdict::skip("The rotation function does not exist (see rotation-config)")
+}
+
+/// A fact as found (`Some`) or absent (`None`). A fact rotdoctor could not
+/// look up gives `error`, never a false `fail`.
+pub fn looked_up<T>(fact: &Fact<T>) -> Result<Option<&T>, Verdict> {
+    match fact {
+        Fact::Found(value) => Ok(Some(value)),
+        Fact::Absent => Ok(None),
+        Fact::NotCollected => Err(Verdict::skip("The facts this check needs were not collected")),
+        Fact::Unavailable(error) => Err(could_not_look_up(error)),
+    }
+}
+
+fn could_not_look_up(error: &LookupError) -> Verdict {
+    let summary = if error.is_access_denied() {
+        format!("rotdoctor could not check: it lacks {}", error.action)
+    } else {
+        format!("rotdoctor could not check: {} failed ({})", error.action, error.code)
+    };
+    Verdict::error(summary)
+        .evidence(&error.action, format!("{}: {}", error.code, error.message))
+        .fix(
+            format!(
+                "Allow rotdoctor's identity the read-only action {} and run it again",
+                error.action
+            ),
+            Vec::new(),
+        )
+}

@@ -1,0 +1,243 @@
+//! `rotation-config`: rotation is enabled, and its function is set, exists, is
+//! `Active` and was last updated successfully.
+//!
+//! Reads: `secret` (secretsmanager:DescribeSecret), `rotation_function`
+//! (lambda:GetFunctionConfiguration).
+//! Managed rotation (a service owns the secret, no function) is recognised here;
+//! the checks about the function then skip, naming this check.
+//! Knowledge: rotation-knowledge §1, §5.5.
+
+use super::{CheckDef, Outcome, premise};
+use crate::command::aws;
+use crate::facts::{FunctionFacts, RotationRules, SecretFacts};
+use crate::finding::Verdict;
+
+pub const CHECK: CheckDef = CheckDef {
+    slug: "rotation-config",
+    title: "Rotation is enabled with a working rotation function",
+    run,
+};
+
+const DESCRIBE: &str = "secretsmanager:DescribeSecret";
+const GET_FUNCTION: &str = "lambda:GetFunctionConfiguration";
+
+fn run(facts: &crate::facts::Facts) -> Outcome {
+    let secret = premise::secret(facts)?;
+    let enabled = format!("RotationEnabled is {}", secret.rotation_enabled);
+
+    if let Some(service) = secret.managed_by() {
+        let owner = format!("OwningService is {service} and no RotationLambdaARN is set");
+        return Ok(if secret.rotation_enabled {
+            Verdict::pass(format!("Managed rotation by {service}: the service rotates the secret itself"))
+                .evidence(DESCRIBE, owner)
+                .evidence(DESCRIBE, enabled)
+        } else {
+            Verdict::warn(format!("Managed rotation by {service} is turned off"))
+                .evidence(DESCRIBE, owner)
+                .evidence(DESCRIBE, enabled)
+                .fix("Turn managed rotation back on:", vec![enable_rotation(secret, None)])
+        });
+    }
+
+    let Some(function_arn) = secret.rotation_lambda_arn.as_deref() else {
+        let verdict = if secret.rotation_enabled {
+            Verdict::fail("Rotation is enabled but no rotation function is set")
+        } else {
+            Verdict::warn("Rotation is not enabled")
+        };
+        return Ok(verdict
+            .evidence(DESCRIBE, enabled)
+            .evidence(DESCRIBE, "no RotationLambdaARN is set")
+            .fix(
+                "Enable rotation with your rotation function (name it in place of the placeholder):",
+                vec![enable_rotation(secret, Some("<rotation-function-arn>"))],
+            ));
+    };
+
+    if !secret.rotation_enabled {
+        return Ok(Verdict::warn("Rotation is not enabled")
+            .evidence(DESCRIBE, enabled)
+            .evidence(DESCRIBE, format!("the last rotation function was {function_arn}"))
+            .fix(
+                "Enable rotation again with the same function and schedule (this rotates once at once):",
+                vec![enable_rotation(secret, Some(function_arn))],
+            ));
+    }
+
+    let Some(function) = premise::looked_up(&facts.rotation_function)? else {
+        return Ok(Verdict::fail(format!("The rotation function {} does not exist", function_name(function_arn)))
+            .evidence(DESCRIBE, format!("RotationLambdaARN is {function_arn}"))
+            .evidence(GET_FUNCTION, "ResourceNotFoundException: no such function")
+            .fix(
+                "Point rotation at a function that exists (name it in place of the placeholder):",
+                vec![enable_rotation(secret, Some("<rotation-function-arn>"))],
+            ));
+    };
+    Ok(judge_function(function)
+        .evidence(DESCRIBE, enabled)
+        .evidence(DESCRIBE, format!("RotationLambdaARN is {function_arn}")))
+}
+
+/// A function that exists must be Active and last updated successfully.
+fn judge_function(function: &FunctionFacts) -> Verdict {
+    let name = &function.name;
+    let state = function.state.as_deref().unwrap_or("Active");
+    let update = function.last_update_status.as_deref().unwrap_or("Successful");
+    let state_line = format!(
+        "State is {state}{}",
+        reason(function.state_reason.as_deref())
+    );
+    let update_line = format!(
+        "LastUpdateStatus is {update}{}",
+        reason(function.last_update_status_reason.as_deref())
+    );
+    let verdict = match (state, update) {
+        ("Failed", _) => Verdict::fail(format!("The rotation function {name} is in the Failed state"))
+            .fix(
+                "Lambda cannot run the function until it is redeployed; the reason above says why. Inspect it with:",
+                vec![aws("lambda", "get-function-configuration", &["--function-name", &function.arn], arn_region(&function.arn))],
+            ),
+        (_, "Failed") => Verdict::fail(format!("The last update of the rotation function {name} failed"))
+            .fix(
+                "Lambda keeps running the previous configuration until an update succeeds; the reason above says why. Inspect it with:",
+                vec![aws("lambda", "get-function-configuration", &["--function-name", &function.arn], arn_region(&function.arn))],
+            ),
+        ("Inactive", _) => Verdict::warn(format!(
+            "The rotation function {name} is Inactive: Lambda reactivates it on the next rotation, which may fail while it does"
+        )),
+        ("Pending", _) | (_, "InProgress") => Verdict::warn(format!(
+            "The rotation function {name} is being created or updated: a rotation now may fail"
+        )),
+        _ => Verdict::pass(format!("Rotation is enabled and the function {name} is Active")),
+    };
+    verdict.evidence(GET_FUNCTION, state_line).evidence(GET_FUNCTION, update_line)
+}
+
+fn reason(reason: Option<&str>) -> String {
+    reason.map(|r| format!(" ({r})")).unwrap_or_default()
+}
+
+/// `rotate-secret`, keeping the secret's previous schedule when it had one.
+fn enable_rotation(secret: &SecretFacts, function_arn: Option<&str>) -> String {
+    let rules = rules_json(secret.rotation_rules.as_ref());
+    let mut args = vec!["--secret-id", secret.arn.as_str()];
+    if let Some(arn) = function_arn {
+        args.extend_from_slice(&["--rotation-lambda-arn", arn]);
+    }
+    args.extend_from_slice(&["--rotation-rules", &rules]);
+    aws("secretsmanager", "rotate-secret", &args, secret.region())
+}
+
+/// The rules as `rotate-secret --rotation-rules` takes them. Without previous
+/// rules, 30 days: the interval the Secrets Manager console proposes.
+fn rules_json(rules: Option<&RotationRules>) -> String {
+    let mut json = serde_json::Map::new();
+    match rules {
+        Some(RotationRules { schedule_expression: Some(expression), duration, .. }) => {
+            json.insert("ScheduleExpression".into(), expression.clone().into());
+            if let Some(duration) = duration {
+                json.insert("Duration".into(), duration.clone().into());
+            }
+        }
+        Some(RotationRules { automatically_after_days: Some(days), .. }) if *days > 0 => {
+            json.insert("AutomaticallyAfterDays".into(), (*days).into());
+        }
+        _ => {
+            json.insert("AutomaticallyAfterDays".into(), 30.into());
+        }
+    }
+    serde_json::Value::Object(json).to_string()
+}
+
+fn function_name(arn: &str) -> &str {
+    arn.split(':').nth(6).unwrap_or(arn)
+}
+
+fn arn_region(arn: &str) -> Option<&str> {
+    arn.split(':').nth(3).filter(|r| !r.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{denied, healthy, secret_mut};
+    use crate::facts::Fact;
+    use crate::finding::Status;
+
+    fn verdict(facts: &crate::facts::Facts) -> Verdict {
+        run(facts).unwrap_or_else(|v| v)
+    }
+
+    #[test]
+    fn active_function_passes() {
+        let verdict = verdict(&healthy());
+        assert_eq!(verdict.status, Status::Pass);
+        assert_eq!(verdict.summary, "Rotation is enabled and the function rotate-prod-db is Active");
+    }
+
+    #[test]
+    fn rotation_off_warns_with_the_command_that_turns_it_back_on() {
+        let mut facts = healthy();
+        secret_mut(&mut facts).rotation_enabled = false;
+        let verdict = verdict(&facts);
+        assert_eq!(verdict.status, Status::Warn);
+        assert_eq!(
+            verdict.fix.unwrap().commands,
+            vec!["aws secretsmanager rotate-secret --secret-id arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf \
+                  --rotation-lambda-arn arn:aws:lambda:us-east-1:111122223333:function:rotate-prod-db \
+                  --rotation-rules '{\"AutomaticallyAfterDays\":30}' --region us-east-1"]
+        );
+    }
+
+    #[test]
+    fn missing_function_fails() {
+        let mut facts = healthy();
+        facts.rotation_function = Fact::Absent;
+        let verdict = verdict(&facts);
+        assert_eq!(verdict.status, Status::Fail);
+        assert_eq!(verdict.summary, "The rotation function rotate-prod-db does not exist");
+    }
+
+    #[test]
+    fn failed_function_fails_with_its_reason() {
+        let mut facts = healthy();
+        if let Fact::Found(function) = &mut facts.rotation_function {
+            function.state = Some("Failed".to_string());
+            function.state_reason = Some("The role cannot be assumed".to_string());
+        }
+        let verdict = verdict(&facts);
+        assert_eq!(verdict.status, Status::Fail);
+        assert!(verdict.evidence.iter().any(|e| e.observed == "State is Failed (The role cannot be assumed)"));
+    }
+
+    #[test]
+    fn managed_rotation_is_recognised() {
+        let mut facts = healthy();
+        let secret = secret_mut(&mut facts);
+        secret.owning_service = Some("rds".to_string());
+        secret.rotation_lambda_arn = None;
+        facts.rotation_function = Fact::NotCollected;
+        let verdict = verdict(&facts);
+        assert_eq!(verdict.status, Status::Pass);
+        assert!(verdict.summary.starts_with("Managed rotation by rds"));
+    }
+
+    #[test]
+    fn unreadable_function_is_an_error_not_a_failure() {
+        let mut facts = healthy();
+        facts.rotation_function = denied("lambda:GetFunctionConfiguration");
+        let verdict = verdict(&facts);
+        assert_eq!(verdict.status, Status::Error);
+        assert_eq!(verdict.summary, "rotdoctor could not check: it lacks lambda:GetFunctionConfiguration");
+    }
+
+    #[test]
+    fn rules_keep_the_previous_schedule() {
+        let rules = RotationRules {
+            automatically_after_days: Some(14),
+            schedule_expression: Some("cron(0 16 1,15 * ? *)".to_string()),
+            duration: Some("2h".to_string()),
+        };
+        assert_eq!(rules_json(Some(&rules)), r#"{"Duration":"2h","ScheduleExpression":"cron(0 16 1,15 * ? *)"}"#);
+    }
+}

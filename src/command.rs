@@ -1,0 +1,64 @@
+//! Fix commands: complete AWS CLI command lines, every value shell-quoted.
+
+/// Joins `words` into one command line a POSIX shell runs as given.
+///
+/// Every word is quoted only when it needs to be, so commands stay readable
+/// (`aws lambda add-permission --function-name 'arn:...'` only where needed).
+pub fn shell_command<S: AsRef<str>>(words: &[S]) -> String {
+    words
+        .iter()
+        .map(|word| quote(word.as_ref()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn quote(word: &str) -> String {
+    // shlex refuses only words with a NUL byte, which no AWS identifier has;
+    // such a word is shown without it rather than dropped.
+    match shlex::try_quote(word) {
+        Ok(quoted) => quoted.into_owned(),
+        Err(_) => quote(&word.replace('\0', "")),
+    }
+}
+
+/// `aws <service> <operation> <args>... --region <region>`, quoted for a shell.
+///
+/// The region is the resource's own (from its ARN), so the command acts on
+/// the right resource whatever the user's default region is.
+pub fn aws(service: &str, operation: &str, args: &[&str], region: Option<&str>) -> String {
+    let mut words = vec!["aws", service, operation];
+    words.extend_from_slice(args);
+    if let Some(region) = region {
+        words.extend_from_slice(&["--region", region]);
+    }
+    shell_command(&words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_words_stay_plain() {
+        assert_eq!(
+            shell_command(&["aws", "lambda", "get-policy", "--function-name", "rotate-db"]),
+            "aws lambda get-policy --function-name rotate-db"
+        );
+    }
+
+    #[test]
+    fn arns_and_json_are_quoted() {
+        let command = shell_command(&[
+            "aws",
+            "secretsmanager",
+            "rotate-secret",
+            "--secret-id",
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:it's-AbCdEf",
+            "--rotation-rules",
+            r#"{"AutomaticallyAfterDays": 30}"#,
+        ]);
+        let words = shlex::split(&command).unwrap();
+        assert_eq!(words[4], "arn:aws:secretsmanager:us-east-1:111122223333:secret:it's-AbCdEf");
+        assert_eq!(words[6], r#"{"AutomaticallyAfterDays": 30}"#);
+    }
+}

@@ -1,0 +1,125 @@
+//! What a check concludes about one secret: the public shape of every finding.
+
+use serde::Serialize;
+
+/// A check's verdict. The lowercase names are part of the JSON contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The requirement holds.
+    Pass,
+    /// It holds only partly, or will break soon, or rotdoctor could only partly decide.
+    Warn,
+    /// The requirement does not hold: rotation fails, or has failed, because of it.
+    Fail,
+    /// Not applicable here, or another check already reports the root cause.
+    Skip,
+    /// rotdoctor could not decide: it lacked a permission or an API call failed.
+    Error,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Pass,
+        Status::Warn,
+        Status::Fail,
+        Status::Skip,
+        Status::Error,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::Skip => "skip",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// One line of evidence: what was observed, and which API call showed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// The IAM action of the call the fact came from, e.g. `lambda:GetPolicy`.
+    pub source: String,
+    pub observed: String,
+}
+
+/// The commands that fix a problem. rotdoctor prints them; it never runs them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    pub summary: String,
+    /// Complete AWS CLI commands, every value shell-quoted, in the order to run them.
+    pub commands: Vec<String>,
+}
+
+/// What a check concluded, before the report adds the check's name and title.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub status: Status,
+    pub summary: String,
+    pub evidence: Vec<Evidence>,
+    pub fix: Option<Fix>,
+}
+
+impl Verdict {
+    pub fn new(status: Status, summary: impl Into<String>) -> Self {
+        Verdict {
+            status,
+            summary: summary.into(),
+            evidence: Vec::new(),
+            fix: None,
+        }
+    }
+
+    pub fn pass(summary: impl Into<String>) -> Self {
+        Self::new(Status::Pass, summary)
+    }
+
+    pub fn warn(summary: impl Into<String>) -> Self {
+        Self::new(Status::Warn, summary)
+    }
+
+    pub fn fail(summary: impl Into<String>) -> Self {
+        Self::new(Status::Fail, summary)
+    }
+
+    pub fn skip(summary: impl Into<String>) -> Self {
+        Self::new(Status::Skip, summary)
+    }
+
+    pub fn error(summary: impl Into<String>) -> Self {
+        Self::new(Status::Error, summary)
+    }
+
+    pub fn evidence(mut self, source: &str, observed: impl Into<String>) -> Self {
+        self.evidence.push(Evidence {
+            source: source.to_string(),
+            observed: observed.into(),
+        });
+        self
+    }
+
+    pub fn fix(mut self, summary: impl Into<String>, commands: Vec<String>) -> Self {
+        self.fix = Some(Fix {
+            summary: summary.into(),
+            commands,
+        });
+        self
+    }
+}
+
+/// A verdict with the check it came from: one entry of the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The check's slug, e.g. `invoke-permission`. Stable: scripts rely on it.
+    pub check: &'static str,
+    pub status: Status,
+    /// The requirement the check verifies.
+    pub title: &'static str,
+    /// The verdict in one line.
+    pub summary: String,
+    pub evidence: Vec<Evidence>,
+    pub fix: Option<Fix>,
+}

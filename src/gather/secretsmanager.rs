@@ -1,0 +1,75 @@
+//! Secrets Manager: the secret's metadata. No call here reads a secret value.
+
+use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_secretsmanager::operation::describe_secret::{DescribeSecretError, DescribeSecretOutput};
+
+use super::errors::unreachable;
+use super::{GatherError, Gatherer, timestamp};
+use crate::facts::{Fact, LookupError, RotationRules, SecretFacts, SecretVersion};
+
+const DESCRIBE: &str = "secretsmanager:DescribeSecret";
+
+/// `DescribeSecret`. A secret that does not exist, or an id AWS rejects, is
+/// bad input; an unreachable endpoint stops everything; any other error
+/// (access denied above all) leaves the secret `Unavailable` and the run goes on.
+pub async fn describe_secret(
+    gatherer: &Gatherer,
+    secret_id: &str,
+) -> Result<Fact<SecretFacts>, GatherError> {
+    let result = gatherer
+        .call(DESCRIBE, secret_id, gatherer.secrets.describe_secret().secret_id(secret_id).send())
+        .await;
+    match result {
+        Ok(output) => Ok(Fact::Found(secret_facts(secret_id, output))),
+        Err(SdkError::ServiceError(error)) => match error.err() {
+            DescribeSecretError::ResourceNotFoundException(_) => Err(GatherError::Input(format!(
+                "secret {secret_id} not found (check its name or ARN, and the region)"
+            ))),
+            DescribeSecretError::InvalidParameterException(_) => Err(GatherError::Input(format!(
+                "{secret_id} is not a valid secret id: {}",
+                error.err().message().unwrap_or("rejected by Secrets Manager")
+            ))),
+            other => Ok(Fact::Unavailable(LookupError {
+                action: DESCRIBE.to_string(),
+                code: other.code().unwrap_or("ServiceError").to_string(),
+                message: other.message().unwrap_or_default().to_string(),
+            })),
+        },
+        Err(error) => Err(unreachable(DESCRIBE, &error)),
+    }
+}
+
+fn secret_facts(secret_id: &str, output: DescribeSecretOutput) -> SecretFacts {
+    let mut versions = output
+        .version_ids_to_stages()
+        .map(|map| {
+            map.iter()
+                .map(|(id, stages)| SecretVersion { id: id.clone(), stages: stages.clone() })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    versions.sort_by(|a, b| a.id.cmp(&b.id));
+    SecretFacts {
+        arn: output.arn().unwrap_or(secret_id).to_string(),
+        name: output.name().unwrap_or(secret_id).to_string(),
+        kms_key_id: output.kms_key_id().map(str::to_string),
+        // Absent for a secret never configured for rotation.
+        rotation_enabled: output.rotation_enabled().unwrap_or(false),
+        rotation_lambda_arn: output
+            .rotation_lambda_arn()
+            .filter(|arn| !arn.is_empty())
+            .map(str::to_string),
+        rotation_rules: output.rotation_rules().map(|rules| RotationRules {
+            automatically_after_days: rules.automatically_after_days(),
+            schedule_expression: rules.schedule_expression().map(str::to_string),
+            duration: rules.duration().map(str::to_string),
+        }),
+        owning_service: output.owning_service().map(str::to_string),
+        created: output.created_date().and_then(timestamp),
+        last_changed: output.last_changed_date().and_then(timestamp),
+        last_rotated: output.last_rotated_date().and_then(timestamp),
+        next_rotation: output.next_rotation_date().and_then(timestamp),
+        deleted: output.deleted_date().and_then(timestamp),
+        versions,
+    }
+}

@@ -1,0 +1,17 @@
+//! rotdoctor: diagnoses why AWS Secrets Manager rotation fails.
+//!
+//! The pipeline: [`gather`] turns AWS API calls into [`facts::Facts`];
+//! [`checks`] turn facts into findings, one pure function per failure mode;
+//! [`report`] renders the findings for people or scripts.
+
+pub mod aws;
+pub mod checks;
+pub mod cli;
+pub mod command;
+pub mod facts;
+pub mod finding;
+pub mod gather;
+pub mod policy;
+pub mod report;
+pub mod run;
+pub mod schedule;

@@ -1,0 +1,90 @@
+//! The report for people: a mark and a one-line verdict per check, the
+//! evidence and fix of every problem, and a summary line.
+//!
+//! Passing and skipped checks show their evidence only with `-v`.
+
+use std::io::{self, Write};
+
+use colored::{ColoredString, Colorize};
+use comfy_table::{Table, presets};
+
+use super::{SecretReport, Summary};
+use crate::finding::{Finding, Status};
+
+pub fn render(reports: &[SecretReport], verbose: bool, out: &mut dyn Write) -> io::Result<()> {
+    for report in reports {
+        let heading = match &report.arn {
+            Some(arn) if *arn != report.id => format!("{}  {}", report.id.bold(), arn.dimmed()),
+            _ => report.id.bold().to_string(),
+        };
+        writeln!(out, "{heading}")?;
+        let mut table = Table::new();
+        table.load_style(presets::NOTHING);
+        for finding in &report.findings {
+            table.add_row(vec![
+                mark(finding.status).to_string(),
+                finding.check.to_string(),
+                body(finding, verbose),
+            ]);
+        }
+        writeln!(out, "{table}")?;
+        writeln!(out)?;
+    }
+    writeln!(out, "{}", summary_line(&Summary::of(reports)))
+}
+
+fn mark(status: Status) -> ColoredString {
+    match status {
+        Status::Pass => "✓".green(),
+        Status::Warn => "!".yellow().bold(),
+        Status::Fail => "✗".red().bold(),
+        Status::Skip => "-".dimmed(),
+        Status::Error => "?".magenta().bold(),
+    }
+}
+
+/// The verdict, then (for problems, or always with `-v`) evidence and fix.
+fn body(finding: &Finding, verbose: bool) -> String {
+    let mut lines = vec![match finding.status {
+        Status::Skip => finding.summary.dimmed().to_string(),
+        _ => finding.summary.clone(),
+    }];
+    let is_problem = matches!(finding.status, Status::Warn | Status::Fail | Status::Error);
+    if is_problem || verbose {
+        for evidence in &finding.evidence {
+            lines.push(format!("  {}  {}", evidence.source.dimmed(), evidence.observed));
+        }
+    }
+    if let Some(fix) = finding.fix.as_ref().filter(|_| is_problem) {
+        lines.push(format!("{} {}", "Fix:".bold(), fix.summary));
+        for command in &fix.commands {
+            lines.push(format!("  {}", command.cyan()));
+        }
+    }
+    lines.join("\n")
+}
+
+/// `2 problems, 1 warning in 7 checks`, with errors and skips when there are any.
+fn summary_line(summary: &Summary) -> String {
+    let plural = |n: usize, word: &str| {
+        if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
+    };
+    let problems = plural(summary.fail, "problem");
+    let warnings = plural(summary.warn, "warning");
+    let mut line = format!(
+        "{}, {} in {}",
+        if summary.fail > 0 { problems.red().bold() } else { problems.normal() },
+        if summary.warn > 0 { warnings.yellow() } else { warnings.normal() },
+        plural(summary.total(), "check"),
+    );
+    if summary.error > 0 {
+        line.push_str(&format!(
+            "; {} could not be checked",
+            plural(summary.error, "check").magenta()
+        ));
+    }
+    if summary.skip > 0 {
+        line.push_str(&format!("; {} skipped", summary.skip));
+    }
+    line
+}

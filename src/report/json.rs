@@ -1,0 +1,64 @@
+//! The JSON report: one document on stdout, a public contract.
+//!
+//! ```text
+//! {"schema_version": 1,
+//!  "secrets": [{"secret": {"id", "arn", "name"}, "collected_at",
+//!               "findings": [{"check", "status", "title", "summary",
+//!                             "evidence": [{"source", "observed"}],
+//!                             "fix": {"summary", "commands"} | null}]}],
+//!  "summary": {"pass", "warn", "fail", "skip", "error"}}
+//! ```
+//! Fields may be added; none of these may change without a new schema version.
+
+use std::io::{self, Write};
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::{SecretReport, Summary};
+use crate::finding::Finding;
+
+/// Bump on any change that could break a consumer of the JSON report.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema_version: u32,
+    secrets: Vec<SecretEntry<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct SecretEntry<'a> {
+    secret: SecretId<'a>,
+    collected_at: Timestamp,
+    findings: &'a [Finding],
+}
+
+#[derive(Serialize)]
+struct SecretId<'a> {
+    id: &'a str,
+    arn: Option<&'a str>,
+    name: Option<&'a str>,
+}
+
+pub fn render(reports: &[SecretReport], out: &mut dyn Write) -> io::Result<()> {
+    let document = Document {
+        schema_version: SCHEMA_VERSION,
+        secrets: reports
+            .iter()
+            .map(|report| SecretEntry {
+                secret: SecretId {
+                    id: &report.id,
+                    arn: report.arn.as_deref(),
+                    name: report.name.as_deref(),
+                },
+                collected_at: report.collected_at,
+                findings: &report.findings,
+            })
+            .collect(),
+        summary: Summary::of(reports),
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)
+}
