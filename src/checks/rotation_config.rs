@@ -73,25 +73,37 @@ fn run(facts: &crate::facts::Facts) -> Outcome {
                 vec![enable_rotation(secret, Some("<rotation-function-arn>"))],
             ));
     };
-    Ok(judge_function(function)
+    let verdict = judge_function(function)
         .evidence(DESCRIBE, enabled)
-        .evidence(DESCRIBE, format!("RotationLambdaARN is {function_arn}")))
+        .evidence(DESCRIBE, format!("RotationLambdaARN is {function_arn}"));
+    Ok(function_evidence(function)
+        .into_iter()
+        .fold(verdict, |verdict, line| verdict.evidence(GET_FUNCTION, line)))
+}
+
+fn state(function: &FunctionFacts) -> &str {
+    function.state.as_deref().unwrap_or("Active")
+}
+
+fn last_update(function: &FunctionFacts) -> &str {
+    function.last_update_status.as_deref().unwrap_or("Successful")
+}
+
+fn function_evidence(function: &FunctionFacts) -> [String; 2] {
+    [
+        format!("State is {}{}", state(function), reason(function.state_reason.as_deref())),
+        format!(
+            "LastUpdateStatus is {}{}",
+            last_update(function),
+            reason(function.last_update_status_reason.as_deref())
+        ),
+    ]
 }
 
 /// A function that exists must be Active and last updated successfully.
 fn judge_function(function: &FunctionFacts) -> Verdict {
     let name = &function.name;
-    let state = function.state.as_deref().unwrap_or("Active");
-    let update = function.last_update_status.as_deref().unwrap_or("Successful");
-    let state_line = format!(
-        "State is {state}{}",
-        reason(function.state_reason.as_deref())
-    );
-    let update_line = format!(
-        "LastUpdateStatus is {update}{}",
-        reason(function.last_update_status_reason.as_deref())
-    );
-    let verdict = match (state, update) {
+    match (state(function), last_update(function)) {
         ("Failed", _) => Verdict::fail(format!("The rotation function {name} is in the Failed state"))
             .fix(
                 "Lambda cannot run the function until it is redeployed; the reason above says why. Inspect it with:",
@@ -109,8 +121,7 @@ fn judge_function(function: &FunctionFacts) -> Verdict {
             "The rotation function {name} is being created or updated: a rotation now may fail"
         )),
         _ => Verdict::pass(format!("Rotation is enabled and the function {name} is Active")),
-    };
-    verdict.evidence(GET_FUNCTION, state_line).evidence(GET_FUNCTION, update_line)
+    }
 }
 
 fn reason(reason: Option<&str>) -> String {

@@ -27,7 +27,10 @@ pub fn render(reports: &[SecretReport], verbose: bool, out: &mut dyn Write) -> i
                 body(finding, verbose),
             ]);
         }
-        writeln!(out, "{table}")?;
+        // Cells are padded to the widest row; trailing blanks help no one.
+        for line in table.to_string().lines() {
+            writeln!(out, "{}", line.trim_end())?;
+        }
         writeln!(out)?;
     }
     writeln!(out, "{}", summary_line(&Summary::of(reports)))
@@ -80,7 +83,7 @@ fn summary_line(summary: &Summary) -> String {
     if summary.error > 0 {
         line.push_str(&format!(
             "; {} could not be checked",
-            plural(summary.error, "check").magenta()
+            summary.error.to_string().magenta()
         ));
     }
     if summary.skip > 0 {

@@ -1,0 +1,56 @@
+//! Every facts file in `fixtures/` through every check, as the user sees it:
+//! the human report and the JSON report, snapshotted.
+
+use std::path::Path;
+
+use rotdoctor::checks;
+use rotdoctor::facts::FactsFile;
+use rotdoctor::finding::Status;
+use rotdoctor::report::{self, SecretReport};
+
+fn reports(path: &Path) -> Vec<SecretReport> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let file: FactsFile = serde_json::from_str(&text).unwrap();
+    file.secrets
+        .iter()
+        .map(|facts| SecretReport::new(facts, checks::run_all(facts)))
+        .collect()
+}
+
+#[test]
+fn reports_for_every_fixture() {
+    colored::control::set_override(false);
+    insta::glob!("../fixtures", "*.json", |path| {
+        let reports = reports(path);
+        let mut human = Vec::new();
+        report::render_human(&reports, false, &mut human).unwrap();
+        insta::assert_snapshot!("human", String::from_utf8(human).unwrap());
+        let mut json = Vec::new();
+        report::render_json(&reports, &mut json).unwrap();
+        insta::assert_snapshot!("json", String::from_utf8(json).unwrap());
+    });
+}
+
+/// Every check has a fixture where it passes and one where it fails (or
+/// warns, for a check whose worst verdict is a warning).
+#[test]
+fn every_check_passes_and_fails_in_some_fixture() {
+    let mut seen = Vec::new();
+    for entry in std::fs::read_dir("fixtures").unwrap() {
+        for report in reports(&entry.unwrap().path()) {
+            for finding in report.findings {
+                seen.push((finding.check, finding.status));
+            }
+        }
+    }
+    for check in checks::CHECKS {
+        for wanted in [Status::Pass, Status::Fail] {
+            assert!(
+                seen.contains(&(check.slug, wanted)),
+                "no fixture where {} is {}",
+                check.slug,
+                wanted.as_str()
+            );
+        }
+    }
+}
