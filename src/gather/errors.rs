@@ -1,5 +1,6 @@
 //! SDK errors as facts: what failed, with AWS's code and message.
 
+use aws_sdk_secretsmanager::config::http::HttpResponse;
 use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 
 use super::GatherError;
@@ -7,15 +8,20 @@ use crate::aws::innermost_cause;
 use crate::facts::LookupError;
 
 /// Any failed call, as the fact's `Unavailable` error.
-pub fn lookup_error<E, R>(action: &str, error: &SdkError<E, R>) -> LookupError
+pub fn lookup_error<E>(action: &str, error: &SdkError<E, HttpResponse>) -> LookupError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + 'static,
 {
     let (code, message) = match error {
+        // An error body the SDK could not read has no code: the HTTP status
+        // is then the best description there is.
         SdkError::ServiceError(service) => (
-            service.err().code().unwrap_or("ServiceError").to_string(),
-            service.err().message().unwrap_or_default().to_string(),
+            service
+                .err()
+                .code()
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("HTTP {}", service.raw().status().as_u16())),
+            service.err().message().unwrap_or("no message").to_string(),
         ),
         SdkError::TimeoutError(_) => ("Timeout".to_string(), "the call timed out".to_string()),
         SdkError::DispatchFailure(_) => ("Dispatch".to_string(), innermost_cause(error)),
@@ -26,10 +32,9 @@ where
 }
 
 /// The first failed call, when AWS cannot be reached at all.
-pub fn unreachable<E, R>(action: &str, error: &SdkError<E, R>) -> GatherError
+pub fn unreachable<E>(action: &str, error: &SdkError<E, HttpResponse>) -> GatherError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + 'static,
 {
     GatherError::Unreachable(format!("{action} failed: {}", lookup_error(action, error).message))
 }

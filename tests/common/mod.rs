@@ -1,0 +1,118 @@
+//! Helpers shared by the integration tests: the binary in a sealed
+//! environment, and a moto_server of its own per test.
+
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The rotdoctor binary with an environment of its own: fake credentials, a
+/// region, no instance-metadata probing, and no AWS config files of the
+/// machine's. Nothing it does can reach beyond 127.0.0.1.
+pub fn rotdoctor() -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::cargo_bin("rotdoctor").expect("the rotdoctor binary");
+    command
+        .env_clear()
+        .env("HOME", env!("CARGO_TARGET_TMPDIR"))
+        .env("AWS_CONFIG_FILE", "/nonexistent/rotdoctor-test/config")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/rotdoctor-test/credentials")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        // Nothing listens on port 1: a test that forgets its endpoint fails fast.
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:1");
+    command
+}
+
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A moto_server on a free port of 127.0.0.1, stopped when dropped.
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+    python: PathBuf,
+}
+
+impl Moto {
+    /// Starts moto. Fails the test, loudly, when moto is not installed:
+    /// `scripts/test` installs it into `.venv`.
+    pub fn start() -> Moto {
+        let server = std::env::var_os("MOTO_SERVER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo().join(".venv/bin/moto_server"));
+        assert!(
+            server.exists(),
+            "moto_server not found at {}: run scripts/test (it installs moto into .venv), \
+             or set MOTO_SERVER",
+            server.display()
+        );
+        let python = server.with_file_name("python");
+        let port = free_port();
+        let child = Command::new(&server)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot start {}: {error}", server.display()));
+        let mut moto = Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            python,
+        };
+        moto.wait_until_ready(port);
+        moto
+    }
+
+    fn wait_until_ready(&mut self, port: u16) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("moto_server exited before it was ready: {status}");
+            }
+            assert!(Instant::now() < deadline, "moto_server did not listen within 30 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Seeds one scenario of `tests/moto/seed.py`; returns what it created.
+    pub fn seed(&self, scenario: &str) -> serde_json::Value {
+        let output = Command::new(&self.python)
+            .arg(repo().join("tests/moto/seed.py"))
+            .args([&self.endpoint, scenario])
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .expect("python from the moto venv");
+        assert!(
+            output.status.success(),
+            "seeding {scenario} failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("seed.py prints JSON")
+    }
+
+    /// rotdoctor pointed at this moto.
+    pub fn rotdoctor(&self) -> assert_cmd::Command {
+        let mut command = rotdoctor();
+        command.env("AWS_ENDPOINT_URL", &self.endpoint);
+        command
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port on 127.0.0.1")
+}

@@ -1,0 +1,232 @@
+//! The real binary against moto_server, one server per test, seeded per
+//! scenario by `tests/moto/seed.py`: the verdicts, fix commands and exit
+//! codes a user gets from a real (emulated) account.
+
+mod common;
+
+use common::Moto;
+use serde_json::Value;
+
+/// Runs `rotdoctor check --output json` and returns the report and exit code.
+fn check(moto: &Moto, secret: &str) -> (Value, i32) {
+    let output = moto
+        .rotdoctor()
+        .args(["check", secret, "--output", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let report = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("no JSON report ({error}); stderr: {stderr}"));
+    (report, output.status.code().unwrap_or(-1))
+}
+
+fn finding<'a>(report: &'a Value, check: &str) -> &'a Value {
+    report["secrets"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == check)
+        .unwrap_or_else(|| panic!("no {check} finding in {report:#}"))
+}
+
+fn statuses(report: &Value) -> Vec<(String, String)> {
+    report["secrets"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["check"].as_str().unwrap().to_string(), f["status"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+fn expect(report: &Value, expected: &[(&str, &str)]) {
+    let expected = expected
+        .iter()
+        .map(|(c, s)| (c.to_string(), s.to_string()))
+        .collect::<Vec<_>>();
+    assert_eq!(statuses(report), expected, "{report:#}");
+}
+
+fn commands(finding: &Value) -> Vec<String> {
+    finding["fix"]["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn healthy_secret_passes_every_check() {
+    let moto = Moto::start();
+    let seeded = moto.seed("healthy");
+    let (report, code) = check(&moto, "prod/orders-db");
+    expect(&report, &[
+        ("rotation-config", "pass"),
+        ("invoke-permission", "pass"),
+        ("pending-version", "pass"),
+        ("rotation-schedule", "pass"),
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(report["secrets"][0]["secret"]["arn"], seeded["secret_arn"]);
+    assert_eq!(report["summary"]["pass"], 4);
+}
+
+#[test]
+fn missing_invoke_permission_fails_with_add_permission() {
+    let moto = Moto::start();
+    let seeded = moto.seed("no-invoke-permission");
+    let (report, code) = check(&moto, "prod/orders-db");
+    assert_eq!(code, 1);
+    let invoke = finding(&report, "invoke-permission");
+    assert_eq!(invoke["status"], "fail");
+    let function = seeded["function_arn"].as_str().unwrap();
+    assert_eq!(commands(invoke), vec![format!(
+        "aws lambda add-permission --function-name {function} --statement-id SecretsManagerAccess \
+         --action lambda:InvokeFunction --principal secretsmanager.amazonaws.com \
+         --source-account 123456789012 --region us-east-1"
+    )]);
+}
+
+#[test]
+fn invoke_permission_for_another_account_is_replaced() {
+    let moto = Moto::start();
+    moto.seed("invoke-permission-other-account");
+    let (report, code) = check(&moto, "prod/orders-db");
+    assert_eq!(code, 1);
+    let invoke = finding(&report, "invoke-permission");
+    assert_eq!(invoke["status"], "fail");
+    let evidence = invoke["evidence"].to_string();
+    assert!(evidence.contains("wants 444455556666, not 123456789012"), "{evidence}");
+    let commands = commands(invoke);
+    assert!(commands[0].starts_with("aws lambda remove-permission "), "{commands:?}");
+    assert!(commands[1].contains("--source-account 123456789012"), "{commands:?}");
+}
+
+#[test]
+fn deleted_function_fails_once_and_skips_what_depends_on_it() {
+    let moto = Moto::start();
+    moto.seed("function-deleted");
+    let (report, code) = check(&moto, "prod/orders-db");
+    assert_eq!(code, 1);
+    expect(&report, &[
+        ("rotation-config", "fail"),
+        ("invoke-permission", "skip"),
+        ("pending-version", "pass"),
+        ("rotation-schedule", "pass"),
+    ]);
+    assert!(finding(&report, "invoke-permission")["summary"].as_str().unwrap().contains("rotation-config"));
+}
+
+#[test]
+fn stranded_pending_version_fails_with_the_command_that_clears_it() {
+    let moto = Moto::start();
+    let seeded = moto.seed("stranded-pending");
+    let (report, code) = check(&moto, "prod/orders-db");
+    assert_eq!(code, 1);
+    let pending = finding(&report, "pending-version");
+    assert_eq!(pending["status"], "fail");
+    assert_eq!(commands(pending), vec![format!(
+        "aws secretsmanager update-secret-version-stage --secret-id {} --version-stage AWSPENDING \
+         --remove-from-version-id {} --region us-east-1",
+        seeded["secret_arn"].as_str().unwrap(),
+        seeded["pending_version"].as_str().unwrap()
+    )]);
+}
+
+#[test]
+fn rotation_never_enabled_warns_and_skips_the_function_checks() {
+    let moto = Moto::start();
+    moto.seed("rotation-never-enabled");
+    let (report, code) = check(&moto, "prod/orders-db");
+    expect(&report, &[
+        ("rotation-config", "warn"),
+        ("invoke-permission", "skip"),
+        ("pending-version", "pass"),
+        ("rotation-schedule", "skip"),
+    ]);
+    assert_eq!(code, 0, "a warning alone passes the gate");
+    let code = moto
+        .rotdoctor()
+        .args(["check", "prod/orders-db", "--fail-on", "warn"])
+        .output()
+        .unwrap()
+        .status
+        .code();
+    assert_eq!(code, Some(1));
+}
+
+#[test]
+fn what_rotdoctor_may_not_read_is_an_error_not_a_failure() {
+    let moto = Moto::start();
+    let seeded = moto.seed("reader-without-lambda-access");
+    let (report, code) = {
+        let output = moto
+            .rotdoctor()
+            .env("AWS_ACCESS_KEY_ID", seeded["access_key_id"].as_str().unwrap())
+            .env("AWS_SECRET_ACCESS_KEY", seeded["secret_access_key"].as_str().unwrap())
+            .args(["check", "prod/orders-db", "--output", "json"])
+            .output()
+            .unwrap();
+        (serde_json::from_slice::<Value>(&output.stdout).unwrap(), output.status.code())
+    };
+    expect(&report, &[
+        ("rotation-config", "error"),
+        ("invoke-permission", "error"),
+        ("pending-version", "pass"),
+        ("rotation-schedule", "pass"),
+    ]);
+    assert_eq!(code, Some(1));
+    assert!(finding(&report, "invoke-permission")["summary"].as_str().unwrap().contains("lambda:GetPolicy"));
+}
+
+#[test]
+fn unknown_secret_is_bad_input() {
+    let moto = Moto::start();
+    moto.seed("healthy");
+    moto.rotdoctor()
+        .args(["check", "no/such/secret"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("rotdoctor: secret no/such/secret not found (check its name or ARN, and the region)\n");
+}
+
+#[test]
+fn saved_facts_replay_to_the_same_report_and_hold_no_secret_value() {
+    let moto = Moto::start();
+    let seeded = moto.seed("stranded-pending");
+    let facts = std::env::temp_dir().join(format!("rotdoctor-facts-{}.json", std::process::id()));
+    let live = moto
+        .rotdoctor()
+        .args(["check", "prod/orders-db", "--output", "json", "--save-facts"])
+        .arg(&facts)
+        .output()
+        .unwrap();
+    let replay = common::rotdoctor()
+        .args(["check", "--output", "json", "--facts"])
+        .arg(&facts)
+        .output()
+        .unwrap();
+    assert_eq!(live.stdout, replay.stdout);
+    assert_eq!(live.status.code(), replay.status.code());
+    let saved = std::fs::read_to_string(&facts).unwrap();
+    let _ = std::fs::remove_file(&facts);
+    assert!(saved.contains(seeded["secret_arn"].as_str().unwrap()));
+    for output in [saved.as_bytes(), &live.stdout, &live.stderr] {
+        let text = String::from_utf8_lossy(output);
+        assert!(!text.contains("Sup3r-S3cret-Passw0rd!"), "a secret value leaked");
+    }
+}
+
+#[test]
+fn verbose_times_each_call_on_stderr() {
+    let moto = Moto::start();
+    moto.seed("healthy");
+    let output = moto.rotdoctor().args(["check", "prod/orders-db", "-v"]).output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("rotdoctor: secretsmanager:DescribeSecret prod/orders-db"), "{stderr}");
+    assert!(stderr.contains("lambda:GetPolicy"), "{stderr}");
+    assert!(stderr.contains("(parallel)"), "{stderr}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("RotationEnabled is true"), "-v shows the evidence of passing checks");
+}

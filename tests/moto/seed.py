@@ -1,0 +1,179 @@
+"""Seeds moto_server with one rotation scenario and prints what it made as JSON.
+
+Usage: seed.py ENDPOINT SCENARIO
+
+Moto runs rotations itself in ways AWS does not (see feasibility notes), so
+each scenario seeds the end state directly: labels through PutSecretValue and
+UpdateSecretVersionStage, never by letting moto rotate.
+"""
+
+import io
+import json
+import sys
+import urllib.request
+import zipfile
+
+import boto3
+
+ACCOUNT = "123456789012"  # moto's default account
+OTHER_ACCOUNT = "444455556666"
+CURRENT = "11111111-1111-4111-8111-111111111111"
+ENABLE = "22222222-2222-4222-8222-222222222222"
+PENDING = "33333333-3333-4333-8333-333333333333"
+# A password-like value: tests assert it never reaches rotdoctor's output.
+SECRET_STRING = json.dumps(
+    {"engine": "postgres", "host": "db.internal", "username": "app", "password": "Sup3r-S3cret-Passw0rd!"}
+)
+
+
+def clients(endpoint, **credentials):
+    settings = dict(
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=credentials.get("key", "testing"),
+        aws_secret_access_key=credentials.get("secret", "testing"),
+    )
+    return {name: boto3.client(name, **settings) for name in ("iam", "lambda", "secretsmanager")}
+
+
+def create_function(aws, name="rotate-orders-db"):
+    role = aws["iam"].create_role(
+        RoleName=f"{name}-role",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("lambda_function.py", "def lambda_handler(event, context):\n    pass\n")
+    return aws["lambda"].create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="lambda_function.lambda_handler",
+        Code={"ZipFile": archive.getvalue()},
+    )["FunctionArn"]
+
+
+def allow_invoke(aws, function_arn, account=ACCOUNT):
+    aws["lambda"].add_permission(
+        FunctionName=function_arn,
+        StatementId="SecretsManagerAccess",
+        Action="lambda:InvokeFunction",
+        Principal="secretsmanager.amazonaws.com",
+        SourceAccount=account,
+    )
+
+
+def create_secret(aws, name="prod/orders-db"):
+    return aws["secretsmanager"].create_secret(
+        Name=name, SecretString=SECRET_STRING, ClientRequestToken=CURRENT
+    )["ARN"]
+
+
+def enable_rotation(aws, secret_arn, function_arn):
+    """Turns rotation on, then removes the AWSPENDING version moto leaves
+    behind, as a successful rotation would."""
+    sm = aws["secretsmanager"]
+    sm.rotate_secret(
+        SecretId=secret_arn,
+        RotationLambdaARN=function_arn,
+        RotationRules={"AutomaticallyAfterDays": 30},
+        RotateImmediately=False,
+        ClientRequestToken=ENABLE,
+    )
+    sm.update_secret_version_stage(SecretId=secret_arn, VersionStage="AWSPENDING", RemoveFromVersionId=ENABLE)
+
+
+def rotating_secret(aws, invoke_account=ACCOUNT):
+    function_arn = create_function(aws)
+    if invoke_account:
+        allow_invoke(aws, function_arn, invoke_account)
+    secret_arn = create_secret(aws)
+    enable_rotation(aws, secret_arn, function_arn)
+    return {"secret_arn": secret_arn, "function_arn": function_arn}
+
+
+def healthy(aws, endpoint):
+    return rotating_secret(aws)
+
+
+def no_invoke_permission(aws, endpoint):
+    return rotating_secret(aws, invoke_account=None)
+
+
+def invoke_permission_other_account(aws, endpoint):
+    return rotating_secret(aws, invoke_account=OTHER_ACCOUNT)
+
+
+def function_deleted(aws, endpoint):
+    made = rotating_secret(aws)
+    aws["lambda"].delete_function(FunctionName=made["function_arn"])
+    return made
+
+
+def stranded_pending(aws, endpoint):
+    made = rotating_secret(aws)
+    aws["secretsmanager"].put_secret_value(
+        SecretId=made["secret_arn"],
+        SecretString=SECRET_STRING,
+        VersionStages=["AWSPENDING"],
+        ClientRequestToken=PENDING,
+    )
+    return dict(made, pending_version=PENDING)
+
+
+def rotation_never_enabled(aws, endpoint):
+    return {"secret_arn": create_secret(aws)}
+
+
+def reader_without_lambda_access(aws, endpoint):
+    """A healthy secret, read by a user who may call DescribeSecret and
+    nothing in Lambda. Moto enforces IAM only once /moto-api/reset-auth is
+    called, so that comes last."""
+    made = rotating_secret(aws)
+    iam = aws["iam"]
+    iam.create_user(UserName="auditor")
+    iam.put_user_policy(
+        UserName="auditor",
+        PolicyName="describe-only",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["secretsmanager:DescribeSecret"],
+                        "Resource": "*",
+                    }
+                ],
+            }
+        ),
+    )
+    key = iam.create_access_key(UserName="auditor")["AccessKey"]
+    request = urllib.request.Request(
+        f"{endpoint}/moto-api/reset-auth", data=b"0", headers={"Content-Type": "text/plain"}, method="POST"
+    )
+    urllib.request.urlopen(request).read()
+    return dict(made, access_key_id=key["AccessKeyId"], secret_access_key=key["SecretAccessKey"])
+
+
+SCENARIOS = {
+    "healthy": healthy,
+    "no-invoke-permission": no_invoke_permission,
+    "invoke-permission-other-account": invoke_permission_other_account,
+    "function-deleted": function_deleted,
+    "stranded-pending": stranded_pending,
+    "rotation-never-enabled": rotation_never_enabled,
+    "reader-without-lambda-access": reader_without_lambda_access,
+}
+
+
+if __name__ == "__main__":
+    endpoint, scenario = sys.argv[1], sys.argv[2]
+    print(json.dumps(SCENARIOS[scenario](clients(endpoint), endpoint)))
