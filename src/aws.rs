@@ -50,12 +50,18 @@ pub async fn load(args: &AwsArgs) -> Result<SdkConfig, ConfigError> {
         return Err(ConfigError::NoRegion);
     }
     let Some(credentials) = config.credentials_provider() else {
-        return Err(ConfigError::NoCredentials("no credentials provider".to_string()));
+        return Err(ConfigError::NoCredentials(
+            "no credentials provider".to_string(),
+        ));
     };
     if let Err(error) = credentials.provide_credentials().await {
         // The chain explains every provider it tried, one per line: keep the gist.
         let cause = innermost_cause(&error);
-        let gist = cause.lines().next().unwrap_or_default().trim_end_matches(". Attempted:");
+        let gist = cause
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches(". Attempted:");
         return Err(ConfigError::NoCredentials(gist.to_string()));
     }
     Ok(config)

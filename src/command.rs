@@ -41,7 +41,13 @@ mod tests {
     #[test]
     fn plain_words_stay_plain() {
         assert_eq!(
-            shell_command(&["aws", "lambda", "get-policy", "--function-name", "rotate-db"]),
+            shell_command(&[
+                "aws",
+                "lambda",
+                "get-policy",
+                "--function-name",
+                "rotate-db"
+            ]),
             "aws lambda get-policy --function-name rotate-db"
         );
     }
@@ -58,7 +64,10 @@ mod tests {
             r#"{"AutomaticallyAfterDays": 30}"#,
         ]);
         let words = shlex::split(&command).unwrap();
-        assert_eq!(words[4], "arn:aws:secretsmanager:us-east-1:111122223333:secret:it's-AbCdEf");
+        assert_eq!(
+            words[4],
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:it's-AbCdEf"
+        );
         assert_eq!(words[6], r#"{"AutomaticallyAfterDays": 30}"#);
     }
 }

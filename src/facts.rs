@@ -131,12 +131,18 @@ pub struct SecretFacts {
 impl SecretFacts {
     /// The account that owns the secret, from its ARN.
     pub fn account(&self) -> Option<&str> {
-        self.arn.split(':').nth(4).filter(|account| !account.is_empty())
+        self.arn
+            .split(':')
+            .nth(4)
+            .filter(|account| !account.is_empty())
     }
 
     /// The secret's region, from its ARN.
     pub fn region(&self) -> Option<&str> {
-        self.arn.split(':').nth(3).filter(|region| !region.is_empty())
+        self.arn
+            .split(':')
+            .nth(3)
+            .filter(|region| !region.is_empty())
     }
 
     /// Managed rotation: a service owns the secret and rotates it without a

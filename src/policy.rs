@@ -133,7 +133,11 @@ fn principal_matches(statement: &Value, service: &str) -> Applies {
     if aws.contains(&"*") || services.iter().any(|s| s.eq_ignore_ascii_case(service)) {
         return Applies::Yes;
     }
-    let named = services.iter().chain(aws.iter()).copied().collect::<Vec<_>>();
+    let named = services
+        .iter()
+        .chain(aws.iter())
+        .copied()
+        .collect::<Vec<_>>();
     if named.is_empty() {
         Applies::No("it names no principal".to_string())
     } else {
@@ -154,7 +158,10 @@ fn action_matches(statement: &Value, action: &str) -> Applies {
     if covers(actions.clone()) {
         Applies::Yes
     } else {
-        Applies::No(format!("its actions ({}) do not include {action}", actions.join(", ")))
+        Applies::No(format!(
+            "its actions ({}) do not include {action}",
+            actions.join(", ")
+        ))
     }
 }
 
@@ -299,12 +306,32 @@ mod tests {
     #[test]
     fn wildcards() {
         assert!(wildcard_match("lambda:*", "lambda:InvokeFunction", true));
-        assert!(wildcard_match("LAMBDA:invoke*", "lambda:InvokeFunction", true));
+        assert!(wildcard_match(
+            "LAMBDA:invoke*",
+            "lambda:InvokeFunction",
+            true
+        ));
         assert!(wildcard_match("*", "anything", false));
-        assert!(wildcard_match("arn:*:secret:db-??????", "arn:aws:secret:db-AbCdEf", false));
-        assert!(!wildcard_match("arn:*:secret:db-?????", "arn:aws:secret:db-AbCdEf", false));
-        assert!(!wildcard_match("lambda:Get*", "lambda:InvokeFunction", true));
-        assert!(!wildcard_match("Lambda:InvokeFunction", "lambda:InvokeFunction", false));
+        assert!(wildcard_match(
+            "arn:*:secret:db-??????",
+            "arn:aws:secret:db-AbCdEf",
+            false
+        ));
+        assert!(!wildcard_match(
+            "arn:*:secret:db-?????",
+            "arn:aws:secret:db-AbCdEf",
+            false
+        ));
+        assert!(!wildcard_match(
+            "lambda:Get*",
+            "lambda:InvokeFunction",
+            true
+        ));
+        assert!(!wildcard_match(
+            "Lambda:InvokeFunction",
+            "lambda:InvokeFunction",
+            false
+        ));
         assert!(wildcard_match("a*b*c", "aXXbYYc", false));
         assert!(!wildcard_match("a*b*c", "aXXbYY", false));
     }

@@ -30,7 +30,10 @@ struct Stop(Exit, String);
 
 pub fn main(cli: Cli) -> ExitCode {
     set_color(cli.color);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => return stop(Stop(Exit::CannotRun, format!("cannot start: {error}"))),
     };
@@ -81,7 +84,12 @@ async fn check(cli: &Cli, args: &CheckArgs) -> Result<Exit, Stop> {
         Ok(()) => {}
         // `rotdoctor check ... | head` is not an error.
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {}
-        Err(error) => return Err(Stop(Exit::CannotRun, format!("cannot write the report: {error}"))),
+        Err(error) => {
+            return Err(Stop(
+                Exit::CannotRun,
+                format!("cannot write the report: {error}"),
+            ));
+        }
     }
     Ok(exit_for(&Summary::of(&reports), args.fail_on))
 }
@@ -161,9 +169,15 @@ fn validate_secret_id(id: &str) -> Result<(), String> {
 }
 
 fn read_facts(path: &Path) -> Result<Vec<Facts>, Stop> {
-    let unreadable = |why: String| Stop(Exit::BadInput, format!("cannot read facts file {}: {why}", path.display()));
+    let unreadable = |why: String| {
+        Stop(
+            Exit::BadInput,
+            format!("cannot read facts file {}: {why}", path.display()),
+        )
+    };
     let text = fs::read_to_string(path).map_err(|error| unreadable(error.to_string()))?;
-    let file: FactsFile = serde_json::from_str(&text).map_err(|error| unreadable(error.to_string()))?;
+    let file: FactsFile =
+        serde_json::from_str(&text).map_err(|error| unreadable(error.to_string()))?;
     if file.schema_version != FACTS_SCHEMA_VERSION {
         return Err(unreadable(format!(
             "schema_version is {}, this rotdoctor reads {FACTS_SCHEMA_VERSION}",
@@ -179,10 +193,16 @@ fn write_facts(path: &Path, secrets: &[Facts]) -> Result<(), Stop> {
         secrets: secrets.to_vec(),
     };
     let text = serde_json::to_string_pretty(&file).map_err(|error| {
-        Stop(Exit::CannotRun, format!("cannot serialise the facts: {error}"))
+        Stop(
+            Exit::CannotRun,
+            format!("cannot serialise the facts: {error}"),
+        )
     })?;
     fs::write(path, text + "\n").map_err(|error| {
-        Stop(Exit::BadInput, format!("cannot write facts file {}: {error}", path.display()))
+        Stop(
+            Exit::BadInput,
+            format!("cannot write facts file {}: {error}", path.display()),
+        )
     })
 }
 
@@ -193,8 +213,16 @@ mod tests {
     #[test]
     fn secret_ids() {
         assert!(validate_secret_id("prod/db").is_ok());
-        assert!(validate_secret_id("arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf").is_ok());
-        assert!(validate_secret_id("arn:aws-cn:secretsmanager:cn-north-1:111122223333:secret:a:b").is_ok());
+        assert!(
+            validate_secret_id(
+                "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf"
+            )
+            .is_ok()
+        );
+        assert!(
+            validate_secret_id("arn:aws-cn:secretsmanager:cn-north-1:111122223333:secret:a:b")
+                .is_ok()
+        );
         assert!(validate_secret_id("arn:aws:secretsmanager:us-east-1:1111:secret:x").is_err());
         assert!(validate_secret_id("arn:aws:lambda:us-east-1:111122223333:function:x").is_err());
         assert!(validate_secret_id("arn:nope").is_err());
@@ -203,10 +231,17 @@ mod tests {
 
     #[test]
     fn exit_codes_follow_fail_on() {
-        let warn_only = Summary { warn: 1, pass: 3, ..Summary::default() };
+        let warn_only = Summary {
+            warn: 1,
+            pass: 3,
+            ..Summary::default()
+        };
         assert_eq!(exit_for(&warn_only, FailOn::Fail), Exit::Clean);
         assert_eq!(exit_for(&warn_only, FailOn::Warn), Exit::Problems);
-        let error = Summary { error: 1, ..Summary::default() };
+        let error = Summary {
+            error: 1,
+            ..Summary::default()
+        };
         assert_eq!(exit_for(&error, FailOn::Fail), Exit::Problems);
     }
 }

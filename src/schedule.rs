@@ -113,7 +113,9 @@ impl Expression {
             Expression::Cron(cron) => {
                 let gaps = cron.hours.iter().zip(cron.hours.iter().skip(1));
                 if let Some((a, b)) = gaps.clone().find(|(a, b)| *b - *a < hours) {
-                    return Err(format!("the {hours}h window from {a}:00 runs into the window at {b}:00"));
+                    return Err(format!(
+                        "the {hours}h window from {a}:00 runs into the window at {b}:00"
+                    ));
                 }
                 match cron.hours.last() {
                     Some(last) if last + hours > 24 => Err(format!(
@@ -139,16 +141,25 @@ impl Expression {
         let length = |start: DateTime| match duration_hours {
             Some(hours) => start.checked_add((hours as i64).hours()).ok(),
             None if self.hours_based() => start.checked_add(1.hour()).ok(),
-            None => start.date().tomorrow().ok().map(|d| d.to_datetime(jiff::civil::Time::midnight())),
+            None => start
+                .date()
+                .tomorrow()
+                .ok()
+                .map(|d| d.to_datetime(jiff::civil::Time::midnight())),
         };
         let window = |start: DateTime| length(start).map(|end| Window { start, end });
         match self {
             Expression::RateDays(days) => {
-                let date = utc(last_rotation?).date().checked_add((*days as i64).days()).ok()?;
+                let date = utc(last_rotation?)
+                    .date()
+                    .checked_add((*days as i64).days())
+                    .ok()?;
                 window(date.to_datetime(jiff::civil::Time::midnight()))
             }
             Expression::RateHours(interval) => {
-                let starts = (0..24).step_by(*interval as usize).collect::<BTreeSet<u32>>();
+                let starts = (0..24)
+                    .step_by(*interval as usize)
+                    .collect::<BTreeSet<u32>>();
                 first_window_after(now, |_| true, &starts, window)
             }
             Expression::Cron(cron) => {
@@ -248,7 +259,9 @@ fn parse_cron(body: &str) -> Result<Cron, String> {
         return Err(format!("cron() takes 6 fields, not {}", fields.len()));
     };
     if minutes != "0" {
-        return Err(format!("the minutes field is {minutes}: rotation windows start on the hour, so it must be 0"));
+        return Err(format!(
+            "the minutes field is {minutes}: rotation windows start on the hour, so it must be 0"
+        ));
     }
     if year != "*" {
         return Err(format!("the year field is {year}: it must be *"));
@@ -328,7 +341,10 @@ fn parse_set(field: &str, min: u32, max: u32, names: &[&str]) -> Result<BTreeSet
             "" => (min, max),
             _ if step > 1 && !range.contains('-') => (parse_value(range, min, max, names)?, max),
             _ => match range.split_once('-') {
-                Some((a, b)) => (parse_value(a, min, max, names)?, parse_value(b, min, max, names)?),
+                Some((a, b)) => (
+                    parse_value(a, min, max, names)?,
+                    parse_value(b, min, max, names)?,
+                ),
                 None => {
                     let value = parse_value(range, min, max, names)?;
                     (value, value)
@@ -373,11 +389,21 @@ mod tests {
     #[test]
     fn documented_examples_parse() {
         for expression in [
-            "rate(4 hours)", "rate(1 day)", "rate(10 days)", "cron(0 /8 * * ? *)",
-            "cron(0 8/8 * * ? *)", "cron(0 2/10 * * ? *)", "cron(0 10 * * ? *)",
-            "cron(0 18 ? * SAT *)", "cron(0 8 1 * ? *)", "cron(0 1 ? 1/3 SUN#1 *)",
-            "cron(0 17 L * ? *)", "cron(0 8 ? * MON-FRI *)", "cron(0 16 1,15 * ? *)",
-            "cron(0 0 ? * SUN#1 *)", "cron(0 4/12 * * ? *)",
+            "rate(4 hours)",
+            "rate(1 day)",
+            "rate(10 days)",
+            "cron(0 /8 * * ? *)",
+            "cron(0 8/8 * * ? *)",
+            "cron(0 2/10 * * ? *)",
+            "cron(0 10 * * ? *)",
+            "cron(0 18 ? * SAT *)",
+            "cron(0 8 1 * ? *)",
+            "cron(0 1 ? 1/3 SUN#1 *)",
+            "cron(0 17 L * ? *)",
+            "cron(0 8 ? * MON-FRI *)",
+            "cron(0 16 1,15 * ? *)",
+            "cron(0 0 ? * SUN#1 *)",
+            "cron(0 4/12 * * ? *)",
         ] {
             assert!(Expression::parse(expression).is_ok(), "{expression}");
         }
@@ -404,21 +430,49 @@ mod tests {
     #[test]
     fn windows_follow_the_documented_defaults() {
         // Day-based cron: the window runs to the end of the UTC day.
-        assert_eq!(next("cron(0 10 * * ? *)", None, "2026-11-25T12:00:00Z"), "2026-11-25 10:00–24:00 UTC");
-        assert_eq!(next("cron(0 18 ? * SAT *)", None, "2026-11-25T12:00:00Z"), "2026-11-28 18:00–24:00 UTC");
+        assert_eq!(
+            next("cron(0 10 * * ? *)", None, "2026-11-25T12:00:00Z"),
+            "2026-11-25 10:00–24:00 UTC"
+        );
+        assert_eq!(
+            next("cron(0 18 ? * SAT *)", None, "2026-11-25T12:00:00Z"),
+            "2026-11-28 18:00–24:00 UTC"
+        );
         // Several windows a day: one hour each unless Duration says otherwise.
-        assert_eq!(next("cron(0 2/10 * * ? *)", None, "2026-11-25T13:00:00Z"), "2026-11-25 22:00–23:00 UTC");
-        assert_eq!(next("cron(0 4/12 * * ? *)", Some(2), "2026-11-25T17:00:00Z"), "2026-11-25 16:00–18:00 UTC");
-        assert_eq!(next("cron(0 4/12 * * ? *)", Some(2), "2026-11-25T18:30:00Z"), "2026-11-26 04:00–06:00 UTC");
-        assert_eq!(next("rate(6 hours)", None, "2026-11-25T13:30:00Z"), "2026-11-25 18:00–19:00 UTC");
-        assert_eq!(next("cron(0 17 L * ? *)", None, "2026-11-25T00:00:00Z"), "2026-11-30 17:00–24:00 UTC");
-        assert_eq!(next("cron(0 0 ? * SUN#1 *)", None, "2026-11-25T00:00:00Z"), "2026-12-06 00:00–24:00 UTC");
+        assert_eq!(
+            next("cron(0 2/10 * * ? *)", None, "2026-11-25T13:00:00Z"),
+            "2026-11-25 22:00–23:00 UTC"
+        );
+        assert_eq!(
+            next("cron(0 4/12 * * ? *)", Some(2), "2026-11-25T17:00:00Z"),
+            "2026-11-25 16:00–18:00 UTC"
+        );
+        assert_eq!(
+            next("cron(0 4/12 * * ? *)", Some(2), "2026-11-25T18:30:00Z"),
+            "2026-11-26 04:00–06:00 UTC"
+        );
+        assert_eq!(
+            next("rate(6 hours)", None, "2026-11-25T13:30:00Z"),
+            "2026-11-25 18:00–19:00 UTC"
+        );
+        assert_eq!(
+            next("cron(0 17 L * ? *)", None, "2026-11-25T00:00:00Z"),
+            "2026-11-30 17:00–24:00 UTC"
+        );
+        assert_eq!(
+            next("cron(0 0 ? * SUN#1 *)", None, "2026-11-25T00:00:00Z"),
+            "2026-12-06 00:00–24:00 UTC"
+        );
     }
 
     #[test]
     fn day_rates_count_from_the_last_rotation() {
         let window = Expression::RateDays(30)
-            .next_window(None, Some(ts("2026-11-01T07:12:00Z")), ts("2026-11-25T00:00:00Z"))
+            .next_window(
+                None,
+                Some(ts("2026-11-01T07:12:00Z")),
+                ts("2026-11-25T00:00:00Z"),
+            )
             .unwrap();
         assert_eq!(window.to_string(), "2026-12-01 00:00–24:00 UTC");
     }
@@ -427,7 +481,11 @@ mod tests {
     fn durations_must_fit() {
         let cron = Expression::parse("cron(0 20 * * ? *)").unwrap();
         assert_eq!(cron.check_duration("4h"), Ok(4));
-        assert!(cron.check_duration("5h").unwrap_err().contains("next UTC day"));
+        assert!(
+            cron.check_duration("5h")
+                .unwrap_err()
+                .contains("next UTC day")
+        );
         let twice = Expression::parse("cron(0 4/12 * * ? *)").unwrap();
         assert!(twice.check_duration("13h").is_err());
         assert!(Expression::RateHours(6).check_duration("7h").is_err());

@@ -1,6 +1,8 @@
 //! Every facts file in `fixtures/` through every check, as the user sees it:
 //! the human report and the JSON report, snapshotted.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic here is a failed test
+
 use std::path::Path;
 
 use rotdoctor::checks;

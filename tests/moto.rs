@@ -2,6 +2,8 @@
 //! scenario by `tests/moto/seed.py`: the verdicts, fix commands and exit
 //! codes a user gets from a real (emulated) account.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic here is a failed test
+
 mod common;
 
 use common::Moto;
@@ -34,7 +36,12 @@ fn statuses(report: &Value) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["check"].as_str().unwrap().to_string(), f["status"].as_str().unwrap().to_string()))
+        .map(|f| {
+            (
+                f["check"].as_str().unwrap().to_string(),
+                f["status"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
@@ -60,12 +67,15 @@ fn healthy_secret_passes_every_check() {
     let moto = Moto::start();
     let seeded = moto.seed("healthy");
     let (report, code) = check(&moto, "prod/orders-db");
-    expect(&report, &[
-        ("rotation-config", "pass"),
-        ("invoke-permission", "pass"),
-        ("pending-version", "pass"),
-        ("rotation-schedule", "pass"),
-    ]);
+    expect(
+        &report,
+        &[
+            ("rotation-config", "pass"),
+            ("invoke-permission", "pass"),
+            ("pending-version", "pass"),
+            ("rotation-schedule", "pass"),
+        ],
+    );
     assert_eq!(code, 0);
     assert_eq!(report["secrets"][0]["secret"]["arn"], seeded["secret_arn"]);
     assert_eq!(report["summary"]["pass"], 4);
@@ -80,11 +90,14 @@ fn missing_invoke_permission_fails_with_add_permission() {
     let invoke = finding(&report, "invoke-permission");
     assert_eq!(invoke["status"], "fail");
     let function = seeded["function_arn"].as_str().unwrap();
-    assert_eq!(commands(invoke), vec![format!(
-        "aws lambda add-permission --function-name {function} --statement-id SecretsManagerAccess \
+    assert_eq!(
+        commands(invoke),
+        vec![format!(
+            "aws lambda add-permission --function-name {function} --statement-id SecretsManagerAccess \
          --action lambda:InvokeFunction --principal secretsmanager.amazonaws.com \
          --source-account 123456789012 --region us-east-1"
-    )]);
+        )]
+    );
 }
 
 #[test]
@@ -96,10 +109,19 @@ fn invoke_permission_for_another_account_is_replaced() {
     let invoke = finding(&report, "invoke-permission");
     assert_eq!(invoke["status"], "fail");
     let evidence = invoke["evidence"].to_string();
-    assert!(evidence.contains("wants 444455556666, not 123456789012"), "{evidence}");
+    assert!(
+        evidence.contains("wants 444455556666, not 123456789012"),
+        "{evidence}"
+    );
     let commands = commands(invoke);
-    assert!(commands[0].starts_with("aws lambda remove-permission "), "{commands:?}");
-    assert!(commands[1].contains("--source-account 123456789012"), "{commands:?}");
+    assert!(
+        commands[0].starts_with("aws lambda remove-permission "),
+        "{commands:?}"
+    );
+    assert!(
+        commands[1].contains("--source-account 123456789012"),
+        "{commands:?}"
+    );
 }
 
 #[test]
@@ -108,13 +130,21 @@ fn deleted_function_fails_once_and_skips_what_depends_on_it() {
     moto.seed("function-deleted");
     let (report, code) = check(&moto, "prod/orders-db");
     assert_eq!(code, 1);
-    expect(&report, &[
-        ("rotation-config", "fail"),
-        ("invoke-permission", "skip"),
-        ("pending-version", "pass"),
-        ("rotation-schedule", "pass"),
-    ]);
-    assert!(finding(&report, "invoke-permission")["summary"].as_str().unwrap().contains("rotation-config"));
+    expect(
+        &report,
+        &[
+            ("rotation-config", "fail"),
+            ("invoke-permission", "skip"),
+            ("pending-version", "pass"),
+            ("rotation-schedule", "pass"),
+        ],
+    );
+    assert!(
+        finding(&report, "invoke-permission")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("rotation-config")
+    );
 }
 
 #[test]
@@ -125,12 +155,15 @@ fn stranded_pending_version_fails_with_the_command_that_clears_it() {
     assert_eq!(code, 1);
     let pending = finding(&report, "pending-version");
     assert_eq!(pending["status"], "fail");
-    assert_eq!(commands(pending), vec![format!(
-        "aws secretsmanager update-secret-version-stage --secret-id {} --version-stage AWSPENDING \
+    assert_eq!(
+        commands(pending),
+        vec![format!(
+            "aws secretsmanager update-secret-version-stage --secret-id {} --version-stage AWSPENDING \
          --remove-from-version-id {} --region us-east-1",
-        seeded["secret_arn"].as_str().unwrap(),
-        seeded["pending_version"].as_str().unwrap()
-    )]);
+            seeded["secret_arn"].as_str().unwrap(),
+            seeded["pending_version"].as_str().unwrap()
+        )]
+    );
 }
 
 #[test]
@@ -138,12 +171,15 @@ fn rotation_never_enabled_warns_and_skips_the_function_checks() {
     let moto = Moto::start();
     moto.seed("rotation-never-enabled");
     let (report, code) = check(&moto, "prod/orders-db");
-    expect(&report, &[
-        ("rotation-config", "warn"),
-        ("invoke-permission", "skip"),
-        ("pending-version", "pass"),
-        ("rotation-schedule", "skip"),
-    ]);
+    expect(
+        &report,
+        &[
+            ("rotation-config", "warn"),
+            ("invoke-permission", "skip"),
+            ("pending-version", "pass"),
+            ("rotation-schedule", "skip"),
+        ],
+    );
     assert_eq!(code, 0, "a warning alone passes the gate");
     let code = moto
         .rotdoctor()
@@ -162,21 +198,38 @@ fn what_rotdoctor_may_not_read_is_an_error_not_a_failure() {
     let (report, code) = {
         let output = moto
             .rotdoctor()
-            .env("AWS_ACCESS_KEY_ID", seeded["access_key_id"].as_str().unwrap())
-            .env("AWS_SECRET_ACCESS_KEY", seeded["secret_access_key"].as_str().unwrap())
+            .env(
+                "AWS_ACCESS_KEY_ID",
+                seeded["access_key_id"].as_str().unwrap(),
+            )
+            .env(
+                "AWS_SECRET_ACCESS_KEY",
+                seeded["secret_access_key"].as_str().unwrap(),
+            )
             .args(["check", "prod/orders-db", "--output", "json"])
             .output()
             .unwrap();
-        (serde_json::from_slice::<Value>(&output.stdout).unwrap(), output.status.code())
+        (
+            serde_json::from_slice::<Value>(&output.stdout).unwrap(),
+            output.status.code(),
+        )
     };
-    expect(&report, &[
-        ("rotation-config", "error"),
-        ("invoke-permission", "error"),
-        ("pending-version", "pass"),
-        ("rotation-schedule", "pass"),
-    ]);
+    expect(
+        &report,
+        &[
+            ("rotation-config", "error"),
+            ("invoke-permission", "error"),
+            ("pending-version", "pass"),
+            ("rotation-schedule", "pass"),
+        ],
+    );
     assert_eq!(code, Some(1));
-    assert!(finding(&report, "invoke-permission")["summary"].as_str().unwrap().contains("lambda:GetPolicy"));
+    assert!(
+        finding(&report, "invoke-permission")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("lambda:GetPolicy")
+    );
 }
 
 #[test]
@@ -188,7 +241,9 @@ fn unknown_secret_is_bad_input() {
         .assert()
         .code(2)
         .stdout("")
-        .stderr("rotdoctor: secret no/such/secret not found (check its name or ARN, and the region)\n");
+        .stderr(
+            "rotdoctor: secret no/such/secret not found (check its name or ARN, and the region)\n",
+        );
 }
 
 #[test]
@@ -198,7 +253,13 @@ fn saved_facts_replay_to_the_same_report_and_hold_no_secret_value() {
     let facts = std::env::temp_dir().join(format!("rotdoctor-facts-{}.json", std::process::id()));
     let live = moto
         .rotdoctor()
-        .args(["check", "prod/orders-db", "--output", "json", "--save-facts"])
+        .args([
+            "check",
+            "prod/orders-db",
+            "--output",
+            "json",
+            "--save-facts",
+        ])
         .arg(&facts)
         .output()
         .unwrap();
@@ -214,7 +275,10 @@ fn saved_facts_replay_to_the_same_report_and_hold_no_secret_value() {
     assert!(saved.contains(seeded["secret_arn"].as_str().unwrap()));
     for output in [saved.as_bytes(), &live.stdout, &live.stderr] {
         let text = String::from_utf8_lossy(output);
-        assert!(!text.contains("Sup3r-S3cret-Passw0rd!"), "a secret value leaked");
+        assert!(
+            !text.contains("Sup3r-S3cret-Passw0rd!"),
+            "a secret value leaked"
+        );
     }
 }
 
@@ -222,11 +286,21 @@ fn saved_facts_replay_to_the_same_report_and_hold_no_secret_value() {
 fn verbose_times_each_call_on_stderr() {
     let moto = Moto::start();
     moto.seed("healthy");
-    let output = moto.rotdoctor().args(["check", "prod/orders-db", "-v"]).output().unwrap();
+    let output = moto
+        .rotdoctor()
+        .args(["check", "prod/orders-db", "-v"])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(stderr.contains("rotdoctor: secretsmanager:DescribeSecret prod/orders-db"), "{stderr}");
+    assert!(
+        stderr.contains("rotdoctor: secretsmanager:DescribeSecret prod/orders-db"),
+        "{stderr}"
+    );
     assert!(stderr.contains("lambda:GetPolicy"), "{stderr}");
     assert!(stderr.contains("(parallel)"), "{stderr}");
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(stdout.contains("RotationEnabled is true"), "-v shows the evidence of passing checks");
+    assert!(
+        stdout.contains("RotationEnabled is true"),
+        "-v shows the evidence of passing checks"
+    );
 }

@@ -59,7 +59,10 @@ fn run(facts: &Facts) -> Outcome {
         ]),
     };
     let verdicts = policy::evaluate(&policy.0, &request);
-    let about_us = verdicts.iter().filter(|v| v.names_principal).collect::<Vec<_>>();
+    let about_us = verdicts
+        .iter()
+        .filter(|v| v.names_principal)
+        .collect::<Vec<_>>();
     let evidence = |verdict: Verdict| {
         about_us.iter().fold(verdict, |verdict, statement| {
             verdict.evidence(GET_POLICY, describe(statement))
@@ -67,7 +70,9 @@ fn run(facts: &Facts) -> Outcome {
     };
 
     let applying = |effect: Effect, applies: fn(&Applies) -> bool| {
-        about_us.iter().find(|v| v.effect == effect && applies(&v.applies))
+        about_us
+            .iter()
+            .find(|v| v.effect == effect && applies(&v.applies))
     };
     let yes = |a: &Applies| matches!(a, Applies::Yes);
     let maybe = |a: &Applies| matches!(a, Applies::Undecided(_));
@@ -120,7 +125,10 @@ fn run(facts: &Facts) -> Outcome {
     };
     let verdict = evidence(Verdict::fail(summary));
     let verdict = if about_us.is_empty() {
-        verdict.evidence(GET_POLICY, format!("no statement names the principal {PRINCIPAL}"))
+        verdict.evidence(
+            GET_POLICY,
+            format!("no statement names the principal {PRINCIPAL}"),
+        )
     } else {
         verdict
     };
@@ -135,7 +143,10 @@ fn describe(statement: &StatementVerdict) -> String {
     match &statement.applies {
         Applies::Yes => format!("{} {effect} {ACTION} to {PRINCIPAL}", statement.label),
         Applies::No(why) => format!("{} does not apply: {why}", statement.label),
-        Applies::Undecided(why) => format!("{} depends on {why}, which rotdoctor cannot evaluate", statement.label),
+        Applies::Undecided(why) => format!(
+            "{} depends on {why}, which rotdoctor cannot evaluate",
+            statement.label
+        ),
     }
 }
 
@@ -162,7 +173,10 @@ fn grant_commands(
     stale: &[&StatementVerdict],
     facts: &Facts,
 ) -> Vec<String> {
-    let removed = stale.iter().filter_map(|s| s.sid.as_deref()).collect::<Vec<_>>();
+    let removed = stale
+        .iter()
+        .filter_map(|s| s.sid.as_deref())
+        .collect::<Vec<_>>();
     let taken = existing_sids(facts)
         .into_iter()
         .filter(|sid| !removed.contains(&sid.as_str()))
@@ -202,7 +216,11 @@ fn existing_sids(facts: &Facts) -> Vec<String> {
     match policy.0.get("Statement") {
         Some(serde_json::Value::Array(statements)) => statements
             .iter()
-            .filter_map(|s| s.get("Sid").and_then(|sid| sid.as_str()).map(str::to_string))
+            .filter_map(|s| {
+                s.get("Sid")
+                    .and_then(|sid| sid.as_str())
+                    .map(str::to_string)
+            })
             .collect(),
         _ => Vec::new(),
     }
@@ -235,7 +253,9 @@ mod tests {
 
     fn with_statement(statement: serde_json::Value) -> Facts {
         let mut facts = healthy();
-        facts.function_policy = Fact::Found(PolicyDocument(json!({"Version": "2012-10-17", "Statement": [statement]})));
+        facts.function_policy = Fact::Found(PolicyDocument(
+            json!({"Version": "2012-10-17", "Statement": [statement]}),
+        ));
         facts
     }
 
@@ -275,7 +295,11 @@ mod tests {
         }));
         let verdict = verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
-        assert!(verdict.evidence[0].observed.contains("wants 999999999999, not 111122223333"));
+        assert!(
+            verdict.evidence[0]
+                .observed
+                .contains("wants 999999999999, not 111122223333")
+        );
         let commands = verdict.fix.unwrap().commands;
         assert_eq!(commands.len(), 2);
         assert!(commands[0].starts_with("aws lambda remove-permission"));

@@ -60,7 +60,8 @@ pub(crate) mod testing {
 
     use crate::facts::*;
 
-    pub const SECRET_ARN: &str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf";
+    pub const SECRET_ARN: &str =
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf";
     pub const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:111122223333:function:rotate-prod-db";
 
     pub fn healthy() -> Facts {
@@ -85,8 +86,14 @@ pub(crate) mod testing {
                 next_rotation: Some("2026-12-01T23:59:59Z".parse().unwrap()),
                 deleted: None,
                 versions: vec![
-                    SecretVersion { id: "v-current".to_string(), stages: vec!["AWSCURRENT".to_string(), "AWSPENDING".to_string()] },
-                    SecretVersion { id: "v-previous".to_string(), stages: vec!["AWSPREVIOUS".to_string()] },
+                    SecretVersion {
+                        id: "v-current".to_string(),
+                        stages: vec!["AWSCURRENT".to_string(), "AWSPENDING".to_string()],
+                    },
+                    SecretVersion {
+                        id: "v-previous".to_string(),
+                        stages: vec!["AWSPREVIOUS".to_string()],
+                    },
                 ],
             }),
             rotation_function: Fact::Found(FunctionFacts {
@@ -137,17 +144,35 @@ mod tests {
     #[test]
     fn slugs_are_unique_kebab_case_and_from_the_published_list() {
         const PUBLISHED: &[&str] = &[
-            "rotation-config", "invoke-permission", "function-permissions", "kms-access",
-            "master-secret-access", "secret-schema", "password-charset", "endpoint-reachability",
-            "database-reachability", "pending-version", "rotation-schedule", "rotation-history",
-            "cloudtrail-denials", "function-logs",
+            "rotation-config",
+            "invoke-permission",
+            "function-permissions",
+            "kms-access",
+            "master-secret-access",
+            "secret-schema",
+            "password-charset",
+            "endpoint-reachability",
+            "database-reachability",
+            "pending-version",
+            "rotation-schedule",
+            "rotation-history",
+            "cloudtrail-denials",
+            "function-logs",
         ];
         let slugs = CHECKS.iter().map(|c| c.slug).collect::<Vec<_>>();
         let positions = slugs
             .iter()
-            .map(|slug| PUBLISHED.iter().position(|p| p == slug).unwrap_or_else(|| panic!("{slug} is not published")))
+            .map(|slug| {
+                PUBLISHED
+                    .iter()
+                    .position(|p| p == slug)
+                    .unwrap_or_else(|| panic!("{slug} is not published"))
+            })
             .collect::<Vec<_>>();
-        assert!(positions.windows(2).all(|w| w[0] < w[1]), "checks run in the published order");
+        assert!(
+            positions.windows(2).all(|w| w[0] < w[1]),
+            "checks run in the published order"
+        );
     }
 
     #[test]

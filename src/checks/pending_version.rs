@@ -98,7 +98,11 @@ mod tests {
 
     #[test]
     fn pending_on_current_and_unlabelled_versions_are_normal() {
-        let verdict = verdict_for(&[("a", &["AWSCURRENT", "AWSPENDING"]), ("b", &["AWSPREVIOUS"]), ("c", &[])]);
+        let verdict = verdict_for(&[
+            ("a", &["AWSCURRENT", "AWSPENDING"]),
+            ("b", &["AWSPREVIOUS"]),
+            ("c", &[]),
+        ]);
         assert_eq!(verdict.status, Status::Pass);
         assert_eq!(verdict_for(&[("a", &["AWSCURRENT"])]).status, Status::Pass);
     }
@@ -109,10 +113,15 @@ mod tests {
         assert_eq!(verdict.status, Status::Fail);
         assert_eq!(
             verdict.fix.unwrap().commands,
-            vec!["aws secretsmanager update-secret-version-stage --secret-id \
+            vec![
+                "aws secretsmanager update-secret-version-stage --secret-id \
                   arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf \
-                  --version-stage AWSPENDING --remove-from-version-id v2 --region us-east-1"]
+                  --version-stage AWSPENDING --remove-from-version-id v2 --region us-east-1"
+            ]
         );
-        assert_eq!(verdict.evidence[0].observed, "version v2 is labelled AWSPENDING");
+        assert_eq!(
+            verdict.evidence[0].observed,
+            "version v2 is labelled AWSPENDING"
+        );
     }
 }

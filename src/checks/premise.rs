@@ -8,9 +8,8 @@ use crate::finding::Verdict;
 
 /// The secret's metadata, which every check needs.
 pub fn secret(facts: &Facts) -> Result<&SecretFacts, Verdict> {
-    looked_up(&facts.secret)?.ok_or_else(|| {
-        Verdict::error(format!("The secret {} does not exist", facts.secret_id))
-    })
+    looked_up(&facts.secret)?
+        .ok_or_else(|| Verdict::error(format!("The secret {} does not exist", facts.secret_id)))
 }
 
 /// The ARN of the function that rotates the secret, for the checks about that
@@ -24,7 +23,9 @@ pub fn rotation_function_arn(facts: &Facts) -> Result<&str, Verdict> {
         )));
     }
     if !secret.rotation_enabled {
-        return Err(Verdict::skip("Rotation is not enabled (see rotation-config)"));
+        return Err(Verdict::skip(
+            "Rotation is not enabled (see rotation-config)",
+        ));
     }
     secret
         .rotation_lambda_arn
@@ -49,7 +50,9 @@ pub fn looked_up<T>(fact: &Fact<T>) -> Result<Option<&T>, Verdict> {
     match fact {
         Fact::Found(value) => Ok(Some(value)),
         Fact::Absent => Ok(None),
-        Fact::NotCollected => Err(Verdict::skip("The facts this check needs were not collected")),
+        Fact::NotCollected => Err(Verdict::skip(
+            "The facts this check needs were not collected",
+        )),
         Fact::Unavailable(error) => Err(could_not_look_up(error)),
     }
 }
@@ -58,7 +61,10 @@ fn could_not_look_up(error: &LookupError) -> Verdict {
     let summary = if error.is_access_denied() {
         format!("rotdoctor could not check: it lacks {}", error.action)
     } else {
-        format!("rotdoctor could not check: {} failed ({})", error.action, error.code)
+        format!(
+            "rotdoctor could not check: {} failed ({})",
+            error.action, error.code
+        )
     };
     Verdict::error(summary)
         .evidence(&error.action, format!("{}: {}", error.code, error.message))

@@ -28,14 +28,19 @@ fn run(facts: &crate::facts::Facts) -> Outcome {
     if let Some(service) = secret.managed_by() {
         let owner = format!("OwningService is {service} and no RotationLambdaARN is set");
         return Ok(if secret.rotation_enabled {
-            Verdict::pass(format!("Managed rotation by {service}: the service rotates the secret itself"))
-                .evidence(DESCRIBE, owner)
-                .evidence(DESCRIBE, enabled)
+            Verdict::pass(format!(
+                "Managed rotation by {service}: the service rotates the secret itself"
+            ))
+            .evidence(DESCRIBE, owner)
+            .evidence(DESCRIBE, enabled)
         } else {
             Verdict::warn(format!("Managed rotation by {service} is turned off"))
                 .evidence(DESCRIBE, owner)
                 .evidence(DESCRIBE, enabled)
-                .fix("Turn managed rotation back on:", vec![enable_rotation(secret, None)])
+                .fix(
+                    "Turn managed rotation back on:",
+                    vec![enable_rotation(secret, None)],
+                )
         });
     }
 
@@ -65,20 +70,25 @@ fn run(facts: &crate::facts::Facts) -> Outcome {
     }
 
     let Some(function) = premise::looked_up(&facts.rotation_function)? else {
-        return Ok(Verdict::fail(format!("The rotation function {} does not exist", function_name(function_arn)))
-            .evidence(DESCRIBE, format!("RotationLambdaARN is {function_arn}"))
-            .evidence(GET_FUNCTION, "ResourceNotFoundException: no such function")
-            .fix(
-                "Point rotation at a function that exists (name it in place of the placeholder):",
-                vec![enable_rotation(secret, Some("<rotation-function-arn>"))],
-            ));
+        return Ok(Verdict::fail(format!(
+            "The rotation function {} does not exist",
+            function_name(function_arn)
+        ))
+        .evidence(DESCRIBE, format!("RotationLambdaARN is {function_arn}"))
+        .evidence(GET_FUNCTION, "ResourceNotFoundException: no such function")
+        .fix(
+            "Point rotation at a function that exists (name it in place of the placeholder):",
+            vec![enable_rotation(secret, Some("<rotation-function-arn>"))],
+        ));
     };
     let verdict = judge_function(function)
         .evidence(DESCRIBE, enabled)
         .evidence(DESCRIBE, format!("RotationLambdaARN is {function_arn}"));
     Ok(function_evidence(function)
         .into_iter()
-        .fold(verdict, |verdict, line| verdict.evidence(GET_FUNCTION, line)))
+        .fold(verdict, |verdict, line| {
+            verdict.evidence(GET_FUNCTION, line)
+        }))
 }
 
 fn state(function: &FunctionFacts) -> &str {
@@ -86,12 +96,19 @@ fn state(function: &FunctionFacts) -> &str {
 }
 
 fn last_update(function: &FunctionFacts) -> &str {
-    function.last_update_status.as_deref().unwrap_or("Successful")
+    function
+        .last_update_status
+        .as_deref()
+        .unwrap_or("Successful")
 }
 
 fn function_evidence(function: &FunctionFacts) -> [String; 2] {
     [
-        format!("State is {}{}", state(function), reason(function.state_reason.as_deref())),
+        format!(
+            "State is {}{}",
+            state(function),
+            reason(function.state_reason.as_deref())
+        ),
         format!(
             "LastUpdateStatus is {}{}",
             last_update(function),
@@ -144,13 +161,20 @@ fn enable_rotation(secret: &SecretFacts, function_arn: Option<&str>) -> String {
 fn rules_json(rules: Option<&RotationRules>) -> String {
     let mut json = serde_json::Map::new();
     match rules {
-        Some(RotationRules { schedule_expression: Some(expression), duration, .. }) => {
+        Some(RotationRules {
+            schedule_expression: Some(expression),
+            duration,
+            ..
+        }) => {
             json.insert("ScheduleExpression".into(), expression.clone().into());
             if let Some(duration) = duration {
                 json.insert("Duration".into(), duration.clone().into());
             }
         }
-        Some(RotationRules { automatically_after_days: Some(days), .. }) if *days > 0 => {
+        Some(RotationRules {
+            automatically_after_days: Some(days),
+            ..
+        }) if *days > 0 => {
             json.insert("AutomaticallyAfterDays".into(), (*days).into());
         }
         _ => {
@@ -183,7 +207,10 @@ mod tests {
     fn active_function_passes() {
         let verdict = verdict(&healthy());
         assert_eq!(verdict.status, Status::Pass);
-        assert_eq!(verdict.summary, "Rotation is enabled and the function rotate-prod-db is Active");
+        assert_eq!(
+            verdict.summary,
+            "Rotation is enabled and the function rotate-prod-db is Active"
+        );
     }
 
     #[test]
@@ -194,9 +221,11 @@ mod tests {
         assert_eq!(verdict.status, Status::Warn);
         assert_eq!(
             verdict.fix.unwrap().commands,
-            vec!["aws secretsmanager rotate-secret --secret-id arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf \
+            vec![
+                "aws secretsmanager rotate-secret --secret-id arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf \
                   --rotation-lambda-arn arn:aws:lambda:us-east-1:111122223333:function:rotate-prod-db \
-                  --rotation-rules '{\"AutomaticallyAfterDays\":30}' --region us-east-1"]
+                  --rotation-rules '{\"AutomaticallyAfterDays\":30}' --region us-east-1"
+            ]
         );
     }
 
@@ -206,7 +235,10 @@ mod tests {
         facts.rotation_function = Fact::Absent;
         let verdict = verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
-        assert_eq!(verdict.summary, "The rotation function rotate-prod-db does not exist");
+        assert_eq!(
+            verdict.summary,
+            "The rotation function rotate-prod-db does not exist"
+        );
     }
 
     #[test]
@@ -218,7 +250,12 @@ mod tests {
         }
         let verdict = verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
-        assert!(verdict.evidence.iter().any(|e| e.observed == "State is Failed (The role cannot be assumed)"));
+        assert!(
+            verdict
+                .evidence
+                .iter()
+                .any(|e| e.observed == "State is Failed (The role cannot be assumed)")
+        );
     }
 
     #[test]
@@ -239,7 +276,10 @@ mod tests {
         facts.rotation_function = denied("lambda:GetFunctionConfiguration");
         let verdict = verdict(&facts);
         assert_eq!(verdict.status, Status::Error);
-        assert_eq!(verdict.summary, "rotdoctor could not check: it lacks lambda:GetFunctionConfiguration");
+        assert_eq!(
+            verdict.summary,
+            "rotdoctor could not check: it lacks lambda:GetFunctionConfiguration"
+        );
     }
 
     #[test]
@@ -249,6 +289,9 @@ mod tests {
             schedule_expression: Some("cron(0 16 1,15 * ? *)".to_string()),
             duration: Some("2h".to_string()),
         };
-        assert_eq!(rules_json(Some(&rules)), r#"{"Duration":"2h","ScheduleExpression":"cron(0 16 1,15 * ? *)"}"#);
+        assert_eq!(
+            rules_json(Some(&rules)),
+            r#"{"Duration":"2h","ScheduleExpression":"cron(0 16 1,15 * ? *)"}"#
+        );
     }
 }

@@ -29,7 +29,9 @@ const DESCRIBE: &str = "secretsmanager:DescribeSecret";
 fn run(facts: &Facts) -> Outcome {
     let secret = premise::secret(facts)?;
     if !secret.rotation_enabled {
-        return Err(Verdict::skip("Rotation is not enabled (see rotation-config)"));
+        return Err(Verdict::skip(
+            "Rotation is not enabled (see rotation-config)",
+        ));
     }
     let now = facts.collected_at;
     let Some(rules) = &secret.rotation_rules else {
@@ -45,18 +47,28 @@ fn run(facts: &Facts) -> Outcome {
         evidence.push(format!("NextRotationDate is {}", day(next)));
     }
     let with_evidence = |verdict: Verdict| {
-        evidence.iter().fold(verdict, |v, line| v.evidence(DESCRIBE, line.clone()))
+        evidence
+            .iter()
+            .fold(verdict, |v, line| v.evidence(DESCRIBE, line.clone()))
     };
 
     let expression = match parse(rules) {
         Ok(expression) => expression,
         Err(problem) => {
-            return Ok(with_evidence(Verdict::fail(format!("The rotation schedule is invalid: {problem}"))));
+            return Ok(with_evidence(Verdict::fail(format!(
+                "The rotation schedule is invalid: {problem}"
+            ))));
         }
     };
-    let duration = match rules.duration.as_deref().map(|d| expression.check_duration(d)) {
+    let duration = match rules
+        .duration
+        .as_deref()
+        .map(|d| expression.check_duration(d))
+    {
         Some(Err(problem)) => {
-            return Ok(with_evidence(Verdict::fail(format!("The rotation window is invalid: {problem}"))));
+            return Ok(with_evidence(Verdict::fail(format!(
+                "The rotation window is invalid: {problem}"
+            ))));
         }
         Some(Ok(hours)) => Some(hours),
         None => None,
@@ -92,7 +104,9 @@ fn run(facts: &Facts) -> Outcome {
             "Next rotation window: {} (the minute inside the window cannot be predicted)",
             window
         )),
-        None => Verdict::pass("The schedule is valid; its next window could not be predicted from the facts"),
+        None => Verdict::pass(
+            "The schedule is valid; its next window could not be predicted from the facts",
+        ),
     };
     Ok(with_evidence(verdict))
 }
@@ -103,8 +117,12 @@ fn parse(rules: &RotationRules) -> Result<Expression, String> {
     match (&rules.schedule_expression, rules.automatically_after_days) {
         (Some(expression), _) => Expression::parse(expression),
         (None, Some(days)) if (1..=1000).contains(&days) => Ok(Expression::RateDays(days as u32)),
-        (None, Some(days)) => Err(format!("AutomaticallyAfterDays is {days}, outside 1 to 1000")),
-        (None, None) => Err("RotationRules has neither ScheduleExpression nor AutomaticallyAfterDays".to_string()),
+        (None, Some(days)) => Err(format!(
+            "AutomaticallyAfterDays is {days}, outside 1 to 1000"
+        )),
+        (None, None) => Err(
+            "RotationRules has neither ScheduleExpression nor AutomaticallyAfterDays".to_string(),
+        ),
     }
 }
 
@@ -153,7 +171,10 @@ mod tests {
             verdict.summary,
             "Next rotation window: 2026-12-01 00:00–24:00 UTC (the minute inside the window cannot be predicted)"
         );
-        assert_eq!(verdict.evidence[0].observed, "RotationRules: AutomaticallyAfterDays 30");
+        assert_eq!(
+            verdict.evidence[0].observed,
+            "RotationRules: AutomaticallyAfterDays 30"
+        );
     }
 
     #[test]
@@ -176,7 +197,11 @@ mod tests {
         secret.next_rotation = None;
         let verdict = verdict(&facts);
         assert_eq!(verdict.status, Status::Warn);
-        assert!(verdict.summary.contains("2026-02-09"), "{}", verdict.summary);
+        assert!(
+            verdict.summary.contains("2026-02-09"),
+            "{}",
+            verdict.summary
+        );
     }
 
     #[test]
@@ -189,7 +214,11 @@ mod tests {
         });
         let verdict = verdict(&facts);
         assert_eq!(verdict.status, Status::Pass);
-        assert!(verdict.summary.contains("2026-12-01 16:00–18:00 UTC"), "{}", verdict.summary);
+        assert!(
+            verdict.summary.contains("2026-12-01 16:00–18:00 UTC"),
+            "{}",
+            verdict.summary
+        );
     }
 
     #[test]

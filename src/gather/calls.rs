@@ -13,31 +13,50 @@ pub struct ApiCall {
     pub parallel: bool,
 }
 
+#[derive(Debug, Clone)]
+struct Span {
+    action: &'static str,
+    target: String,
+    started: Instant,
+    ended: Instant,
+}
+
+impl Span {
+    fn overlaps(&self, other: &Span) -> bool {
+        self.started < other.ended && other.started < self.ended
+    }
+}
+
 #[derive(Clone, Default)]
-pub struct CallLog(Arc<Mutex<Vec<(&'static str, String, Instant, Instant)>>>);
+pub struct CallLog(Arc<Mutex<Vec<Span>>>);
 
 impl CallLog {
     pub fn record(&self, action: &'static str, target: &str, started: Instant, ended: Instant) {
-        if let Ok(mut calls) = self.0.lock() {
-            calls.push((action, target.to_string(), started, ended));
+        if let Ok(mut spans) = self.0.lock() {
+            spans.push(Span {
+                action,
+                target: target.to_string(),
+                started,
+                ended,
+            });
         }
     }
 
     pub fn snapshot(&self) -> Vec<ApiCall> {
-        let calls = match self.0.lock() {
-            Ok(calls) => calls.clone(),
-            Err(_) => return Vec::new(),
+        let Ok(spans) = self.0.lock() else {
+            return Vec::new();
         };
-        calls
+        spans
             .iter()
             .enumerate()
-            .map(|(index, (action, target, started, ended))| ApiCall {
-                action,
-                target: target.clone(),
-                elapsed: ended.duration_since(*started),
-                parallel: calls.iter().enumerate().any(|(other, (_, _, s, e))| {
-                    other != index && s < ended && started < e
-                }),
+            .map(|(index, span)| ApiCall {
+                action: span.action,
+                target: span.target.clone(),
+                elapsed: span.ended.duration_since(span.started),
+                parallel: spans
+                    .iter()
+                    .enumerate()
+                    .any(|(other, o)| other != index && span.overlaps(o)),
             })
             .collect()
     }

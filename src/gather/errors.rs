@@ -28,7 +28,11 @@ where
         SdkError::ResponseError(_) => ("Response".to_string(), innermost_cause(error)),
         _ => ("Request".to_string(), innermost_cause(error)),
     };
-    LookupError { action: action.to_string(), code, message }
+    LookupError {
+        action: action.to_string(),
+        code,
+        message,
+    }
 }
 
 /// The first failed call, when AWS cannot be reached at all.
@@ -36,5 +40,8 @@ pub fn unreachable<E>(action: &str, error: &SdkError<E, HttpResponse>) -> Gather
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    GatherError::Unreachable(format!("{action} failed: {}", lookup_error(action, error).message))
+    GatherError::Unreachable(format!(
+        "{action} failed: {}",
+        lookup_error(action, error).message
+    ))
 }

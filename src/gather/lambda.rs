@@ -12,7 +12,11 @@ const GET_FUNCTION: &str = "lambda:GetFunctionConfiguration";
 const GET_POLICY: &str = "lambda:GetPolicy";
 
 pub async fn get_function_configuration(gatherer: &Gatherer, arn: &str) -> Fact<FunctionFacts> {
-    let request = gatherer.lambda.get_function_configuration().function_name(arn).send();
+    let request = gatherer
+        .lambda
+        .get_function_configuration()
+        .function_name(arn)
+        .send();
     match gatherer.call(GET_FUNCTION, arn, request).await {
         Ok(output) => Fact::Found(FunctionFacts {
             arn: output.function_arn().unwrap_or(arn).to_string(),
@@ -25,7 +29,10 @@ pub async fn get_function_configuration(gatherer: &Gatherer, arn: &str) -> Fact<
             last_update_status_reason: output.last_update_status_reason().map(str::to_string),
         }),
         Err(SdkError::ServiceError(error))
-            if matches!(error.err(), GetFunctionConfigurationError::ResourceNotFoundException(_)) =>
+            if matches!(
+                error.err(),
+                GetFunctionConfigurationError::ResourceNotFoundException(_)
+            ) =>
         {
             Fact::Absent
         }

@@ -98,7 +98,12 @@ impl Gatherer {
     }
 
     /// Runs one API call and records how long it took.
-    async fn call<T>(&self, action: &'static str, target: &str, call: impl Future<Output = T>) -> T {
+    async fn call<T>(
+        &self,
+        action: &'static str,
+        target: &str,
+        call: impl Future<Output = T>,
+    ) -> T {
         let started = Instant::now();
         let output = call.await;
         self.calls.record(action, target, started, Instant::now());

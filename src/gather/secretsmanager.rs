@@ -1,7 +1,9 @@
 //! Secrets Manager: the secret's metadata. No call here reads a secret value.
 
 use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_secretsmanager::operation::describe_secret::{DescribeSecretError, DescribeSecretOutput};
+use aws_sdk_secretsmanager::operation::describe_secret::{
+    DescribeSecretError, DescribeSecretOutput,
+};
 
 use super::errors::unreachable;
 use super::{GatherError, Gatherer, timestamp};
@@ -17,7 +19,15 @@ pub async fn describe_secret(
     secret_id: &str,
 ) -> Result<Fact<SecretFacts>, GatherError> {
     let result = gatherer
-        .call(DESCRIBE, secret_id, gatherer.secrets.describe_secret().secret_id(secret_id).send())
+        .call(
+            DESCRIBE,
+            secret_id,
+            gatherer
+                .secrets
+                .describe_secret()
+                .secret_id(secret_id)
+                .send(),
+        )
         .await;
     match result {
         Ok(output) => Ok(Fact::Found(secret_facts(secret_id, output))),
@@ -27,7 +37,10 @@ pub async fn describe_secret(
             ))),
             DescribeSecretError::InvalidParameterException(_) => Err(GatherError::Input(format!(
                 "{secret_id} is not a valid secret id: {}",
-                error.err().message().unwrap_or("rejected by Secrets Manager")
+                error
+                    .err()
+                    .message()
+                    .unwrap_or("rejected by Secrets Manager")
             ))),
             other => Ok(Fact::Unavailable(LookupError {
                 action: DESCRIBE.to_string(),
@@ -44,7 +57,10 @@ fn secret_facts(secret_id: &str, output: DescribeSecretOutput) -> SecretFacts {
         .version_ids_to_stages()
         .map(|map| {
             map.iter()
-                .map(|(id, stages)| SecretVersion { id: id.clone(), stages: stages.clone() })
+                .map(|(id, stages)| SecretVersion {
+                    id: id.clone(),
+                    stages: stages.clone(),
+                })
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default();

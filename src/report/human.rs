@@ -55,7 +55,11 @@ fn body(finding: &Finding, verbose: bool) -> String {
     let is_problem = matches!(finding.status, Status::Warn | Status::Fail | Status::Error);
     if is_problem || verbose {
         for evidence in &finding.evidence {
-            lines.push(format!("  {}  {}", evidence.source.dimmed(), evidence.observed));
+            lines.push(format!(
+                "  {}  {}",
+                evidence.source.dimmed(),
+                evidence.observed
+            ));
         }
     }
     if let Some(fix) = finding.fix.as_ref().filter(|_| is_problem) {
@@ -70,14 +74,26 @@ fn body(finding: &Finding, verbose: bool) -> String {
 /// `2 problems, 1 warning in 7 checks`, with errors and skips when there are any.
 fn summary_line(summary: &Summary) -> String {
     let plural = |n: usize, word: &str| {
-        if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
+        if n == 1 {
+            format!("{n} {word}")
+        } else {
+            format!("{n} {word}s")
+        }
     };
     let problems = plural(summary.fail, "problem");
     let warnings = plural(summary.warn, "warning");
     let mut line = format!(
         "{}, {} in {}",
-        if summary.fail > 0 { problems.red().bold() } else { problems.normal() },
-        if summary.warn > 0 { warnings.yellow() } else { warnings.normal() },
+        if summary.fail > 0 {
+            problems.red().bold()
+        } else {
+            problems.normal()
+        },
+        if summary.warn > 0 {
+            warnings.yellow()
+        } else {
+            warnings.normal()
+        },
         plural(summary.total(), "check"),
     );
     if summary.error > 0 {

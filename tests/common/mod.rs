@@ -17,7 +17,10 @@ pub fn rotdoctor() -> assert_cmd::Command {
         .env_clear()
         .env("HOME", env!("CARGO_TARGET_TMPDIR"))
         .env("AWS_CONFIG_FILE", "/nonexistent/rotdoctor-test/config")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/rotdoctor-test/credentials")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/rotdoctor-test/credentials",
+        )
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
@@ -74,7 +77,10 @@ impl Moto {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("moto_server exited before it was ready: {status}");
             }
-            assert!(Instant::now() < deadline, "moto_server did not listen within 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not listen within 30 s"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }

@@ -1,0 +1,175 @@
+//! The command line without AWS: replaying facts files, bad input, and the
+//! exit codes documented in `--help`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic here is a failed test
+
+mod common;
+
+use common::rotdoctor;
+
+#[test]
+fn replays_a_facts_file_with_no_account() {
+    rotdoctor()
+        .args(["check", "--facts", "fixtures/healthy.json"])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains(
+            "0 problems, 0 warnings in 4 checks",
+        ));
+}
+
+#[test]
+fn exit_code_is_one_when_a_check_fails_or_errors() {
+    rotdoctor()
+        .args(["check", "--facts", "fixtures/stuck-rotation.json"])
+        .assert()
+        .code(1);
+    rotdoctor()
+        .args(["check", "--facts", "fixtures/policy-access-denied.json"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn fail_on_warn_counts_warnings() {
+    let facts = ["check", "--facts", "fixtures/rotation-not-enabled.json"];
+    rotdoctor().args(facts).assert().code(0);
+    rotdoctor()
+        .args(facts)
+        .args(["--fail-on", "warn"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn json_output_is_one_document_with_the_contract_fields() {
+    let output = rotdoctor()
+        .args([
+            "check",
+            "--facts",
+            "fixtures/stuck-rotation.json",
+            "--output",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["secrets"][0]["secret"]["id"], "prod/orders-db");
+    assert_eq!(report["summary"]["fail"], 3);
+    let finding = &report["secrets"][0]["findings"][2];
+    for field in ["check", "status", "title", "summary", "evidence", "fix"] {
+        assert!(finding.get(field).is_some(), "finding has no {field}");
+    }
+}
+
+#[test]
+fn color_follows_the_flag_and_no_color() {
+    let facts = ["check", "--facts", "fixtures/stuck-rotation.json"];
+    let colored = rotdoctor()
+        .args(facts)
+        .args(["--color", "always"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&colored.stdout).contains("\u{1b}["));
+    let plain = rotdoctor()
+        .args(facts)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("\u{1b}["));
+}
+
+#[test]
+fn unreadable_facts_files_are_bad_input_in_one_line() {
+    let corrupt =
+        std::env::temp_dir().join(format!("rotdoctor-corrupt-{}.json", std::process::id()));
+    std::fs::write(&corrupt, "{\"schema_version\": 1, \"secrets\": [").unwrap();
+    for path in [
+        corrupt.to_str().unwrap(),
+        "fixtures/does-not-exist.json",
+        "Cargo.toml",
+    ] {
+        let output = rotdoctor()
+            .args(["check", "--facts", path])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{path}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with(&format!("rotdoctor: cannot read facts file {path}")),
+            "{stderr}"
+        );
+    }
+    let _ = std::fs::remove_file(corrupt);
+}
+
+#[test]
+fn a_malformed_arn_is_bad_input() {
+    rotdoctor()
+        .args(["check", "arn:aws:secretsmanager:us-east-1:12345:secret:db"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::starts_with("rotdoctor: arn:aws:secretsmanager:us-east-1:12345:secret:db is not a Secrets Manager ARN"));
+}
+
+#[test]
+fn no_region_and_no_credentials_cannot_run() {
+    rotdoctor()
+        .env_remove("AWS_REGION")
+        .args(["check", "prod/db"])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::starts_with(
+            "rotdoctor: no AWS region: pass --region",
+        ));
+    let output = rotdoctor()
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args(["check", "prod/db"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with("rotdoctor: no AWS credentials"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn an_unreachable_endpoint_cannot_run() {
+    // The sealed environment points at 127.0.0.1:1, where nothing listens.
+    rotdoctor()
+        .args(["check", "prod/db"])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains(
+            "check the region, the endpoint URL and the network",
+        ));
+}
+
+#[test]
+fn bad_usage_exits_two() {
+    rotdoctor().args(["check"]).assert().code(2);
+    rotdoctor()
+        .args(["check", "a", "--facts", "fixtures/healthy.json"])
+        .assert()
+        .code(2);
+    rotdoctor()
+        .args(["check", "a", "--output", "yaml"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    rotdoctor()
+        .args(["check", "--help"])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("Exit codes:"))
+        .stdout(predicates::str::contains("3  rotdoctor could not run"));
+}
