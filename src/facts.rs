@@ -5,6 +5,7 @@
 //! every check can be tested on data written by hand. Nothing in here may hold
 //! a secret value: the gathering code reduces values to their shape first.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use jiff::Timestamp;
@@ -31,7 +32,11 @@ pub struct Facts {
     pub collected_at: Timestamp,
     /// `secretsmanager:DescribeSecret`.
     pub secret: Fact<SecretFacts>,
-    /// `lambda:GetFunctionConfiguration` on the secret's rotation function.
+    /// `secretsmanager:GetSecretValue` of the current version, reduced to
+    /// its shape while it was gathered.
+    #[serde(default)]
+    pub secret_value: Fact<SecretShape>,
+    /// `lambda:GetFunction` on the secret's rotation function.
     #[serde(default)]
     pub rotation_function: Fact<FunctionFacts>,
     /// `lambda:GetPolicy` on the rotation function: its resource-based policy.
@@ -181,9 +186,11 @@ impl SecretVersion {
     }
 }
 
-/// The rotation function's configuration, from `GetFunctionConfiguration`.
+/// The rotation function's configuration and tags, from `GetFunction`.
 ///
-/// Environment variables are deliberately not kept: they may hold credentials.
+/// Of its environment, only the variables the rotation templates read are
+/// kept with their values (configuration, see [`TEMPLATE_VARIABLES`]); any
+/// other variable may hold a credential, so only its name is kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FunctionFacts {
@@ -203,6 +210,209 @@ pub struct FunctionFacts {
     pub last_update_status: Option<String>,
     #[serde(default)]
     pub last_update_status_reason: Option<String>,
+    /// The template variables that are set, with their values.
+    #[serde(default)]
+    pub environment: BTreeMap<String, String>,
+    /// The names of the other environment variables.
+    #[serde(default)]
+    pub other_environment_names: Vec<String>,
+    /// The tags that say which rotation template the function runs.
+    #[serde(default)]
+    pub template_tags: BTreeMap<String, String>,
+}
+
+/// Environment variables the rotation templates read: settings, never
+/// credentials (rotation-knowledge §2.3).
+pub const TEMPLATE_VARIABLES: &[&str] = &[
+    "SECRETS_MANAGER_ENDPOINT",
+    "EXCLUDE_CHARACTERS",
+    "PASSWORD_LENGTH",
+    "EXCLUDE_NUMBERS",
+    "EXCLUDE_PUNCTUATION",
+    "EXCLUDE_UPPERCASE",
+    "EXCLUDE_LOWERCASE",
+    "REQUIRE_EACH_INCLUDED_TYPE",
+    "USERNAME_CHARACTER_LIMIT",
+];
+
+/// Function tags that name the rotation template it was deployed from.
+pub const TEMPLATE_TAGS: &[&str] = &[
+    "serverlessrepo:applicationId",
+    "serverlessrepo:semanticVersion",
+    "aws:cloudformation:stack-name",
+    "aws:cloudformation:logical-id",
+];
+
+/// The current secret value, reduced to its shape. Never the value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SecretShape {
+    /// A `SecretBinary` instead of a `SecretString`.
+    Binary { length: usize },
+    /// A `SecretString` that is not JSON.
+    Text { length: usize },
+    /// JSON, but not an object.
+    JsonValue { json_type: JsonType },
+    /// A JSON object, as the rotation templates expect.
+    Object(ObjectShape),
+}
+
+/// A JSON object secret: its keys, and the values that are configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectShape {
+    /// Every key, with the JSON type of its value.
+    pub keys: BTreeMap<String, JsonType>,
+    /// Kept when a string: the engine the templates check.
+    #[serde(default)]
+    pub engine: Option<String>,
+    #[serde(default)]
+    pub host: Option<String>,
+    /// Kept when a string or a number, as its JSON text (`5432` or `"5432"`).
+    #[serde(default)]
+    pub port: Option<String>,
+    #[serde(default)]
+    pub dbname: Option<String>,
+    #[serde(default)]
+    pub masterarn: Option<String>,
+    /// Kept for the multi-user `_clone` length check.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// The password's length and character classes.
+    #[serde(default)]
+    pub password: Option<PasswordShape>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JsonType {
+    Null,
+    Bool,
+    Number,
+    String,
+    Array,
+    Object,
+}
+
+impl JsonType {
+    pub fn of(value: &serde_json::Value) -> JsonType {
+        match value {
+            serde_json::Value::Null => JsonType::Null,
+            serde_json::Value::Bool(_) => JsonType::Bool,
+            serde_json::Value::Number(_) => JsonType::Number,
+            serde_json::Value::String(_) => JsonType::String,
+            serde_json::Value::Array(_) => JsonType::Array,
+            serde_json::Value::Object(_) => JsonType::Object,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            JsonType::Null => "null",
+            JsonType::Bool => "a boolean",
+            JsonType::Number => "a number",
+            JsonType::String => "a string",
+            JsonType::Array => "an array",
+            JsonType::Object => "an object",
+        }
+    }
+}
+
+/// A password's length, and how many of its characters fall in each class.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordShape {
+    pub length: usize,
+    pub classes: BTreeMap<CharClass, usize>,
+}
+
+impl PasswordShape {
+    pub fn of(password: &str) -> PasswordShape {
+        let mut classes = BTreeMap::new();
+        for c in password.chars() {
+            *classes.entry(CharClass::of(c)).or_insert(0) += 1;
+        }
+        PasswordShape {
+            length: password.chars().count(),
+            classes,
+        }
+    }
+
+    pub fn count(&self, class: CharClass) -> usize {
+        self.classes.get(&class).copied().unwrap_or(0)
+    }
+}
+
+/// Character classes of a password. The characters some engine rejects or
+/// mishandles each have a class of their own; the rest are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CharClass {
+    Lowercase,
+    Uppercase,
+    Digit,
+    Space,
+    Slash,
+    Backslash,
+    At,
+    DoubleQuote,
+    SingleQuote,
+    Colon,
+    Semicolon,
+    Ampersand,
+    Comma,
+    /// Other printable ASCII punctuation.
+    Punctuation,
+    /// Control characters and anything outside ASCII.
+    NonPrintable,
+}
+
+impl CharClass {
+    pub fn of(c: char) -> CharClass {
+        match c {
+            'a'..='z' => CharClass::Lowercase,
+            'A'..='Z' => CharClass::Uppercase,
+            '0'..='9' => CharClass::Digit,
+            ' ' => CharClass::Space,
+            '/' => CharClass::Slash,
+            '\\' => CharClass::Backslash,
+            '@' => CharClass::At,
+            '"' => CharClass::DoubleQuote,
+            '\'' => CharClass::SingleQuote,
+            ':' => CharClass::Colon,
+            ';' => CharClass::Semicolon,
+            '&' => CharClass::Ampersand,
+            ',' => CharClass::Comma,
+            c if c.is_ascii_punctuation() => CharClass::Punctuation,
+            _ => CharClass::NonPrintable,
+        }
+    }
+
+    /// How the class reads in a sentence: "2 slashes (/)".
+    pub fn describe(self, count: usize) -> String {
+        let (one, many, shown) = match self {
+            CharClass::Lowercase => ("lowercase letter", "lowercase letters", ""),
+            CharClass::Uppercase => ("uppercase letter", "uppercase letters", ""),
+            CharClass::Digit => ("digit", "digits", ""),
+            CharClass::Space => ("space", "spaces", ""),
+            CharClass::Slash => ("slash", "slashes", " (/)"),
+            CharClass::Backslash => ("backslash", "backslashes", " (\\)"),
+            CharClass::At => ("at sign", "at signs", " (@)"),
+            CharClass::DoubleQuote => ("double quote", "double quotes", " (\")"),
+            CharClass::SingleQuote => ("single quote", "single quotes", " (')"),
+            CharClass::Colon => ("colon", "colons", " (:)"),
+            CharClass::Semicolon => ("semicolon", "semicolons", " (;)"),
+            CharClass::Ampersand => ("ampersand", "ampersands", " (&)"),
+            CharClass::Comma => ("comma", "commas", " (,)"),
+            CharClass::Punctuation => ("other punctuation mark", "other punctuation marks", ""),
+            CharClass::NonPrintable => (
+                "non-printable or non-ASCII character",
+                "non-printable or non-ASCII characters",
+                "",
+            ),
+        };
+        format!("{count} {}{shown}", if count == 1 { one } else { many })
+    }
 }
 
 /// A resource-based policy as AWS returned it, parsed from its JSON string.

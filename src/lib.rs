@@ -15,3 +15,4 @@ pub mod policy;
 pub mod report;
 pub mod run;
 pub mod schedule;
+pub mod template;

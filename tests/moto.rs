@@ -72,13 +72,15 @@ fn healthy_secret_passes_every_check() {
         &[
             ("rotation-config", "pass"),
             ("invoke-permission", "pass"),
+            ("secret-schema", "pass"),
+            ("password-charset", "pass"),
             ("pending-version", "pass"),
             ("rotation-schedule", "pass"),
         ],
     );
     assert_eq!(code, 0);
     assert_eq!(report["secrets"][0]["secret"]["arn"], seeded["secret_arn"]);
-    assert_eq!(report["summary"]["pass"], 4);
+    assert_eq!(report["summary"]["pass"], 6);
 }
 
 #[test]
@@ -135,6 +137,8 @@ fn deleted_function_fails_once_and_skips_what_depends_on_it() {
         &[
             ("rotation-config", "fail"),
             ("invoke-permission", "skip"),
+            ("secret-schema", "pass"),
+            ("password-charset", "skip"),
             ("pending-version", "pass"),
             ("rotation-schedule", "pass"),
         ],
@@ -176,6 +180,8 @@ fn rotation_never_enabled_warns_and_skips_the_function_checks() {
         &[
             ("rotation-config", "warn"),
             ("invoke-permission", "skip"),
+            ("secret-schema", "skip"),
+            ("password-charset", "skip"),
             ("pending-version", "pass"),
             ("rotation-schedule", "skip"),
         ],
@@ -219,6 +225,8 @@ fn what_rotdoctor_may_not_read_is_an_error_not_a_failure() {
         &[
             ("rotation-config", "error"),
             ("invoke-permission", "error"),
+            ("secret-schema", "error"),
+            ("password-charset", "error"),
             ("pending-version", "pass"),
             ("rotation-schedule", "pass"),
         ],
@@ -275,10 +283,7 @@ fn saved_facts_replay_to_the_same_report_and_hold_no_secret_value() {
     assert!(saved.contains(seeded["secret_arn"].as_str().unwrap()));
     for output in [saved.as_bytes(), &live.stdout, &live.stderr] {
         let text = String::from_utf8_lossy(output);
-        assert!(
-            !text.contains("Sup3r-S3cret-Passw0rd!"),
-            "a secret value leaked"
-        );
+        assert!(!text.contains("CANARY"), "a secret value leaked");
     }
 }
 
@@ -302,5 +307,103 @@ fn verbose_times_each_call_on_stderr() {
     assert!(
         stdout.contains("RotationEnabled is true"),
         "-v shows the evidence of passing checks"
+    );
+}
+
+/// Runs `check` on one seeded scenario and returns the status of one check.
+fn status_of(scenario: &str, check_slug: &str) -> (String, Value) {
+    let moto = Moto::start();
+    moto.seed(scenario);
+    let (report, _) = check(&moto, "prod/orders-db");
+    let found = finding(&report, check_slug).clone();
+    (found["status"].as_str().unwrap().to_string(), found)
+}
+
+#[test]
+fn multi_user_secret_with_masterarn_passes_the_schema() {
+    let (status, found) = status_of("multi-user-healthy", "secret-schema");
+    assert_eq!(status, "pass", "{found:#}");
+    assert!(
+        found["summary"]
+            .as_str()
+            .unwrap()
+            .contains("RotationMultiUser")
+    );
+}
+
+#[test]
+fn multi_user_secret_without_masterarn_fails_the_schema() {
+    let (status, found) = status_of("multi-user-missing-masterarn", "secret-schema");
+    assert_eq!(status, "fail");
+    assert!(
+        found["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("The key masterarn is missing"),
+        "{found:#}"
+    );
+}
+
+#[test]
+fn a_missing_key_fails_the_schema() {
+    let (status, found) = status_of("secret-missing-host", "secret-schema");
+    assert_eq!(status, "fail");
+    assert!(
+        found["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("The key host is missing"),
+        "{found:#}"
+    );
+}
+
+#[test]
+fn a_value_that_is_not_json_fails_with_an_example_shape() {
+    let (status, found) = status_of("secret-not-json", "secret-schema");
+    assert_eq!(status, "fail");
+    let fix = found["fix"]["summary"].as_str().unwrap();
+    assert!(fix.contains(r#""password":"<password>""#), "{fix}");
+}
+
+#[test]
+fn an_engine_the_template_does_not_accept_fails_the_schema() {
+    let (status, found) = status_of("secret-engine-mismatch", "secret-schema");
+    assert_eq!(status, "fail");
+    assert!(
+        found["summary"]
+            .as_str()
+            .unwrap()
+            .contains("The engine is mysql"),
+        "{found:#}"
+    );
+}
+
+#[test]
+fn mysql_exclusions_that_allow_a_slash_fail() {
+    let (status, found) = status_of("mysql-allows-slash", "password-charset");
+    assert_eq!(status, "fail");
+    assert_eq!(
+        found["summary"],
+        "Generated passwords may contain /, which MySQL rejects"
+    );
+    let command = found["fix"]["commands"][0].as_str().unwrap();
+    assert!(
+        command.contains("update-function-configuration"),
+        "{command}"
+    );
+    // The other variable is kept by the command at run time, never printed.
+    assert!(
+        !command.contains("DB_PROXY_PASSWORD") && !command.contains("CANARY"),
+        "{command}"
+    );
+}
+
+#[test]
+fn postgres_exclusions_that_allow_a_colon_warn() {
+    let (status, found) = status_of("postgres-allows-colon", "password-charset");
+    assert_eq!(status, "warn");
+    assert!(
+        found["summary"].as_str().unwrap().contains(".pgpass"),
+        "{found:#}"
     );
 }

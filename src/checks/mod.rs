@@ -12,9 +12,11 @@ use crate::finding::{Finding, Verdict};
 pub mod premise;
 
 mod invoke_permission;
+mod password_charset;
 mod pending_version;
 mod rotation_config;
 mod rotation_schedule;
+mod secret_schema;
 
 /// What a check concludes, `Err` being a verdict reached on a premise.
 pub type Outcome = Result<Verdict, Verdict>;
@@ -32,6 +34,8 @@ pub struct CheckDef {
 pub const CHECKS: &[&CheckDef] = &[
     &rotation_config::CHECK,
     &invoke_permission::CHECK,
+    &secret_schema::CHECK,
+    &password_charset::CHECK,
     &pending_version::CHECK,
     &rotation_schedule::CHECK,
 ];
@@ -57,6 +61,8 @@ pub fn run_all(facts: &Facts) -> Vec<Finding> {
 #[cfg(test)]
 pub(crate) mod testing {
     //! Facts for unit tests: a healthy rotating secret, to be broken one field at a time.
+
+    use std::collections::BTreeMap;
 
     use crate::facts::*;
 
@@ -96,6 +102,19 @@ pub(crate) mod testing {
                     },
                 ],
             }),
+            secret_value: Fact::Found(SecretShape::Object(ObjectShape {
+                keys: ["engine", "host", "port", "username", "password", "dbname"]
+                    .iter()
+                    .map(|key| (key.to_string(), if *key == "port" { JsonType::Number } else { JsonType::String }))
+                    .collect(),
+                engine: Some("postgres".to_string()),
+                host: Some("prod-db.cluster-abc.us-east-1.rds.amazonaws.com".to_string()),
+                port: Some("5432".to_string()),
+                dbname: Some("orders".to_string()),
+                masterarn: None,
+                username: Some("orders_app".to_string()),
+                password: Some(PasswordShape::of("Xy7kQ2mN9pL4vR8tW3zB6cD1fG5hJ0sA")),
+            })),
             rotation_function: Fact::Found(FunctionFacts {
                 arn: FUNCTION_ARN.to_string(),
                 name: "rotate-prod-db".to_string(),
@@ -105,6 +124,15 @@ pub(crate) mod testing {
                 state_reason: None,
                 last_update_status: Some("Successful".to_string()),
                 last_update_status_reason: None,
+                environment: BTreeMap::from([(
+                    "SECRETS_MANAGER_ENDPOINT".to_string(),
+                    "https://secretsmanager.us-east-1.amazonaws.com".to_string(),
+                )]),
+                other_environment_names: Vec::new(),
+                template_tags: BTreeMap::from([(
+                    "serverlessrepo:applicationId".to_string(),
+                    "arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerRDSPostgreSQLRotationSingleUser".to_string(),
+                )]),
             }),
             function_policy: Fact::Found(PolicyDocument(serde_json::json!({
                 "Version": "2012-10-17",

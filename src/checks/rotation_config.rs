@@ -2,7 +2,7 @@
 //! `Active` and was last updated successfully.
 //!
 //! Reads: `secret` (secretsmanager:DescribeSecret), `rotation_function`
-//! (lambda:GetFunctionConfiguration).
+//! (lambda:GetFunction).
 //! Managed rotation (a service owns the secret, no function) is recognised here;
 //! the checks about the function then skip, naming this check.
 //! Knowledge: rotation-knowledge §1, §5.5.
@@ -19,7 +19,7 @@ pub const CHECK: CheckDef = CheckDef {
 };
 
 const DESCRIBE: &str = "secretsmanager:DescribeSecret";
-const GET_FUNCTION: &str = "lambda:GetFunctionConfiguration";
+const GET_FUNCTION: &str = "lambda:GetFunction";
 
 fn run(facts: &crate::facts::Facts) -> Outcome {
     let secret = premise::secret(facts)?;
@@ -273,12 +273,12 @@ mod tests {
     #[test]
     fn unreadable_function_is_an_error_not_a_failure() {
         let mut facts = healthy();
-        facts.rotation_function = denied("lambda:GetFunctionConfiguration");
+        facts.rotation_function = denied("lambda:GetFunction");
         let verdict = verdict(&facts);
         assert_eq!(verdict.status, Status::Error);
         assert_eq!(
             verdict.summary,
-            "rotdoctor could not check: it lacks lambda:GetFunctionConfiguration"
+            "rotdoctor could not check: it lacks lambda:GetFunction"
         );
     }
 

@@ -1,43 +1,64 @@
-//! Lambda: the rotation function's configuration and resource-based policy.
+//! Lambda: the rotation function's configuration, tags and resource-based policy.
 
 use aws_sdk_lambda::error::SdkError;
-use aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationError;
+use aws_sdk_lambda::operation::get_function::GetFunctionError;
 use aws_sdk_lambda::operation::get_policy::GetPolicyError;
 
 use super::Gatherer;
 use super::errors::lookup_error;
-use crate::facts::{Fact, FunctionFacts, LookupError, PolicyDocument};
+use crate::facts::{
+    Fact, FunctionFacts, LookupError, PolicyDocument, TEMPLATE_TAGS, TEMPLATE_VARIABLES,
+};
 
-const GET_FUNCTION: &str = "lambda:GetFunctionConfiguration";
+const GET_FUNCTION: &str = "lambda:GetFunction";
 const GET_POLICY: &str = "lambda:GetPolicy";
 
-pub async fn get_function_configuration(gatherer: &Gatherer, arn: &str) -> Fact<FunctionFacts> {
-    let request = gatherer
-        .lambda
-        .get_function_configuration()
-        .function_name(arn)
-        .send();
-    match gatherer.call(GET_FUNCTION, arn, request).await {
-        Ok(output) => Fact::Found(FunctionFacts {
-            arn: output.function_arn().unwrap_or(arn).to_string(),
-            name: output.function_name().unwrap_or(arn).to_string(),
-            role: output.role().map(str::to_string),
-            runtime: output.runtime().map(|r| r.as_str().to_string()),
-            state: output.state().map(|s| s.as_str().to_string()),
-            state_reason: output.state_reason().map(str::to_string),
-            last_update_status: output.last_update_status().map(|s| s.as_str().to_string()),
-            last_update_status_reason: output.last_update_status_reason().map(str::to_string),
-        }),
+/// `GetFunction`: the configuration, and the tags that name the template.
+pub async fn get_function(gatherer: &Gatherer, arn: &str) -> Fact<FunctionFacts> {
+    let request = gatherer.lambda.get_function().function_name(arn).send();
+    let output = match gatherer.call(GET_FUNCTION, arn, request).await {
+        Ok(output) => output,
         Err(SdkError::ServiceError(error))
-            if matches!(
-                error.err(),
-                GetFunctionConfigurationError::ResourceNotFoundException(_)
-            ) =>
+            if matches!(error.err(), GetFunctionError::ResourceNotFoundException(_)) =>
         {
-            Fact::Absent
+            return Fact::Absent;
         }
-        Err(error) => Fact::Unavailable(lookup_error(GET_FUNCTION, &error)),
-    }
+        Err(error) => return Fact::Unavailable(lookup_error(GET_FUNCTION, &error)),
+    };
+    let Some(config) = output.configuration() else {
+        return Fact::Absent;
+    };
+    let variables = config
+        .environment()
+        .and_then(|environment| environment.variables())
+        .cloned()
+        .unwrap_or_default();
+    let (template, other): (Vec<_>, Vec<_>) = variables
+        .into_iter()
+        .partition(|(name, _)| TEMPLATE_VARIABLES.contains(&name.as_str()));
+    let mut other_environment_names = other.into_iter().map(|(name, _)| name).collect::<Vec<_>>();
+    other_environment_names.sort();
+    Fact::Found(FunctionFacts {
+        arn: config.function_arn().unwrap_or(arn).to_string(),
+        name: config.function_name().unwrap_or(arn).to_string(),
+        role: config.role().map(str::to_string),
+        runtime: config.runtime().map(|r| r.as_str().to_string()),
+        state: config.state().map(|s| s.as_str().to_string()),
+        state_reason: config.state_reason().map(str::to_string),
+        last_update_status: config.last_update_status().map(|s| s.as_str().to_string()),
+        last_update_status_reason: config.last_update_status_reason().map(str::to_string),
+        environment: template.into_iter().collect(),
+        other_environment_names,
+        template_tags: output
+            .tags()
+            .map(|tags| {
+                tags.iter()
+                    .filter(|(key, _)| TEMPLATE_TAGS.contains(&key.as_str()))
+                    .map(|(key, value)| (key.clone(), value.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
 }
 
 pub async fn get_policy(gatherer: &Gatherer, arn: &str) -> Fact<PolicyDocument> {

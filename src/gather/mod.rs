@@ -7,6 +7,7 @@
 mod calls;
 mod errors;
 mod lambda;
+mod secret_value;
 mod secretsmanager;
 
 use std::time::Instant;
@@ -73,12 +74,15 @@ impl Gatherer {
     /// Gathers everything the checks need about one secret.
     pub async fn gather(&self, secret_id: &str) -> Result<Facts, GatherError> {
         let collected_at = Timestamp::now();
-        let secret = secretsmanager::describe_secret(self, secret_id).await?;
-
+        let (secret, secret_value) = tokio::join!(
+            secretsmanager::describe_secret(self, secret_id),
+            secret_value::get_secret_value(self, secret_id),
+        );
         let mut facts = Facts {
             secret_id: secret_id.to_string(),
             collected_at,
-            secret,
+            secret: secret?,
+            secret_value,
             rotation_function: Fact::NotCollected,
             function_policy: Fact::NotCollected,
         };
@@ -88,7 +92,7 @@ impl Gatherer {
             .and_then(|secret| secret.rotation_lambda_arn.clone());
         if let Some(arn) = function_arn {
             let (function, policy) = tokio::join!(
-                lambda::get_function_configuration(self, &arn),
+                lambda::get_function(self, &arn),
                 lambda::get_policy(self, &arn),
             );
             facts.rotation_function = function;

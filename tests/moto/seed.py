@@ -20,10 +20,11 @@ OTHER_ACCOUNT = "444455556666"
 CURRENT = "11111111-1111-4111-8111-111111111111"
 ENABLE = "22222222-2222-4222-8222-222222222222"
 PENDING = "33333333-3333-4333-8333-333333333333"
-# A password-like value: tests assert it never reaches rotdoctor's output.
-SECRET_STRING = json.dumps(
-    {"engine": "postgres", "host": "db.internal", "username": "app", "password": "Sup3r-S3cret-Passw0rd!"}
-)
+SAR = "arn:aws:serverlessrepo:us-east-1:297356227824:applications/"
+# Values tests assert never reach rotdoctor's output, files or errors.
+CANARY = "CANARY-7f3a9c"
+POSTGRES = {"engine": "postgres", "host": "db.internal", "username": "app", "password": f"{CANARY}-pw!Xy7"}
+SECRET_STRING = json.dumps(POSTGRES)
 
 
 def clients(endpoint, **credentials):
@@ -36,7 +37,8 @@ def clients(endpoint, **credentials):
     return {name: boto3.client(name, **settings) for name in ("iam", "lambda", "secretsmanager")}
 
 
-def create_function(aws, name="rotate-orders-db"):
+def create_function(aws, name="rotate-orders-db", template=None, environment=None):
+    """A rotation function; `template` tags it as deployed from that AWS template."""
     role = aws["iam"].create_role(
         RoleName=f"{name}-role",
         AssumeRolePolicyDocument=json.dumps(
@@ -57,6 +59,8 @@ def create_function(aws, name="rotate-orders-db"):
         Role=role,
         Handler="lambda_function.lambda_handler",
         Code={"ZipFile": archive.getvalue()},
+        Environment={"Variables": environment or {}},
+        Tags={"serverlessrepo:applicationId": SAR + template} if template else {},
     )["FunctionArn"]
 
 
@@ -70,9 +74,9 @@ def allow_invoke(aws, function_arn, account=ACCOUNT):
     )
 
 
-def create_secret(aws, name="prod/orders-db"):
+def create_secret(aws, name="prod/orders-db", secret_string=SECRET_STRING):
     return aws["secretsmanager"].create_secret(
-        Name=name, SecretString=SECRET_STRING, ClientRequestToken=CURRENT
+        Name=name, SecretString=secret_string, ClientRequestToken=CURRENT
     )["ARN"]
 
 
@@ -90,13 +94,21 @@ def enable_rotation(aws, secret_arn, function_arn):
     sm.update_secret_version_stage(SecretId=secret_arn, VersionStage="AWSPENDING", RemoveFromVersionId=ENABLE)
 
 
-def rotating_secret(aws, invoke_account=ACCOUNT):
-    function_arn = create_function(aws)
+def rotating_secret(aws, invoke_account=ACCOUNT, value=POSTGRES, template=None, environment=None):
+    function_arn = create_function(aws, template=template, environment=environment)
     if invoke_account:
         allow_invoke(aws, function_arn, invoke_account)
-    secret_arn = create_secret(aws)
+    secret_string = value if isinstance(value, str) else json.dumps(value)
+    secret_arn = create_secret(aws, secret_string=secret_string)
     enable_rotation(aws, secret_arn, function_arn)
     return {"secret_arn": secret_arn, "function_arn": function_arn}
+
+
+def master_secret(aws):
+    return aws["secretsmanager"].create_secret(
+        Name="prod/orders-db-master",
+        SecretString=json.dumps(dict(POSTGRES, username="postgres")),
+    )["ARN"]
 
 
 def healthy(aws, endpoint):
@@ -163,6 +175,63 @@ def reader_without_lambda_access(aws, endpoint):
     return dict(made, access_key_id=key["AccessKeyId"], secret_access_key=key["SecretAccessKey"])
 
 
+def multi_user_healthy(aws, endpoint):
+    value = dict(POSTGRES, masterarn=master_secret(aws))
+    return rotating_secret(aws, value=value, template="SecretsManagerRDSPostgreSQLRotationMultiUser")
+
+
+def multi_user_missing_masterarn(aws, endpoint):
+    return rotating_secret(aws, template="SecretsManagerRDSPostgreSQLRotationMultiUser")
+
+
+def secret_missing_host(aws, endpoint):
+    value = {key: v for key, v in POSTGRES.items() if key != "host"}
+    return rotating_secret(aws, value=value, template="SecretsManagerRDSPostgreSQLRotationSingleUser")
+
+
+def secret_not_json(aws, endpoint):
+    return rotating_secret(aws, value=f"{CANARY}-not-json", template="SecretsManagerRDSPostgreSQLRotationSingleUser")
+
+
+def secret_engine_mismatch(aws, endpoint):
+    value = dict(POSTGRES, engine="mysql")
+    return rotating_secret(aws, value=value, template="SecretsManagerRDSPostgreSQLRotationSingleUser")
+
+
+def mysql_allows_slash(aws, endpoint):
+    value = dict(POSTGRES, engine="mysql")
+    environment = {"EXCLUDE_CHARACTERS": "@\"'\\", "DB_PROXY_PASSWORD": f"{CANARY}-env"}
+    return rotating_secret(
+        aws, value=value, template="SecretsManagerRDSMySQLRotationSingleUser", environment=environment
+    )
+
+
+def postgres_allows_colon(aws, endpoint):
+    environment = {"EXCLUDE_CHARACTERS": "/@\"'\\"}
+    return rotating_secret(
+        aws, template="SecretsManagerRDSPostgreSQLRotationSingleUser", environment=environment
+    )
+
+
+def canary(aws, endpoint):
+    """Every place a secret value could hide: the password, unknown keys,
+    nested values, and a function variable that is not a template setting."""
+    value = dict(
+        POSTGRES,
+        api_token=f"{CANARY}-token",
+        nested={"inner": f"{CANARY}-nested"},
+    )
+    made = rotating_secret(
+        aws,
+        value=value,
+        template="SecretsManagerRDSPostgreSQLRotationSingleUser",
+        environment={"DB_PASSWORD": f"{CANARY}-env"},
+    )
+    aws["secretsmanager"].create_secret(Name="canary/binary", SecretBinary=f"{CANARY}-binary".encode())
+    aws["secretsmanager"].create_secret(Name="canary/text", SecretString=f"{CANARY}-text")
+    return dict(made, canary=CANARY)
+
+
 SCENARIOS = {
     "healthy": healthy,
     "no-invoke-permission": no_invoke_permission,
@@ -171,6 +240,14 @@ SCENARIOS = {
     "stranded-pending": stranded_pending,
     "rotation-never-enabled": rotation_never_enabled,
     "reader-without-lambda-access": reader_without_lambda_access,
+    "multi-user-healthy": multi_user_healthy,
+    "multi-user-missing-masterarn": multi_user_missing_masterarn,
+    "secret-missing-host": secret_missing_host,
+    "secret-not-json": secret_not_json,
+    "secret-engine-mismatch": secret_engine_mismatch,
+    "mysql-allows-slash": mysql_allows_slash,
+    "postgres-allows-colon": postgres_allows_colon,
+    "canary": canary,
 }
 
 

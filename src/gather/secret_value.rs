@@ -1,0 +1,140 @@
+//! The secret's current value, reduced to its shape the moment it arrives.
+//!
+//! This is the only code that sees a secret value. The value is read from the
+//! SDK's output, reduced to key names, JSON types, lengths and character
+//! classes, and dropped here; only the values that are configuration rather
+//! than credentials (engine, host, port, dbname, masterarn, username) are
+//! kept. Errors never quote the value: serde_json's parse errors give a
+//! position, not the text, and are not kept either.
+
+use aws_sdk_secretsmanager::error::SdkError;
+use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
+use serde_json::Value;
+
+use super::Gatherer;
+use super::errors::lookup_error;
+use crate::facts::{Fact, JsonType, ObjectShape, PasswordShape, SecretShape};
+
+const GET_VALUE: &str = "secretsmanager:GetSecretValue";
+
+/// `GetSecretValue` of the `AWSCURRENT` version, as its shape.
+pub async fn get_secret_value(gatherer: &Gatherer, secret_id: &str) -> Fact<SecretShape> {
+    let request = gatherer
+        .secrets
+        .get_secret_value()
+        .secret_id(secret_id)
+        .send();
+    match gatherer.call(GET_VALUE, secret_id, request).await {
+        Ok(output) => match (output.secret_string(), output.secret_binary()) {
+            (Some(text), _) => Fact::Found(shape_of(text)),
+            (None, Some(binary)) => Fact::Found(SecretShape::Binary {
+                length: binary.as_ref().len(),
+            }),
+            (None, None) => Fact::Absent,
+        },
+        // No version is labelled AWSCURRENT.
+        Err(SdkError::ServiceError(error))
+            if matches!(
+                error.err(),
+                GetSecretValueError::ResourceNotFoundException(_)
+            ) =>
+        {
+            Fact::Absent
+        }
+        Err(error) => Fact::Unavailable(lookup_error(GET_VALUE, &error)),
+    }
+}
+
+/// The shape of a `SecretString`.
+pub fn shape_of(text: &str) -> SecretShape {
+    match serde_json::from_str::<Value>(text) {
+        Err(_) => SecretShape::Text {
+            length: text.chars().count(),
+        },
+        Ok(Value::Object(object)) => {
+            let text_of = |key: &str| object.get(key).and_then(Value::as_str).map(str::to_string);
+            SecretShape::Object(ObjectShape {
+                keys: object
+                    .iter()
+                    .map(|(key, value)| (key.clone(), JsonType::of(value)))
+                    .collect(),
+                engine: text_of("engine"),
+                host: text_of("host"),
+                port: object
+                    .get("port")
+                    .filter(|port| port.is_string() || port.is_number())
+                    .map(Value::to_string),
+                dbname: text_of("dbname"),
+                masterarn: text_of("masterarn"),
+                username: text_of("username"),
+                password: object
+                    .get("password")
+                    .and_then(Value::as_str)
+                    .map(PasswordShape::of),
+            })
+        }
+        Ok(other) => SecretShape::JsonValue {
+            json_type: JsonType::of(&other),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::CharClass;
+
+    const CANARY: &str = "Canary-Pw/7@x";
+
+    #[test]
+    fn an_object_keeps_configuration_and_the_password_shape_only() {
+        let text = format!(
+            r#"{{"engine":"mysql","host":"db.internal","port":3306,"username":"app",
+                "password":"{CANARY}","api_token":"canary-token-value","nested":{{"a":1}}}}"#
+        );
+        let shape = shape_of(&text);
+        let saved = serde_json::to_string(&shape).unwrap();
+        assert!(!saved.contains("Canary-Pw"), "{saved}");
+        assert!(!saved.contains("canary-token-value"), "{saved}");
+        let SecretShape::Object(object) = shape else {
+            panic!("{saved}")
+        };
+        assert_eq!(object.engine.as_deref(), Some("mysql"));
+        assert_eq!(object.port.as_deref(), Some("3306"));
+        assert_eq!(object.keys["api_token"], JsonType::String);
+        assert_eq!(object.keys["nested"], JsonType::Object);
+        let password = object.password.unwrap();
+        assert_eq!(password.length, 13);
+        assert_eq!(password.count(CharClass::Slash), 1);
+        assert_eq!(password.count(CharClass::At), 1);
+        assert_eq!(password.count(CharClass::Lowercase), 7);
+    }
+
+    #[test]
+    fn other_values_keep_only_kind_and_length() {
+        assert_eq!(shape_of(CANARY), SecretShape::Text { length: 13 });
+        assert_eq!(
+            shape_of("[1, 2]"),
+            SecretShape::JsonValue {
+                json_type: JsonType::Array
+            }
+        );
+        assert_eq!(
+            shape_of("\"quoted\""),
+            SecretShape::JsonValue {
+                json_type: JsonType::String
+            }
+        );
+    }
+
+    #[test]
+    fn configuration_of_the_wrong_type_is_not_kept() {
+        let SecretShape::Object(object) = shape_of(r#"{"engine":{"x":"Canary"},"port":[1]}"#)
+        else {
+            panic!()
+        };
+        assert_eq!(object.engine, None);
+        assert_eq!(object.port, None);
+        assert_eq!(object.keys["engine"], JsonType::Object);
+    }
+}

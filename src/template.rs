@@ -1,0 +1,594 @@
+//! The AWS rotation templates: which one a function runs, what secret it
+//! expects, and what the database behind it accepts as a password.
+//!
+//! Data from rotation-knowledge §2.1–2.4, §2.6 and §7.2 (the templates'
+//! `lambda_function.py` and the RDS, DocumentDB, Redshift and ElastiCache API
+//! references). The code of the templates wins where the docs differ.
+
+use crate::facts::{FunctionFacts, ObjectShape};
+
+/// A database and what it accepts as a password.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Database {
+    pub name: &'static str,
+    /// Characters the database (or its API) rejects in a password.
+    pub rejects: &'static str,
+    /// Characters it accepts but that break common tooling: (character, why).
+    pub hazards: &'static [(char, &'static str)],
+    pub min_length: usize,
+    pub max_length: usize,
+}
+
+pub const MYSQL: Database = Database {
+    name: "MySQL",
+    rejects: "/\"@",
+    hazards: &[],
+    min_length: 8,
+    max_length: 41,
+};
+pub const MARIADB: Database = Database {
+    name: "MariaDB",
+    rejects: "/\"@",
+    hazards: &[],
+    min_length: 8,
+    max_length: 41,
+};
+pub const POSTGRESQL: Database = Database {
+    name: "PostgreSQL",
+    rejects: "/\"@",
+    hazards: &[(
+        ':',
+        "it separates fields in .pgpass files, so clients reading one fail to log in",
+    )],
+    min_length: 8,
+    max_length: 128,
+};
+pub const ORACLE: Database = Database {
+    name: "Oracle",
+    rejects: "/\"@&'",
+    hazards: &[],
+    min_length: 8,
+    max_length: 30,
+};
+pub const SQL_SERVER: Database = Database {
+    name: "SQL Server",
+    rejects: "/\"@",
+    hazards: &[],
+    min_length: 8,
+    max_length: 128,
+};
+/// `;` is accepted by Db2 but ends the `PWD=...;` field of the connection string the template builds.
+pub const DB2: Database = Database {
+    name: "Db2",
+    rejects: "/\"@;",
+    hazards: &[],
+    min_length: 8,
+    max_length: 255,
+};
+/// Redshift takes printable ASCII 33–126 only, so no space either.
+pub const REDSHIFT: Database = Database {
+    name: "Redshift",
+    rejects: "'\"\\/@ ",
+    hazards: &[],
+    min_length: 8,
+    max_length: 64,
+};
+pub const DOCUMENTDB: Database = Database {
+    name: "DocumentDB",
+    rejects: "/\"@",
+    hazards: &[],
+    min_length: 8,
+    max_length: 100,
+};
+pub const ELASTICACHE: Database = Database {
+    name: "ElastiCache",
+    rejects: ",\"/@",
+    hazards: &[],
+    min_length: 16,
+    max_length: 128,
+};
+
+/// One AWS rotation template.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Template {
+    /// Its name in AWS's template repository and the Serverless Application Repository.
+    pub name: &'static str,
+    pub database: &'static Database,
+    /// Alternating users: rotation clones the user, logging in with the master secret.
+    pub multi_user: bool,
+    /// `engine` values the template accepts; empty when it does not read `engine`.
+    pub engines: &'static [&'static str],
+    /// Db2 accepts any engine starting with `db2`.
+    pub engine_is_prefix: bool,
+    /// The keys `get_secret_dict` requires.
+    pub required_keys: &'static [&'static str],
+    /// `EXCLUDE_CHARACTERS` when the variable is not set.
+    pub default_exclude: &'static str,
+    /// `PASSWORD_LENGTH` when the variable is not set.
+    pub default_length: usize,
+    /// The longest `<username><suffix>` the multi-user template accepts.
+    pub clone_limit: Option<(&'static str, usize)>,
+    pub default_port: u16,
+}
+
+const DB_KEYS: &[&str] = &["engine", "host", "username", "password"];
+const DB_KEYS_MULTI: &[&str] = &["engine", "host", "username", "password", "masterarn"];
+const ORACLE_KEYS: &[&str] = &["engine", "host", "username", "password", "dbname"];
+const ORACLE_KEYS_MULTI: &[&str] = &[
+    "engine",
+    "host",
+    "username",
+    "password",
+    "dbname",
+    "masterarn",
+];
+const DEFAULT_EXCLUDE: &str = "/@\"'\\";
+
+/// What most templates share; each entry below says how it differs.
+const BASE: Template = Template {
+    name: "",
+    database: &MYSQL,
+    multi_user: false,
+    engines: &[],
+    engine_is_prefix: false,
+    required_keys: DB_KEYS,
+    default_exclude: DEFAULT_EXCLUDE,
+    default_length: 32,
+    clone_limit: None,
+    default_port: 0,
+};
+
+const MYSQL_ENGINES: &[&str] = &["mysql", "aurora-mysql"];
+const POSTGRES_ENGINES: &[&str] = &["postgres", "aurora-postgresql"];
+const POSTGRES_EXCLUDE: &str = ":/@\"'\\";
+/// `;` ends the `PWD=...;` field of the Db2 connection string.
+const DB2_EXCLUDE: &str = "/@\"'\\;";
+const REDSHIFT_EXCLUDE: &str = "/@\"'\\:";
+
+/// Every template rotdoctor knows, by name.
+pub const TEMPLATES: &[Template] = &[
+    Template {
+        name: "SecretsManagerRDSMySQLRotationSingleUser",
+        engines: MYSQL_ENGINES,
+        default_port: 3306,
+        ..BASE
+    },
+    Template {
+        name: "SecretsManagerRDSMySQLRotationMultiUser",
+        engines: MYSQL_ENGINES,
+        default_port: 3306,
+        multi_user: true,
+        required_keys: DB_KEYS_MULTI,
+        // USERNAME_CHARACTER_LIMIT overrides the 16.
+        clone_limit: Some(("_clone", 16)),
+        ..BASE
+    },
+    Template {
+        name: "SecretsManagerRDSMariaDBRotationSingleUser",
+        database: &MARIADB,
+        engines: &["mariadb"],
+        default_port: 3306,
+        ..BASE
+    },
+    Template {
+        name: "SecretsManagerRDSMariaDBRotationMultiUser",
+        database: &MARIADB,
+        engines: &["mariadb"],
+        default_port: 3306,
+        multi_user: true,
+        required_keys: DB_KEYS_MULTI,
+        clone_limit: Some(("_clone", 80)),
+        ..BASE
+    },
+    Template {
+        name: "SecretsManagerRDSPostgreSQLRotationSingleUser",
+        database: &POSTGRESQL,
+        engines: POSTGRES_ENGINES,
+        default_exclude: POSTGRES_EXCLUDE,
+        default_port: 5432,
+        ..BASE
+    },
+    Template {
+        name: "SecretsManagerRDSPostgreSQLRotationMultiUser",
+        database: &POSTGRESQL,
+        engines: POSTGRES_ENGINES,
+        default_exclude: POSTGRES_EXCLUDE,
+        default_port: 5432,
+        multi_user: true,
+        required_keys: DB_KEYS_MULTI,
+        clone_limit: Some(("_clone", 63)),
+        ..BASE
+    },
+    Template {
+        name: "SecretsManagerRDSOracleRotationSingleUser",
+        database: &ORACLE,
+        engines: &["oracle"],
+        required_keys: ORACLE_KEYS,
+        default_length: 30,
+        default_port: 1521,
+        ..BASE
+    },
+    Template {
+        name: "SecretsManagerRDSOracleRotationMultiUser",
+        database: &ORACLE,
+        engines: &["oracle"],
+        required_keys: ORACLE_KEYS_MULTI,
+        default_length: 30,
+        default_port: 1521,
+        multi_user: true,
+        clone_limit: Some(("_CLONE", 30)),
+        ..BASE
+    },
+    Template {
+        name: "SecretsManagerRDSSQLServerRotationSingleUser",
+        database: &SQL_SERVER,
+        engines: &["sqlserver"],
+        default_port: 1433,
+        ..BASE
+    },
+    Template {
+        name: "SecretsManagerRDSSQLServerRotationMultiUser",
+        database: &SQL_SERVER,
+        engines: &["sqlserver"],
+        default_port: 1433,
+        multi_user: true,
+        required_keys: DB_KEYS_MULTI,
+        clone_limit: Some(("_clone", 128)),
+        ..BASE
+    },
+    Template {
+        name: "SecretsManagerRDSDb2RotationSingleUser",
+        database: &DB2,
+        engines: &["db2"],
+        engine_is_prefix: true,
+        // Db2 reads `masterarn` even for a single user: the master sets the password.
+        required_keys: DB_KEYS_MULTI,
+        default_exclude: DB2_EXCLUDE,
+        default_port: 50000,
+        ..BASE
+    },
+    Template {
+        name: "SecretsManagerRDSDb2RotationMultiUser",
+        database: &DB2,
+        engines: &["db2"],
+        engine_is_prefix: true,
+        required_keys: DB_KEYS_MULTI,
+        default_exclude: DB2_EXCLUDE,
+        default_port: 50000,
+        multi_user: true,
+        clone_limit: Some(("_clone", 16)),
+        ..BASE
+    },
+    Template {
+        name: "SecretsManagerRedshiftRotationSingleUser",
+        database: &REDSHIFT,
+        engines: &["redshift"],
+        default_exclude: REDSHIFT_EXCLUDE,
+        default_port: 5439,
+        ..BASE
+    },
+    Template {
+        name: "SecretsManagerRedshiftRotationMultiUser",
+        database: &REDSHIFT,
+        engines: &["redshift"],
+        default_exclude: REDSHIFT_EXCLUDE,
+        default_port: 5439,
+        multi_user: true,
+        required_keys: DB_KEYS_MULTI,
+        ..BASE
+    },
+    Template {
+        name: "SecretsManagerMongoDBRotationSingleUser",
+        database: &DOCUMENTDB,
+        engines: &["mongo"],
+        default_port: 27017,
+        ..BASE
+    },
+    Template {
+        name: "SecretsManagerMongoDBRotationMultiUser",
+        database: &DOCUMENTDB,
+        engines: &["mongo"],
+        default_port: 27017,
+        multi_user: true,
+        required_keys: DB_KEYS_MULTI,
+        ..BASE
+    },
+    Template {
+        name: "SecretsManagerElasticacheUserRotation",
+        database: &ELASTICACHE,
+        required_keys: &["user_arn", "username"],
+        default_length: 20,
+        default_port: 6379,
+        ..BASE
+    },
+];
+
+/// Templates rotdoctor recognises but does not check the secret of.
+const UNCHECKED: &[&str] = &[
+    "SecretsManagerRotationTemplate",
+    "SecretsManagerInfluxDBRotationSingleUser",
+    "SecretsManagerInfluxDBRotationMultiUser",
+    "SecretsManagerActiveDirectoryRotationSingleUser",
+    "SecretsManagerActiveDirectoryAndKeytabRotationSingleUser",
+];
+
+impl Template {
+    pub fn accepts_engine(&self, engine: &str) -> bool {
+        self.engines.iter().any(|accepted| {
+            if self.engine_is_prefix {
+                engine.starts_with(accepted)
+            } else {
+                engine == *accepted
+            }
+        })
+    }
+
+    fn by_name(name: &str) -> Option<&'static Template> {
+        TEMPLATES.iter().find(|t| t.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// Which template a function runs, and how rotdoctor knows.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Identified {
+    /// Named by the function's tags or name.
+    Named {
+        template: &'static Template,
+        how: String,
+    },
+    /// Nothing on the function names it: guessed from the secret's `engine`.
+    Inferred {
+        template: &'static Template,
+        how: String,
+    },
+    /// An AWS template whose secret rotdoctor does not check.
+    Unchecked { name: String, how: String },
+    /// A function of the user's own: it defines its own secret format.
+    Unknown,
+}
+
+impl Identified {
+    pub fn template(&self) -> Option<&'static Template> {
+        match self {
+            Identified::Named { template, .. } | Identified::Inferred { template, .. } => {
+                Some(template)
+            }
+            _ => None,
+        }
+    }
+
+    /// One line of evidence saying which template and how rotdoctor knows,
+    /// with the call it rests on: the function's tags and name, or the secret.
+    pub fn evidence(&self) -> (&'static str, String) {
+        let source = match self {
+            Identified::Inferred { .. } | Identified::Unknown => "secretsmanager:GetSecretValue",
+            _ => "lambda:GetFunction",
+        };
+        (source, self.describe())
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Identified::Named { template, how } => {
+                format!("the function runs {} ({how})", template.name)
+            }
+            Identified::Inferred { template, how } => {
+                format!(
+                    "the function is taken to run {} (inferred {how}: nothing on the function names its template)",
+                    template.name
+                )
+            }
+            Identified::Unchecked { name, how } => format!("the function runs {name} ({how})"),
+            Identified::Unknown => {
+                "nothing on the function or in the secret names a rotation template".to_string()
+            }
+        }
+    }
+}
+
+/// Identifies the template from the function's Serverless Application
+/// Repository tag, then its name, then the secret's `engine` and keys.
+pub fn identify(function: Option<&FunctionFacts>, secret: Option<&ObjectShape>) -> Identified {
+    let named = |name: &str, how: String| match Template::by_name(name) {
+        Some(template) => Some(Identified::Named { template, how }),
+        None => UNCHECKED
+            .iter()
+            .find(|unchecked| unchecked.eq_ignore_ascii_case(name))
+            .map(|name| Identified::Unchecked {
+                name: name.to_string(),
+                how,
+            }),
+    };
+    if let Some(function) = function {
+        if let Some(application) = function.template_tags.get("serverlessrepo:applicationId") {
+            let name = application.rsplit('/').next().unwrap_or(application);
+            if let Some(found) = named(
+                name,
+                format!("its serverlessrepo:applicationId tag is {application}"),
+            ) {
+                return found;
+            }
+        }
+        let lowercase = function.name.to_ascii_lowercase();
+        // Longest first: "...MultiUser" must not be taken for a shorter name it contains.
+        let mut names = TEMPLATES
+            .iter()
+            .map(|t| t.name)
+            .chain(UNCHECKED.iter().copied())
+            .collect::<Vec<_>>();
+        names.sort_by_key(|name| std::cmp::Reverse(name.len()));
+        if let Some(name) = names
+            .iter()
+            .find(|name| lowercase.contains(&name.to_ascii_lowercase()))
+            && let Some(found) = named(name, format!("its name {} contains it", function.name))
+        {
+            return found;
+        }
+    }
+    infer_from_secret(secret)
+}
+
+fn infer_from_secret(secret: Option<&ObjectShape>) -> Identified {
+    let Some(secret) = secret else {
+        return Identified::Unknown;
+    };
+    if secret.keys.contains_key("user_arn")
+        && let Some(template) = Template::by_name("SecretsManagerElasticacheUserRotation")
+    {
+        return Identified::Inferred {
+            template,
+            how: "from the secret's user_arn key".to_string(),
+        };
+    }
+    let Some(engine) = secret.engine.as_deref() else {
+        return Identified::Unknown;
+    };
+    let multi_user = secret.keys.contains_key("masterarn");
+    let candidates = TEMPLATES
+        .iter()
+        .filter(|t| t.accepts_engine(engine))
+        .collect::<Vec<_>>();
+    let template = candidates
+        .iter()
+        .find(|t| t.multi_user == multi_user)
+        .or_else(|| candidates.first());
+    match template {
+        Some(template) => Identified::Inferred {
+            template,
+            how: format!(
+                "from the secret's engine {engine}{}",
+                if multi_user {
+                    " and its masterarn key"
+                } else {
+                    ""
+                }
+            ),
+        },
+        None => Identified::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn function(name: &str, tags: &[(&str, &str)]) -> FunctionFacts {
+        FunctionFacts {
+            arn: format!("arn:aws:lambda:us-east-1:111122223333:function:{name}"),
+            name: name.to_string(),
+            role: None,
+            runtime: None,
+            state: None,
+            state_reason: None,
+            last_update_status: None,
+            last_update_status_reason: None,
+            environment: BTreeMap::new(),
+            other_environment_names: Vec::new(),
+            template_tags: tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    fn secret(engine: &str, keys: &[&str]) -> ObjectShape {
+        ObjectShape {
+            keys: keys
+                .iter()
+                .map(|k| (k.to_string(), crate::facts::JsonType::String))
+                .collect(),
+            engine: Some(engine.to_string()),
+            ..ObjectShape::default()
+        }
+    }
+
+    #[test]
+    fn the_repository_tag_names_the_template() {
+        let f = function(
+            "SecretsManagerorders",
+            &[(
+                "serverlessrepo:applicationId",
+                "arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerRDSPostgreSQLRotationMultiUser",
+            )],
+        );
+        let found = identify(Some(&f), None);
+        assert_eq!(
+            found.template().unwrap().name,
+            "SecretsManagerRDSPostgreSQLRotationMultiUser"
+        );
+        assert!(found.evidence().1.contains("serverlessrepo:applicationId"));
+    }
+
+    #[test]
+    fn the_name_names_the_template_longest_first() {
+        let f = function("prod-SecretsManagerRDSMySQLRotationMultiUser-x1", &[]);
+        assert_eq!(
+            identify(Some(&f), None).template().unwrap().name,
+            "SecretsManagerRDSMySQLRotationMultiUser"
+        );
+    }
+
+    #[test]
+    fn otherwise_the_engine_decides_and_says_so() {
+        let f = function("SecretsManagerorders", &[]);
+        let found = identify(
+            Some(&f),
+            Some(&secret("aurora-postgresql", &["engine", "masterarn"])),
+        );
+        assert_eq!(
+            found.template().unwrap().name,
+            "SecretsManagerRDSPostgreSQLRotationMultiUser"
+        );
+        assert!(matches!(found, Identified::Inferred { .. }));
+        assert!(
+            found
+                .evidence()
+                .1
+                .contains("inferred from the secret's engine aurora-postgresql")
+        );
+        let db2 = identify(None, Some(&secret("db2-se", &[])));
+        assert_eq!(
+            db2.template().unwrap().name,
+            "SecretsManagerRDSDb2RotationSingleUser"
+        );
+        assert_eq!(
+            identify(None, Some(&secret("cassandra", &[]))),
+            Identified::Unknown
+        );
+    }
+
+    #[test]
+    fn unchecked_templates_are_recognised() {
+        let f = function(
+            "x",
+            &[(
+                "serverlessrepo:applicationId",
+                "arn:aws:serverlessrepo:::applications/SecretsManagerRotationTemplate",
+            )],
+        );
+        assert!(matches!(
+            identify(Some(&f), None),
+            Identified::Unchecked { .. }
+        ));
+    }
+
+    #[test]
+    fn template_defaults_exclude_what_their_database_rejects() {
+        // Known gaps, reported by password-charset: Oracle's & and ElastiCache's comma.
+        for template in TEMPLATES {
+            let gaps = template
+                .database
+                .rejects
+                .chars()
+                .filter(|c| *c != ' ' && !template.default_exclude.contains(*c))
+                .collect::<String>();
+            let expected = match template.database.name {
+                "Oracle" => "&",
+                "ElastiCache" => ",",
+                _ => "",
+            };
+            assert_eq!(gaps, expected, "{}", template.name);
+        }
+    }
+}

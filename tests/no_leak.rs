@@ -1,0 +1,107 @@
+//! No secret value ever leaves rotdoctor: not on stdout, not on stderr, not
+//! in a facts file, whatever the command, format, verbosity or error path.
+//!
+//! moto holds secrets whose password, unknown keys, nested values, binary and
+//! plain-text values and a function variable all carry a canary; every run
+//! of the binary is searched for it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic here is a failed test
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::Moto;
+
+struct Run {
+    what: String,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(command: &mut assert_cmd::Command, what: &str) -> Run {
+    let output = command.output().unwrap();
+    Run {
+        what: what.to_string(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn no_output_or_file_holds_a_secret_value() {
+    let moto = Moto::start();
+    let seeded = moto.seed("canary");
+    let canary = seeded["canary"].as_str().unwrap().to_string();
+    let secrets = ["prod/orders-db", "canary/binary", "canary/text"];
+    let dir =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("no-leak-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let facts = dir.join("facts.json");
+
+    let mut runs = Vec::new();
+    for output in ["human", "json"] {
+        for extra in [&[][..], &["-v"][..], &["--color", "always"][..]] {
+            runs.push(run(
+                moto.rotdoctor()
+                    .arg("check")
+                    .args(secrets)
+                    .args(["--output", output])
+                    .args(extra),
+                &format!("check --output {output} {extra:?}"),
+            ));
+        }
+    }
+    runs.push(run(
+        moto.rotdoctor()
+            .arg("check")
+            .args(secrets)
+            .arg("--save-facts")
+            .arg(&facts),
+        "check --save-facts",
+    ));
+    for output in ["human", "json"] {
+        runs.push(run(
+            common::rotdoctor()
+                .args(["check", "-v", "--output", output, "--facts"])
+                .arg(&facts),
+            &format!("check --facts --output {output}"),
+        ));
+    }
+    // Error paths: an unknown secret next to real ones, and a facts file that
+    // is not one (a JSON report).
+    runs.push(run(
+        moto.rotdoctor()
+            .args(["check", "prod/orders-db", "no/such/secret"]),
+        "unknown secret",
+    ));
+    let report = dir.join("report.json");
+    std::fs::write(&report, &runs[3].stdout).unwrap();
+    runs.push(run(
+        common::rotdoctor().args(["check", "--facts"]).arg(&report),
+        "report as facts",
+    ));
+
+    let saved = std::fs::read_to_string(&facts).unwrap();
+    assert!(saved.contains("prod/orders-db"), "the facts were written");
+    assert!(runs[0].stdout.contains("secret-schema"), "the checks ran");
+    for run in &runs {
+        assert!(
+            !run.stdout.contains(&canary),
+            "{}: stdout leaked a secret value:\n{}",
+            run.what,
+            run.stdout
+        );
+        assert!(
+            !run.stderr.contains(&canary),
+            "{}: stderr leaked a secret value:\n{}",
+            run.what,
+            run.stderr
+        );
+    }
+    assert!(
+        !saved.contains(&canary),
+        "the facts file leaked a secret value:\n{saved}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
