@@ -42,6 +42,72 @@ pub struct Facts {
     /// `lambda:GetPolicy` on the rotation function: its resource-based policy.
     #[serde(default)]
     pub function_policy: Fact<PolicyDocument>,
+    /// The function's execution role and its policies (`iam:GetRole`,
+    /// `iam:ListRolePolicies`, `iam:GetRolePolicy`,
+    /// `iam:ListAttachedRolePolicies`, `iam:GetPolicy`, `iam:GetPolicyVersion`).
+    #[serde(default)]
+    pub rotation_role: Fact<RoleFacts>,
+    /// `secretsmanager:GetResourcePolicy` on the secret.
+    #[serde(default)]
+    pub secret_policy: Fact<PolicyDocument>,
+    /// The secret's KMS key when it is not the AWS managed
+    /// `aws/secretsmanager` (`kms:DescribeKey`, `kms:GetKeyPolicy`).
+    #[serde(default)]
+    pub secret_key: Fact<KeyFacts>,
+    /// The master secret named by the value's `masterarn`, for multi-user rotation.
+    #[serde(default)]
+    pub master_secret: Fact<MasterSecretFacts>,
+}
+
+/// An IAM role and every policy that decides what it may do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleFacts {
+    pub arn: String,
+    pub name: String,
+    /// Inline and attached managed policies.
+    pub policies: Vec<NamedPolicy>,
+    #[serde(default)]
+    pub permissions_boundary: Option<NamedPolicy>,
+}
+
+/// A policy document and what to call it in evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedPolicy {
+    /// `inline policy <name>` or `managed policy <name>`.
+    pub name: String,
+    /// The managed policy's ARN; none for an inline policy.
+    #[serde(default)]
+    pub arn: Option<String>,
+    pub document: serde_json::Value,
+}
+
+/// A KMS key: whether it can be used, and who may use it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyFacts {
+    pub arn: String,
+    /// `AWS` or `CUSTOMER`.
+    pub manager: String,
+    /// `Enabled`, `Disabled`, `PendingDeletion`, ...
+    pub state: String,
+    /// The `default` key policy.
+    pub policy: Fact<PolicyDocument>,
+}
+
+/// The master secret of a multi-user rotation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MasterSecretFacts {
+    /// The `masterarn` as the secret's value gives it.
+    pub masterarn: String,
+    /// `DescribeSecret` on it.
+    pub secret: Fact<SecretFacts>,
+    /// `GetResourcePolicy` on it.
+    pub policy: Fact<PolicyDocument>,
+    /// Its KMS key, when not the AWS managed one.
+    pub key: Fact<KeyFacts>,
 }
 
 /// How the lookup of one fact went.
@@ -148,6 +214,14 @@ impl SecretFacts {
             .split(':')
             .nth(3)
             .filter(|region| !region.is_empty())
+    }
+
+    /// The secret's KMS key when it is a customer managed one: DescribeSecret
+    /// leaves `KmsKeyId` out for the AWS managed `aws/secretsmanager`.
+    pub fn customer_key(&self) -> Option<&str> {
+        self.kms_key_id
+            .as_deref()
+            .filter(|id| !id.ends_with("alias/aws/secretsmanager"))
     }
 
     /// Managed rotation: a service owns the secret and rotates it without a

@@ -11,6 +11,7 @@ pub mod command;
 pub mod facts;
 pub mod finding;
 pub mod gather;
+pub mod iam;
 pub mod policy;
 pub mod report;
 pub mod run;

@@ -1,9 +1,10 @@
-//! Reading IAM-style policy documents: which statements apply to one request.
+//! Reading IAM policy documents: which statements apply to one request.
 //!
-//! This covers what the resource-policy checks need: one principal, one
-//! action, one resource, and the condition keys rotdoctor knows the value of.
-//! A statement whose conditions use anything else is reported as undecided,
-//! never as allowing: rotdoctor does not guess.
+//! One principal, one action, one resource, and the condition keys rotdoctor
+//! knows the value of (or knows to be absent). A statement whose conditions
+//! use anything else is reported as undecided, never as applying: rotdoctor
+//! does not guess. How statements of several policies combine into a
+//! decision is in [`crate::iam`].
 //! See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 
 use std::collections::BTreeMap;
@@ -13,13 +14,43 @@ use serde_json::Value;
 /// The request a policy is asked about.
 #[derive(Debug, Clone)]
 pub struct Request<'a> {
-    /// A service principal, e.g. `secretsmanager.amazonaws.com`.
-    pub service_principal: &'a str,
+    pub principal: Principal<'a>,
     /// e.g. `lambda:InvokeFunction`.
     pub action: &'a str,
     pub resource: &'a str,
-    /// Condition keys rotdoctor knows, lowercased (IAM keys are case-insensitive).
-    pub context: BTreeMap<String, String>,
+    /// Condition keys rotdoctor knows, lowercased (IAM keys are
+    /// case-insensitive): `Some(value)`, or `None` for a key it knows the
+    /// request does not carry.
+    pub context: BTreeMap<String, Option<String>>,
+}
+
+/// Who makes the request.
+#[derive(Debug, Clone, Copy)]
+pub enum Principal<'a> {
+    /// A service, e.g. `secretsmanager.amazonaws.com`.
+    Service(&'a str),
+    /// An IAM role, calling through a session of it.
+    Role {
+        arn: &'a str,
+        /// `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
+        session_arn: &'a str,
+        account: &'a str,
+    },
+    /// An identity policy has no `Principal`: it is the principal's own.
+    PolicyOwner,
+}
+
+/// How a statement's `Principal` covers the request's principal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrincipalMatch {
+    /// By name (the service, the role's ARN, `*`), or the statement is the principal's own.
+    Named,
+    /// By its session's ARN: grants to a session are not limited by a permissions boundary.
+    Session,
+    /// By its account: the account's IAM policies decide (a delegation).
+    Account,
+    /// Not at all.
+    Other,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,9 +76,15 @@ pub struct StatementVerdict {
     /// `statement <Sid>`, or `statement #<position>` when it has no Sid.
     pub label: String,
     pub effect: Effect,
-    /// Whether the statement names the request's principal at all.
-    pub names_principal: bool,
+    pub principal: PrincipalMatch,
     pub applies: Applies,
+}
+
+impl StatementVerdict {
+    /// Whether the statement is about the request's principal at all.
+    pub fn names_principal(&self) -> bool {
+        self.principal != PrincipalMatch::Other
+    }
 }
 
 /// Evaluates every statement of `document` against `request`.
@@ -81,10 +118,9 @@ fn evaluate_statement(index: usize, statement: &Value, request: &Request<'_>) ->
         Some(effect) if effect.eq_ignore_ascii_case("deny") => Effect::Deny,
         _ => Effect::Allow,
     };
-    let principal = principal_matches(statement, request.service_principal);
-    let names_principal = !matches!(principal, Applies::No(_));
+    let (principal, principal_applies) = principal_matches(statement, request.principal);
     let applies = [
-        principal,
+        principal_applies,
         action_matches(statement, request.action),
         resource_matches(statement, request.resource),
         conditions_hold(statement.get("Condition"), &request.context),
@@ -95,7 +131,7 @@ fn evaluate_statement(index: usize, statement: &Value, request: &Request<'_>) ->
         sid,
         label,
         effect,
-        names_principal,
+        principal,
         applies,
     }
 }
@@ -120,29 +156,60 @@ fn strings(value: Option<&Value>) -> Vec<&str> {
     }
 }
 
-fn principal_matches(statement: &Value, service: &str) -> Applies {
+fn principal_matches(statement: &Value, principal: Principal<'_>) -> (PrincipalMatch, Applies) {
+    if let Principal::PolicyOwner = principal {
+        return (PrincipalMatch::Named, Applies::Yes);
+    }
     if statement.get("NotPrincipal").is_some() {
-        return Applies::Undecided("the statement uses NotPrincipal".to_string());
+        let undecided = Applies::Undecided("the statement uses NotPrincipal".to_string());
+        return (PrincipalMatch::Named, undecided);
     }
-    let principal = statement.get("Principal");
-    if principal.and_then(Value::as_str) == Some("*") {
-        return Applies::Yes;
+    let element = statement.get("Principal");
+    let services = strings(element.and_then(|p| p.get("Service")));
+    let mut aws = strings(element.and_then(|p| p.get("AWS")));
+    if element.and_then(Value::as_str) == Some("*") {
+        aws.push("*");
     }
-    let services = strings(principal.and_then(|p| p.get("Service")));
-    let aws = strings(principal.and_then(|p| p.get("AWS")));
-    if aws.contains(&"*") || services.iter().any(|s| s.eq_ignore_ascii_case(service)) {
-        return Applies::Yes;
+    let matched = match principal {
+        Principal::Service(service) => {
+            if aws.contains(&"*") || services.iter().any(|s| s.eq_ignore_ascii_case(service)) {
+                PrincipalMatch::Named
+            } else {
+                PrincipalMatch::Other
+            }
+        }
+        Principal::Role {
+            arn,
+            session_arn,
+            account,
+        } => {
+            let root = format!("arn:aws:iam::{account}:root");
+            if aws.iter().any(|p| *p == "*" || *p == arn) {
+                PrincipalMatch::Named
+            } else if aws.contains(&session_arn) {
+                PrincipalMatch::Session
+            } else if aws.iter().any(|p| *p == account || *p == root) {
+                PrincipalMatch::Account
+            } else {
+                PrincipalMatch::Other
+            }
+        }
+        Principal::PolicyOwner => PrincipalMatch::Named,
+    };
+    if matched != PrincipalMatch::Other {
+        return (matched, Applies::Yes);
     }
     let named = services
         .iter()
         .chain(aws.iter())
         .copied()
         .collect::<Vec<_>>();
-    if named.is_empty() {
-        Applies::No("it names no principal".to_string())
+    let why = if named.is_empty() {
+        "it names no principal".to_string()
     } else {
-        Applies::No(format!("its principal is {}", named.join(", ")))
-    }
+        format!("its principal is {}", named.join(", "))
+    };
+    (PrincipalMatch::Other, Applies::No(why))
 }
 
 fn action_matches(statement: &Value, action: &str) -> Applies {
@@ -187,7 +254,10 @@ fn resource_matches(statement: &Value, resource: &str) -> Applies {
 
 /// Every operator block and every key inside it must hold (AND); the values
 /// listed for one key are alternatives (OR).
-fn conditions_hold(conditions: Option<&Value>, context: &BTreeMap<String, String>) -> Applies {
+fn conditions_hold(
+    conditions: Option<&Value>,
+    context: &BTreeMap<String, Option<String>>,
+) -> Applies {
     let Some(Value::Object(operators)) = conditions else {
         return Applies::Yes;
     };
@@ -206,14 +276,29 @@ fn condition_holds(
     operator: &str,
     key: &str,
     expected: &[&str],
-    context: &BTreeMap<String, String>,
+    context: &BTreeMap<String, Option<String>>,
 ) -> Applies {
     let undecided = || Applies::Undecided(format!("condition {operator} {key}"));
-    // `...IfExists` differs only when the key is missing from the request,
-    // and rotdoctor evaluates only keys it knows are present.
-    let base = operator.strip_suffix("IfExists").unwrap_or(operator);
-    let Some(actual) = context.get(&key.to_ascii_lowercase()) else {
-        return undecided();
+    let (base, if_exists) = match operator.strip_suffix("IfExists") {
+        Some(base) => (base, true),
+        None => (operator, false),
+    };
+    let negated = base.contains("Not");
+    let actual = match context.get(&key.to_ascii_lowercase()) {
+        // rotdoctor does not know this key's value.
+        None => return undecided(),
+        Some(None) => {
+            // The request does not carry the key: only `...IfExists` and the
+            // negated operators hold.
+            return if if_exists || negated {
+                Applies::Yes
+            } else {
+                Applies::No(format!(
+                    "its condition {operator} {key} needs a key this request does not carry"
+                ))
+            };
+        }
+        Some(Some(actual)) => actual,
     };
     let matches = |case_insensitive: bool, wildcards: bool| {
         expected.iter().any(|pattern| {
@@ -226,16 +311,13 @@ fn condition_holds(
             }
         })
     };
-    let (holds, negated) = match base {
-        "StringEquals" | "ArnEquals" => (matches(false, false), false),
-        "StringEqualsIgnoreCase" => (matches(true, false), false),
-        "StringLike" | "ArnLike" => (matches(false, true), false),
-        "StringNotEquals" | "ArnNotEquals" => (!matches(false, false), true),
-        "StringNotEqualsIgnoreCase" => (!matches(true, false), true),
-        "StringNotLike" | "ArnNotLike" => (!matches(false, true), true),
+    let matched = match base {
+        "StringEquals" | "ArnEquals" | "StringNotEquals" | "ArnNotEquals" => matches(false, false),
+        "StringEqualsIgnoreCase" | "StringNotEqualsIgnoreCase" => matches(true, false),
+        "StringLike" | "ArnLike" | "StringNotLike" | "ArnNotLike" => matches(false, true),
         _ => return undecided(),
     };
-    if holds {
+    if matched != negated {
         Applies::Yes
     } else if negated {
         Applies::No(format!("its condition {operator} {key} excludes {actual}"))
@@ -285,15 +367,22 @@ mod tests {
 
     fn request() -> Request<'static> {
         Request {
-            service_principal: "secretsmanager.amazonaws.com",
+            principal: Principal::Service("secretsmanager.amazonaws.com"),
             action: "lambda:InvokeFunction",
             resource: "arn:aws:lambda:us-east-1:111122223333:function:rotate",
             context: BTreeMap::from([
-                ("aws:sourceaccount".to_string(), "111122223333".to_string()),
+                (
+                    "aws:sourceaccount".to_string(),
+                    Some("111122223333".to_string()),
+                ),
                 (
                     "aws:sourcearn".to_string(),
-                    "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf".to_string(),
+                    Some(
+                        "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf"
+                            .to_string(),
+                    ),
                 ),
+                ("aws:principalorgid".to_string(), None),
             ]),
         }
     }
@@ -347,7 +436,7 @@ mod tests {
         }));
         assert_eq!(verdict.applies, Applies::Yes);
         assert_eq!(verdict.label, "statement sm");
-        assert!(verdict.names_principal);
+        assert!(verdict.names_principal());
     }
 
     #[test]
@@ -374,7 +463,7 @@ mod tests {
             "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
             "Action": "lambda:InvokeFunction"
         }));
-        assert!(!other_principal.names_principal);
+        assert!(!other_principal.names_principal());
         let other_action = only(json!({
             "Effect": "Allow", "Principal": {"Service": "secretsmanager.amazonaws.com"},
             "Action": "lambda:GetFunction"
@@ -396,12 +485,79 @@ mod tests {
         let unknown = only(json!({
             "Effect": "Allow", "Principal": {"Service": "secretsmanager.amazonaws.com"},
             "Action": "lambda:InvokeFunction",
-            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-123"}}
+            "Condition": {"StringEquals": {"aws:CalledVia": "athena.amazonaws.com"}}
         }));
         assert_eq!(
             unknown.applies,
-            Applies::Undecided("condition StringEquals aws:PrincipalOrgID".to_string())
+            Applies::Undecided("condition StringEquals aws:CalledVia".to_string())
         );
+    }
+
+    #[test]
+    fn keys_known_to_be_absent() {
+        // See: "Condition keys that aren't present in the request context",
+        // reference_policies_condition-single-vs-multi-valued-context-keys / _elements_condition_operators.
+        let equals = only(json!({
+            "Effect": "Allow", "Principal": "*", "Action": "lambda:*",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-123"}}
+        }));
+        assert!(matches!(equals.applies, Applies::No(_)));
+        let if_exists = only(json!({
+            "Effect": "Allow", "Principal": "*", "Action": "lambda:*",
+            "Condition": {"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-123"}}
+        }));
+        assert_eq!(if_exists.applies, Applies::Yes);
+        let not_equals = only(json!({
+            "Effect": "Deny", "Principal": "*", "Action": "lambda:*",
+            "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-123"}}
+        }));
+        assert_eq!(not_equals.applies, Applies::Yes);
+    }
+
+    #[test]
+    fn role_principals() {
+        let role = Request {
+            principal: Principal::Role {
+                arn: "arn:aws:iam::111122223333:role/rot",
+                session_arn: "arn:aws:sts::111122223333:assumed-role/rot/fn",
+                account: "111122223333",
+            },
+            action: "secretsmanager:GetSecretValue",
+            resource: "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf",
+            context: BTreeMap::new(),
+        };
+        let principal_of = |principal: Value| {
+            let document = json!({"Statement": [{"Effect": "Allow", "Principal": principal, "Action": "*", "Resource": "*"}]});
+            evaluate(&document, &role)[0].principal
+        };
+        assert_eq!(
+            principal_of(json!({"AWS": "arn:aws:iam::111122223333:role/rot"})),
+            PrincipalMatch::Named
+        );
+        assert_eq!(principal_of(json!("*")), PrincipalMatch::Named);
+        assert_eq!(
+            principal_of(json!({"AWS": "arn:aws:sts::111122223333:assumed-role/rot/fn"})),
+            PrincipalMatch::Session
+        );
+        assert_eq!(
+            principal_of(json!({"AWS": "arn:aws:iam::111122223333:root"})),
+            PrincipalMatch::Account
+        );
+        assert_eq!(
+            principal_of(json!({"AWS": ["111122223333"]})),
+            PrincipalMatch::Account
+        );
+        assert_eq!(
+            principal_of(json!({"AWS": "arn:aws:iam::444455556666:root"})),
+            PrincipalMatch::Other
+        );
+        // An identity policy has no Principal: it is the role's own.
+        let own = Request {
+            principal: Principal::PolicyOwner,
+            ..role.clone()
+        };
+        let document = json!({"Statement": {"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"}});
+        assert_eq!(evaluate(&document, &own)[0].applies, Applies::Yes);
     }
 
     #[test]

@@ -72,6 +72,9 @@ fn healthy_secret_passes_every_check() {
         &[
             ("rotation-config", "pass"),
             ("invoke-permission", "pass"),
+            ("function-permissions", "pass"),
+            ("kms-access", "skip"),
+            ("master-secret-access", "skip"),
             ("secret-schema", "pass"),
             ("password-charset", "pass"),
             ("pending-version", "pass"),
@@ -80,7 +83,7 @@ fn healthy_secret_passes_every_check() {
     );
     assert_eq!(code, 0);
     assert_eq!(report["secrets"][0]["secret"]["arn"], seeded["secret_arn"]);
-    assert_eq!(report["summary"]["pass"], 6);
+    assert_eq!(report["summary"]["pass"], 7);
 }
 
 #[test]
@@ -137,6 +140,9 @@ fn deleted_function_fails_once_and_skips_what_depends_on_it() {
         &[
             ("rotation-config", "fail"),
             ("invoke-permission", "skip"),
+            ("function-permissions", "skip"),
+            ("kms-access", "skip"),
+            ("master-secret-access", "skip"),
             ("secret-schema", "pass"),
             ("password-charset", "skip"),
             ("pending-version", "pass"),
@@ -180,6 +186,9 @@ fn rotation_never_enabled_warns_and_skips_the_function_checks() {
         &[
             ("rotation-config", "warn"),
             ("invoke-permission", "skip"),
+            ("function-permissions", "skip"),
+            ("kms-access", "skip"),
+            ("master-secret-access", "skip"),
             ("secret-schema", "skip"),
             ("password-charset", "skip"),
             ("pending-version", "pass"),
@@ -225,6 +234,9 @@ fn what_rotdoctor_may_not_read_is_an_error_not_a_failure() {
         &[
             ("rotation-config", "error"),
             ("invoke-permission", "error"),
+            ("function-permissions", "error"),
+            ("kms-access", "skip"),
+            ("master-secret-access", "error"),
             ("secret-schema", "error"),
             ("password-charset", "error"),
             ("pending-version", "pass"),
@@ -404,6 +416,137 @@ fn postgres_exclusions_that_allow_a_colon_warn() {
     assert_eq!(status, "warn");
     assert!(
         found["summary"].as_str().unwrap().contains(".pgpass"),
+        "{found:#}"
+    );
+}
+
+#[test]
+fn missing_actions_fail_with_the_statement_that_adds_them() {
+    let (status, found) = status_of("permissions-missing-actions", "function-permissions");
+    assert_eq!(status, "fail");
+    assert_eq!(
+        found["summary"],
+        "The role rotate-orders-db-role may not call secretsmanager:PutSecretValue, secretsmanager:UpdateSecretVersionStage"
+    );
+    let command = found["fix"]["commands"][0].as_str().unwrap();
+    assert!(
+        command.starts_with("aws iam put-role-policy --role-name rotate-orders-db-role"),
+        "{command}"
+    );
+}
+
+#[test]
+fn an_explicit_deny_in_a_managed_policy_is_named() {
+    let (status, found) = status_of("permissions-explicit-deny", "function-permissions");
+    assert_eq!(status, "fail");
+    let evidence = found["evidence"].to_string();
+    assert!(
+        evidence.contains("denied by statement NoWrites of managed policy guardrail"),
+        "{evidence}"
+    );
+    assert!(
+        found["fix"]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("Remove or narrow statement NoWrites")
+    );
+}
+
+#[test]
+fn a_deny_in_the_secret_policy_is_named() {
+    let (status, found) = status_of("permissions-secret-policy-deny", "function-permissions");
+    assert_eq!(status, "fail");
+    assert!(
+        found["evidence"]
+            .to_string()
+            .contains("denied by statement ReadOnly of secret's resource policy")
+    );
+}
+
+#[test]
+fn wildcards_in_an_attached_managed_policy_grant() {
+    let (status, found) = status_of("permissions-managed-wildcard", "function-permissions");
+    assert_eq!(status, "pass", "{found:#}");
+    assert!(
+        found["evidence"]
+            .to_string()
+            .contains("statement AllProdSecrets of managed policy prod-secrets")
+    );
+}
+
+#[test]
+fn a_permissions_boundary_that_excludes_secrets_fails() {
+    let (status, found) = status_of("permissions-boundary", "function-permissions");
+    assert_eq!(status, "fail");
+    assert!(
+        found["evidence"]
+            .to_string()
+            .contains("the permissions boundary managed policy logs-only does not allow it")
+    );
+    assert!(
+        found["fix"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("allow them in the boundary too")
+    );
+}
+
+#[test]
+fn a_customer_key_without_a_grant_fails() {
+    let (status, found) = status_of("kms-without-decrypt", "kms-access");
+    assert_eq!(status, "fail", "{found:#}");
+    assert!(
+        found["fix"]["commands"][0]
+            .as_str()
+            .unwrap()
+            .contains("kms:EncryptionContext:SecretARN")
+    );
+}
+
+#[test]
+fn a_customer_key_with_a_grant_passes() {
+    let (status, found) = status_of("kms-healthy", "kms-access");
+    assert_eq!(status, "pass", "{found:#}");
+}
+
+#[test]
+fn a_disabled_key_fails() {
+    let (status, found) = status_of("kms-disabled", "kms-access");
+    assert_eq!(status, "fail", "{found:#}");
+    assert!(
+        found["fix"]["commands"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("aws kms enable-key")
+    );
+}
+
+#[test]
+fn a_master_secret_the_role_may_read_passes() {
+    let (status, found) = status_of("multi-user-healthy", "master-secret-access");
+    assert_eq!(status, "pass", "{found:#}");
+}
+
+#[test]
+fn a_master_secret_the_role_may_not_read_fails() {
+    let (status, found) = status_of("master-secret-no-access", "master-secret-access");
+    assert_eq!(status, "fail", "{found:#}");
+    assert!(
+        found["fix"]["commands"][0]
+            .as_str()
+            .unwrap()
+            .contains("prod/orders-db-master-")
+    );
+}
+
+#[test]
+fn a_partial_master_arn_is_called_out() {
+    let (status, found) = status_of("master-secret-partial-arn", "master-secret-access");
+    assert_eq!(status, "fail");
+    assert!(
+        found["evidence"]
+            .to_string()
+            .contains("without the secret's six-character suffix"),
         "{found:#}"
     );
 }

@@ -15,7 +15,7 @@ use super::{CheckDef, Outcome, premise};
 use crate::command::aws;
 use crate::facts::{Fact, Facts};
 use crate::finding::Verdict;
-use crate::policy::{self, Applies, Effect, Request, StatementVerdict};
+use crate::policy::{self, Applies, Effect, Principal, Request, StatementVerdict};
 
 pub const CHECK: CheckDef = CheckDef {
     slug: "invoke-permission",
@@ -50,18 +50,18 @@ fn run(facts: &Facts) -> Outcome {
     };
 
     let request = Request {
-        service_principal: PRINCIPAL,
+        principal: Principal::Service(PRINCIPAL),
         action: ACTION,
         resource: function_arn,
         context: BTreeMap::from([
-            ("aws:sourceaccount".to_string(), account.to_string()),
-            ("aws:sourcearn".to_string(), secret.arn.clone()),
+            ("aws:sourceaccount".to_string(), Some(account.to_string())),
+            ("aws:sourcearn".to_string(), Some(secret.arn.clone())),
         ]),
     };
     let verdicts = policy::evaluate(&policy.0, &request);
     let about_us = verdicts
         .iter()
-        .filter(|v| v.names_principal)
+        .filter(|v| v.names_principal())
         .collect::<Vec<_>>();
     let evidence = |verdict: Verdict| {
         about_us.iter().fold(verdict, |verdict, statement| {

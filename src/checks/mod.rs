@@ -9,9 +9,13 @@
 use crate::facts::Facts;
 use crate::finding::{Finding, Verdict};
 
+mod access;
 pub mod premise;
 
+mod function_permissions;
 mod invoke_permission;
+mod kms_access;
+mod master_secret_access;
 mod password_charset;
 mod pending_version;
 mod rotation_config;
@@ -34,6 +38,9 @@ pub struct CheckDef {
 pub const CHECKS: &[&CheckDef] = &[
     &rotation_config::CHECK,
     &invoke_permission::CHECK,
+    &function_permissions::CHECK,
+    &kms_access::CHECK,
+    &master_secret_access::CHECK,
     &secret_schema::CHECK,
     &password_charset::CHECK,
     &pending_version::CHECK,
@@ -69,6 +76,11 @@ pub(crate) mod testing {
     pub const SECRET_ARN: &str =
         "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf";
     pub const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:111122223333:function:rotate-prod-db";
+    pub const ROLE_ARN: &str = "arn:aws:iam::111122223333:role/rotate-prod-db";
+    pub const KEY_ARN: &str =
+        "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    pub const MASTER_ARN: &str =
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-master-Zx9Yw8";
 
     pub fn healthy() -> Facts {
         Facts {
@@ -118,7 +130,7 @@ pub(crate) mod testing {
             rotation_function: Fact::Found(FunctionFacts {
                 arn: FUNCTION_ARN.to_string(),
                 name: "rotate-prod-db".to_string(),
-                role: Some("arn:aws:iam::111122223333:role/rotate-prod-db".to_string()),
+                role: Some(ROLE_ARN.to_string()),
                 runtime: Some("python3.12".to_string()),
                 state: Some("Active".to_string()),
                 state_reason: None,
@@ -145,7 +157,64 @@ pub(crate) mod testing {
                     "Condition": {"StringEquals": {"AWS:SourceAccount": "111122223333"}}
                 }]
             }))),
+            // The policy the Secrets Manager documentation gives for a rotation role.
+            rotation_role: Fact::Found(RoleFacts {
+                arn: ROLE_ARN.to_string(),
+                name: "rotate-prod-db".to_string(),
+                policies: vec![NamedPolicy {
+                    name: "inline policy rotation".to_string(),
+                    arn: None,
+                    document: serde_json::json!({
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {"Sid": "RotationAccess", "Effect": "Allow", "Action": [
+                                "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue",
+                                "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"],
+                             "Resource": SECRET_ARN},
+                            {"Sid": "Passwords", "Effect": "Allow", "Action": "secretsmanager:GetRandomPassword", "Resource": "*"}
+                        ]
+                    }),
+                }],
+                permissions_boundary: None,
+            }),
+            secret_policy: Fact::Absent,
+            secret_key: Fact::NotCollected,
+            master_secret: Fact::NotCollected,
         }
+    }
+
+    /// `healthy()` rotated by the multi-user template, its role not yet
+    /// allowed to read the master secret.
+    pub fn multi_user() -> Facts {
+        let mut facts = healthy();
+        if let Fact::Found(function) = &mut facts.rotation_function {
+            function.template_tags.insert(
+                "serverlessrepo:applicationId".to_string(),
+                "arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerRDSPostgreSQLRotationMultiUser"
+                    .to_string(),
+            );
+        }
+        if let Fact::Found(SecretShape::Object(object)) = &mut facts.secret_value {
+            object
+                .keys
+                .insert("masterarn".to_string(), JsonType::String);
+            object.masterarn = Some(MASTER_ARN.to_string());
+        }
+        let mut master = match &facts.secret {
+            Fact::Found(secret) => secret.clone(),
+            _ => unreachable!(),
+        };
+        master.arn = MASTER_ARN.to_string();
+        master.name = "prod/db-master".to_string();
+        master.rotation_enabled = false;
+        master.rotation_lambda_arn = None;
+        facts.master_secret = Fact::Found(MasterSecretFacts {
+            masterarn: MASTER_ARN.to_string(),
+            secret: Fact::Found(master),
+            policy: Fact::Absent,
+            key: Fact::NotCollected,
+        });
+        facts
     }
 
     pub fn secret_mut(facts: &mut Facts) -> &mut SecretFacts {
@@ -204,10 +273,13 @@ mod tests {
     }
 
     #[test]
-    fn a_healthy_secret_passes_everything() {
-        let findings = run_all(&testing::healthy());
-        for finding in &findings {
-            assert_eq!(finding.status, Status::Pass, "{finding:?}");
+    fn a_healthy_secret_has_no_problem() {
+        for finding in run_all(&testing::healthy()) {
+            // kms-access and master-secret-access do not apply to it.
+            assert!(
+                matches!(finding.status, Status::Pass | Status::Skip),
+                "{finding:?}"
+            );
         }
     }
 }

@@ -1,15 +1,19 @@
-//! Secrets Manager: the secret's metadata. No call here reads a secret value.
+//! Secrets Manager: the secret's metadata and resource policy. No call here
+//! reads a secret value (that is `secret_value.rs`).
 
 use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_secretsmanager::operation::describe_secret::{
     DescribeSecretError, DescribeSecretOutput,
 };
 
-use super::errors::unreachable;
+use aws_sdk_secretsmanager::operation::get_resource_policy::GetResourcePolicyError;
+
+use super::errors::{lookup_error, unreachable};
 use super::{GatherError, Gatherer, timestamp};
-use crate::facts::{Fact, LookupError, RotationRules, SecretFacts, SecretVersion};
+use crate::facts::{Fact, LookupError, PolicyDocument, RotationRules, SecretFacts, SecretVersion};
 
 const DESCRIBE: &str = "secretsmanager:DescribeSecret";
+const GET_POLICY: &str = "secretsmanager:GetResourcePolicy";
 
 /// `DescribeSecret`. A secret that does not exist, or an id AWS rejects, is
 /// bad input; an unreachable endpoint stops everything; any other error
@@ -49,6 +53,53 @@ pub async fn describe_secret(
             })),
         },
         Err(error) => Err(unreachable(DESCRIBE, &error)),
+    }
+}
+
+/// `DescribeSecret` on a secret another one refers to (a master secret):
+/// that it does not exist is a finding, not bad input.
+pub async fn describe_other(gatherer: &Gatherer, arn: &str) -> Fact<SecretFacts> {
+    let request = gatherer.secrets.describe_secret().secret_id(arn).send();
+    match gatherer.call(DESCRIBE, arn, request).await {
+        Ok(output) => Fact::Found(secret_facts(arn, output)),
+        Err(SdkError::ServiceError(error))
+            if matches!(
+                error.err(),
+                DescribeSecretError::ResourceNotFoundException(_)
+            ) =>
+        {
+            Fact::Absent
+        }
+        Err(error) => Fact::Unavailable(lookup_error(DESCRIBE, &error)),
+    }
+}
+
+/// `GetResourcePolicy`: absent when the secret has none.
+pub async fn get_resource_policy(gatherer: &Gatherer, secret_id: &str) -> Fact<PolicyDocument> {
+    let request = gatherer
+        .secrets
+        .get_resource_policy()
+        .secret_id(secret_id)
+        .send();
+    match gatherer.call(GET_POLICY, secret_id, request).await {
+        Ok(output) => match output.resource_policy().map(serde_json::from_str) {
+            Some(Ok(document)) => Fact::Found(PolicyDocument(document)),
+            Some(Err(error)) => Fact::Unavailable(LookupError {
+                action: GET_POLICY.to_string(),
+                code: "MalformedPolicy".to_string(),
+                message: format!("the resource policy is not valid JSON: {error}"),
+            }),
+            None => Fact::Absent,
+        },
+        Err(SdkError::ServiceError(error))
+            if matches!(
+                error.err(),
+                GetResourcePolicyError::ResourceNotFoundException(_)
+            ) =>
+        {
+            Fact::Absent
+        }
+        Err(error) => Fact::Unavailable(lookup_error(GET_POLICY, &error)),
     }
 }
 

@@ -34,13 +34,39 @@ def clients(endpoint, **credentials):
         aws_access_key_id=credentials.get("key", "testing"),
         aws_secret_access_key=credentials.get("secret", "testing"),
     )
-    return {name: boto3.client(name, **settings) for name in ("iam", "lambda", "secretsmanager")}
+    return {name: boto3.client(name, **settings) for name in ("iam", "kms", "lambda", "secretsmanager")}
 
 
-def create_function(aws, name="rotate-orders-db", template=None, environment=None):
+ROLE = "rotate-orders-db-role"
+# The statements the Secrets Manager documentation gives a rotation role.
+ON_SECRET = [
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:UpdateSecretVersionStage",
+]
+
+
+def documented_policy(secret_arn, actions=ON_SECRET):
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "RotationAccess", "Effect": "Allow", "Action": actions, "Resource": secret_arn},
+            {"Sid": "Passwords", "Effect": "Allow", "Action": "secretsmanager:GetRandomPassword", "Resource": "*"},
+        ],
+    }
+
+
+def put_role_policy(aws, name, document):
+    aws["iam"].put_role_policy(RoleName=ROLE, PolicyName=name, PolicyDocument=json.dumps(document))
+
+
+def create_function(aws, name="rotate-orders-db", template=None, environment=None, boundary=None):
     """A rotation function; `template` tags it as deployed from that AWS template."""
+    extra = {"PermissionsBoundary": boundary} if boundary else {}
     role = aws["iam"].create_role(
-        RoleName=f"{name}-role",
+        RoleName=ROLE,
+        **extra,
         AssumeRolePolicyDocument=json.dumps(
             {
                 "Version": "2012-10-17",
@@ -94,12 +120,19 @@ def enable_rotation(aws, secret_arn, function_arn):
     sm.update_secret_version_stage(SecretId=secret_arn, VersionStage="AWSPENDING", RemoveFromVersionId=ENABLE)
 
 
-def rotating_secret(aws, invoke_account=ACCOUNT, value=POSTGRES, template=None, environment=None):
-    function_arn = create_function(aws, template=template, environment=environment)
+def rotating_secret(
+    aws, invoke_account=ACCOUNT, value=POSTGRES, template=None, environment=None, grant=True, kms_key=None, boundary=None
+):
+    function_arn = create_function(aws, template=template, environment=environment, boundary=boundary)
     if invoke_account:
         allow_invoke(aws, function_arn, invoke_account)
     secret_string = value if isinstance(value, str) else json.dumps(value)
-    secret_arn = create_secret(aws, secret_string=secret_string)
+    extra = {"KmsKeyId": kms_key} if kms_key else {}
+    secret_arn = aws["secretsmanager"].create_secret(
+        Name="prod/orders-db", SecretString=secret_string, ClientRequestToken=CURRENT, **extra
+    )["ARN"]
+    if grant:
+        put_role_policy(aws, "SecretsManagerRotation", documented_policy(secret_arn))
     enable_rotation(aws, secret_arn, function_arn)
     return {"secret_arn": secret_arn, "function_arn": function_arn}
 
@@ -175,9 +208,95 @@ def reader_without_lambda_access(aws, endpoint):
     return dict(made, access_key_id=key["AccessKeyId"], secret_access_key=key["SecretAccessKey"])
 
 
+def multi_user(aws, master_resource=None):
+    """A multi-user secret; the role may read the master secret by
+    `master_resource` (its full ARN, a partial one), or not at all (None)."""
+    master = master_secret(aws)
+    made = rotating_secret(aws, value=dict(POSTGRES, masterarn=master), template="SecretsManagerRDSPostgreSQLRotationMultiUser")
+    if master_resource:
+        resource = master if master_resource == "full" else master.rsplit("-", 1)[0]
+        statement = {"Sid": "MasterSecret", "Effect": "Allow", "Action": ON_SECRET[:2], "Resource": resource}
+        put_role_policy(aws, "MasterSecret", {"Version": "2012-10-17", "Statement": [statement]})
+    return dict(made, master_arn=master)
+
+
 def multi_user_healthy(aws, endpoint):
-    value = dict(POSTGRES, masterarn=master_secret(aws))
-    return rotating_secret(aws, value=value, template="SecretsManagerRDSPostgreSQLRotationMultiUser")
+    return multi_user(aws, master_resource="full")
+
+
+def master_secret_no_access(aws, endpoint):
+    return multi_user(aws)
+
+
+def master_secret_partial_arn(aws, endpoint):
+    return multi_user(aws, master_resource="partial")
+
+
+def permissions_missing_actions(aws, endpoint):
+    made = rotating_secret(aws, grant=False)
+    put_role_policy(aws, "SecretsManagerRotation", documented_policy(made["secret_arn"], ON_SECRET[:2]))
+    return made
+
+
+def permissions_explicit_deny(aws, endpoint):
+    """The documented grant, and a customer managed policy that denies writes."""
+    made = rotating_secret(aws)
+    deny = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "NoWrites", "Effect": "Deny", "Action": "secretsmanager:PutSecretValue", "Resource": "*"}]}
+    arn = aws["iam"].create_policy(PolicyName="guardrail", PolicyDocument=json.dumps(deny))["Policy"]["Arn"]
+    aws["iam"].attach_role_policy(RoleName=ROLE, PolicyArn=arn)
+    return made
+
+
+def permissions_secret_policy_deny(aws, endpoint):
+    made = rotating_secret(aws)
+    deny = {"Version": "2012-10-17", "Statement": [{"Sid": "ReadOnly", "Effect": "Deny",
+        "Principal": {"AWS": "*"}, "Action": "secretsmanager:PutSecretValue", "Resource": "*"}]}
+    aws["secretsmanager"].put_resource_policy(SecretId=made["secret_arn"], ResourcePolicy=json.dumps(deny))
+    return made
+
+
+def permissions_managed_wildcard(aws, endpoint):
+    """Granted only through an attached managed policy with wildcards."""
+    made = rotating_secret(aws, grant=False)
+    grant = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "AllProdSecrets", "Effect": "Allow", "Action": "secretsmanager:*",
+         "Resource": f"arn:aws:secretsmanager:*:{ACCOUNT}:secret:prod/*"},
+        {"Sid": "Passwords", "Effect": "Allow", "Action": "secretsmanager:GetRandom*", "Resource": "*"}]}
+    arn = aws["iam"].create_policy(PolicyName="prod-secrets", PolicyDocument=json.dumps(grant))["Policy"]["Arn"]
+    aws["iam"].attach_role_policy(RoleName=ROLE, PolicyArn=arn)
+    return made
+
+
+def permissions_boundary(aws, endpoint):
+    """The documented grant, under a permissions boundary that allows only logs."""
+    logs = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]}
+    arn = aws["iam"].create_policy(PolicyName="logs-only", PolicyDocument=json.dumps(logs))["Policy"]["Arn"]
+    return rotating_secret(aws, boundary=arn)
+
+
+def customer_key(aws):
+    """A customer managed key with the default key policy (it delegates to IAM)."""
+    return aws["kms"].create_key(Description="orders-db secret key")["KeyMetadata"]["Arn"]
+
+
+def kms_without_decrypt(aws, endpoint):
+    key = customer_key(aws)
+    return dict(rotating_secret(aws, kms_key=key), key_arn=key)
+
+
+def kms_healthy(aws, endpoint):
+    key = customer_key(aws)
+    made = rotating_secret(aws, kms_key=key)
+    statement = {"Sid": "SecretKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": key}
+    put_role_policy(aws, "SecretKey", {"Version": "2012-10-17", "Statement": [statement]})
+    return dict(made, key_arn=key)
+
+
+def kms_disabled(aws, endpoint):
+    made = kms_healthy(aws, endpoint)
+    aws["kms"].disable_key(KeyId=made["key_arn"].rsplit("/", 1)[-1])
+    return made
 
 
 def multi_user_missing_masterarn(aws, endpoint):
@@ -241,6 +360,16 @@ SCENARIOS = {
     "rotation-never-enabled": rotation_never_enabled,
     "reader-without-lambda-access": reader_without_lambda_access,
     "multi-user-healthy": multi_user_healthy,
+    "master-secret-no-access": master_secret_no_access,
+    "master-secret-partial-arn": master_secret_partial_arn,
+    "permissions-missing-actions": permissions_missing_actions,
+    "permissions-explicit-deny": permissions_explicit_deny,
+    "permissions-secret-policy-deny": permissions_secret_policy_deny,
+    "permissions-managed-wildcard": permissions_managed_wildcard,
+    "permissions-boundary": permissions_boundary,
+    "kms-without-decrypt": kms_without_decrypt,
+    "kms-healthy": kms_healthy,
+    "kms-disabled": kms_disabled,
     "multi-user-missing-masterarn": multi_user_missing_masterarn,
     "secret-missing-host": secret_missing_host,
     "secret-not-json": secret_not_json,

@@ -1,0 +1,209 @@
+//! `function-permissions`: the rotation function's role may make the
+//! Secrets Manager calls every rotation makes.
+//!
+//! Reads: `rotation_role` (the role's inline, managed and boundary policies),
+//! `secret_policy` (secretsmanager:GetResourcePolicy), `secret`.
+//! Every template calls DescribeSecret, GetSecretValue, PutSecretValue and
+//! UpdateSecretVersionStage on the secret, and GetRandomPassword on `*`;
+//! a missing one shows up as an access-denied error mid-rotation.
+//! Evidence names the statement that decides each action.
+//! Knowledge: rotation-knowledge §4.1.
+
+use serde_json::json;
+
+use super::access::{self, Caller};
+use super::{CheckDef, Outcome, premise};
+use crate::facts::Facts;
+use crate::finding::{Status, Verdict};
+use crate::iam::Decision;
+
+pub const CHECK: CheckDef = CheckDef {
+    slug: "function-permissions",
+    title: "The rotation function's role may call what rotation needs",
+    run,
+};
+
+const ON_SECRET: [&str; 4] = [
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:UpdateSecretVersionStage",
+];
+const RANDOM_PASSWORD: &str = "secretsmanager:GetRandomPassword";
+/// The inline policy the fix adds.
+const POLICY_NAME: &str = "SecretsManagerRotation";
+
+fn run(facts: &Facts) -> Outcome {
+    let function = premise::rotation_function(facts)?;
+    if premise::looked_up(&facts.rotation_role)?.is_none() {
+        let role = function.role.as_deref().unwrap_or("(none)");
+        return Ok(Verdict::fail(format!(
+            "The function's role {role} does not exist, so the function cannot run"
+        ))
+        .evidence("iam:GetRole", "NoSuchEntity: the role does not exist"));
+    }
+    let caller = access::caller(facts)?;
+    let secret = premise::secret(facts)?;
+    let resource_policy = premise::looked_up(&facts.secret_policy)?;
+    let resource = resource_policy.map(|p| ("secret's resource policy", &p.0));
+
+    let mut decisions = ON_SECRET
+        .iter()
+        .map(|action| {
+            (
+                *action,
+                caller.may(
+                    action,
+                    &secret.arn,
+                    access::secret_context(secret),
+                    resource,
+                    None,
+                ),
+            )
+        })
+        .collect::<Vec<_>>();
+    decisions.push((
+        RANDOM_PASSWORD,
+        caller.may(
+            RANDOM_PASSWORD,
+            "*",
+            access::secret_context(secret),
+            None,
+            None,
+        ),
+    ));
+
+    let status = access::status(&decisions);
+    let role = &caller.role.name;
+    let verdict = match status {
+        Status::Pass => Verdict::pass(format!(
+            "The role {role} may make every call rotation makes"
+        )),
+        Status::Warn => Verdict::warn(format!(
+            "The role {role} may make the calls rotation makes only if conditions rotdoctor cannot evaluate hold"
+        )),
+        _ => Verdict::fail(format!(
+            "The role {role} may not call {}",
+            denied(&decisions).join(", ")
+        )),
+    };
+    Ok(fix(
+        access::with_decisions(verdict, &decisions),
+        &caller,
+        &secret.arn,
+        &decisions,
+    ))
+}
+
+fn denied<'a>(decisions: &[(&'a str, Decision)]) -> Vec<&'a str> {
+    decisions
+        .iter()
+        .filter(|(_, d)| matches!(d, Decision::ExplicitDeny(_) | Decision::ImplicitDeny(_)))
+        .map(|(action, _)| *action)
+        .collect()
+}
+
+/// Adds what nothing allows: the actions on the secret, and GetRandomPassword on `*`.
+fn fix(
+    verdict: Verdict,
+    caller: &Caller<'_>,
+    secret_arn: &str,
+    decisions: &[(&str, Decision)],
+) -> Verdict {
+    access::fix_denials(verdict, caller, decisions, |verdict, missing| {
+        let on_secret = missing
+            .iter()
+            .filter(|a| **a != RANDOM_PASSWORD)
+            .collect::<Vec<_>>();
+        let mut statements = Vec::new();
+        if !on_secret.is_empty() {
+            statements
+                .push(json!({"Effect": "Allow", "Action": on_secret, "Resource": secret_arn}));
+        }
+        if missing.contains(&RANDOM_PASSWORD) {
+            statements.push(json!({"Effect": "Allow", "Action": RANDOM_PASSWORD, "Resource": "*"}));
+        }
+        verdict.fix(
+            "Allow the missing actions with an inline policy on the role:",
+            vec![caller.put_role_policy(POLICY_NAME, statements)],
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{SECRET_ARN, healthy};
+    use crate::facts::{Fact, NamedPolicy, PolicyDocument};
+
+    fn verdict(facts: &Facts) -> Verdict {
+        run(facts).unwrap_or_else(|v| v)
+    }
+
+    fn role_policies(facts: &mut Facts) -> &mut Vec<NamedPolicy> {
+        match &mut facts.rotation_role {
+            Fact::Found(role) => &mut role.policies,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn the_documented_policy_passes() {
+        let verdict = verdict(&healthy());
+        assert_eq!(verdict.status, Status::Pass, "{verdict:#?}");
+        assert!(
+            verdict.evidence[1]
+                .observed
+                .contains("allowed by statement RotationAccess of inline policy rotation")
+        );
+    }
+
+    #[test]
+    fn a_missing_action_fails_with_the_statement_that_adds_it() {
+        let mut facts = healthy();
+        role_policies(&mut facts)[0].document["Statement"][0]["Action"] = json!([
+            "secretsmanager:DescribeSecret",
+            "secretsmanager:GetSecretValue"
+        ]);
+        let verdict = verdict(&facts);
+        assert_eq!(verdict.status, Status::Fail);
+        assert_eq!(
+            verdict.summary,
+            "The role rotate-prod-db may not call secretsmanager:PutSecretValue, secretsmanager:UpdateSecretVersionStage"
+        );
+        let command = &verdict.fix.unwrap().commands[0];
+        let words = shlex::split(command).unwrap();
+        let document: serde_json::Value = serde_json::from_str(words.last().unwrap()).unwrap();
+        assert_eq!(
+            document["Statement"][0],
+            json!({"Effect": "Allow", "Action": ["secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"], "Resource": SECRET_ARN})
+        );
+    }
+
+    #[test]
+    fn a_deny_in_the_secret_policy_fails_naming_it() {
+        let mut facts = healthy();
+        facts.secret_policy = Fact::Found(PolicyDocument(json!({"Statement": [{
+            "Sid": "NoWrites", "Effect": "Deny", "Principal": {"AWS": "*"},
+            "Action": "secretsmanager:PutSecretValue", "Resource": "*"
+        }]})));
+        let verdict = verdict(&facts);
+        assert_eq!(verdict.status, Status::Fail);
+        assert!(
+            verdict
+                .fix
+                .unwrap()
+                .summary
+                .contains("statement NoWrites of secret's resource policy")
+        );
+    }
+
+    #[test]
+    fn a_missing_role_fails_and_an_unreadable_one_is_an_error() {
+        let mut facts = healthy();
+        facts.rotation_role = Fact::Absent;
+        assert_eq!(verdict(&facts).status, Status::Fail);
+        facts.rotation_role = crate::checks::testing::denied("iam:GetRole");
+        assert_eq!(verdict(&facts).status, Status::Error);
+    }
+}

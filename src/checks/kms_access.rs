@@ -1,0 +1,272 @@
+//! `kms-access`: the secret's customer managed KMS key is usable, and the
+//! rotation role may decrypt and encrypt with it.
+//!
+//! Reads: `secret_key` (kms:DescribeKey, kms:GetKeyPolicy), `rotation_role`.
+//! Secrets Manager uses the key on the role's behalf for every read and
+//! write of the secret; without it rotation fails with "Access to KMS is not
+//! allowed". The key policy must allow the role, or delegate to the account
+//! so that the role's policies decide.
+//! The AWS managed key `aws/secretsmanager` needs no grant: `skip`.
+//! Knowledge: rotation-knowledge §4.1, §3.1 ("Access to KMS is not allowed").
+
+use serde_json::json;
+
+use super::access::{self, Caller};
+use super::{CheckDef, Outcome, premise};
+use crate::command::aws;
+use crate::facts::{Facts, KeyFacts, SecretFacts};
+use crate::finding::{Status, Verdict};
+use crate::iam::{Decision, Missing};
+
+pub const CHECK: CheckDef = CheckDef {
+    slug: "kms-access",
+    title: "The rotation role may use the secret's KMS key",
+    run,
+};
+
+const DESCRIBE_KEY: &str = "kms:DescribeKey";
+pub const KEY_ACTIONS: [&str; 2] = ["kms:Decrypt", "kms:GenerateDataKey"];
+
+fn run(facts: &Facts) -> Outcome {
+    let secret = premise::secret(facts)?;
+    if secret.customer_key().is_none() {
+        return Err(Verdict::skip(
+            "The secret uses the AWS managed key aws/secretsmanager, which needs no grant",
+        ));
+    }
+    premise::rotation_function(facts)?;
+    let Some(key) = premise::looked_up(&facts.secret_key)? else {
+        let id = secret.kms_key_id.as_deref().unwrap_or_default();
+        return Ok(Verdict::fail(format!(
+            "The secret's KMS key {id} does not exist, so the secret cannot be read"
+        ))
+        .evidence(DESCRIBE_KEY, "NotFoundException: no such key"));
+    };
+    let caller = access::caller(facts)?;
+    Ok(judge_key(&caller, key, secret, "SecretsManagerRotationKey"))
+}
+
+/// Whether `caller` may use `key` for `secret`: also used for a master secret's key.
+pub fn judge_key(
+    caller: &Caller<'_>,
+    key: &KeyFacts,
+    secret: &SecretFacts,
+    policy_name: &str,
+) -> Verdict {
+    let state_line = format!(
+        "key {} is {} and managed by {}",
+        key.arn, key.state, key.manager
+    );
+    if key.manager == "AWS" {
+        return Verdict::skip("The secret uses an AWS managed key, which needs no grant")
+            .evidence(DESCRIBE_KEY, state_line);
+    }
+    if key.state != "Enabled" {
+        return Verdict::fail(format!(
+            "The KMS key is {}: nothing can decrypt the secret",
+            key.state
+        ))
+        .evidence(DESCRIBE_KEY, state_line)
+        .fix("Make the key usable again:", enable_key(key));
+    }
+    let key_policy = match premise::looked_up(&key.policy) {
+        Ok(policy) => policy,
+        Err(verdict) => return verdict,
+    };
+    let key_policy = key_policy.map(|p| ("key policy", &p.0));
+    let decisions = KEY_ACTIONS
+        .iter()
+        .map(|action| {
+            (
+                *action,
+                caller.may(
+                    action,
+                    &key.arn,
+                    access::kms_context(secret),
+                    None,
+                    key_policy,
+                ),
+            )
+        })
+        .collect::<Vec<_>>();
+    let verdict = match access::status(&decisions) {
+        Status::Pass => Verdict::pass(format!(
+            "The role {} may decrypt and encrypt with the key",
+            caller.role.name
+        )),
+        Status::Warn => Verdict::warn(format!(
+            "The role {} may use the key only if conditions rotdoctor cannot evaluate hold",
+            caller.role.name
+        )),
+        _ => Verdict::fail(format!(
+            "The role {} may not use the key, so reading the secret fails with \"Access to KMS is not allowed\"",
+            caller.role.name
+        )),
+    };
+    let verdict = access::with_decisions(verdict.evidence(DESCRIBE_KEY, state_line), &decisions);
+    access::fix_denials(verdict, caller, &decisions, |verdict, missing| {
+        grant(
+            verdict,
+            caller,
+            key,
+            secret,
+            &decisions,
+            missing,
+            policy_name,
+        )
+    })
+}
+
+fn enable_key(key: &KeyFacts) -> Vec<String> {
+    let region = key.arn.split(':').nth(3);
+    let enable = aws("kms", "enable-key", &["--key-id", &key.arn], region);
+    match key.state.as_str() {
+        "PendingDeletion" => vec![
+            aws(
+                "kms",
+                "cancel-key-deletion",
+                &["--key-id", &key.arn],
+                region,
+            ),
+            enable,
+        ],
+        _ => vec![enable],
+    }
+}
+
+/// Allows `missing` on the key: through the role's policies when the key
+/// policy delegates to them, else in the key policy itself.
+fn grant(
+    verdict: Verdict,
+    caller: &Caller<'_>,
+    key: &KeyFacts,
+    secret: &SecretFacts,
+    decisions: &[(&str, Decision)],
+    missing: &[&str],
+    policy_name: &str,
+) -> Verdict {
+    let region = secret.region().unwrap_or_default();
+    let statement = json!({
+        "Effect": "Allow",
+        "Action": missing,
+        "Resource": key.arn,
+        "Condition": {"StringEquals": {
+            "kms:ViaService": format!("secretsmanager.{region}.amazonaws.com"),
+            "kms:EncryptionContext:SecretARN": secret.arn,
+        }}
+    });
+    let delegates = decisions
+        .iter()
+        .any(|(_, d)| matches!(d, Decision::ImplicitDeny(Missing::GrantUnderKey(_))));
+    if delegates {
+        return verdict.fix(
+            "The key policy lets IAM policies decide: allow the role to use the key, for this secret only:",
+            vec![caller.put_role_policy(policy_name, vec![statement])],
+        );
+    }
+    let key_statement = json!({
+        "Sid": "AllowSecretsManagerRotation",
+        "Effect": "Allow",
+        "Principal": {"AWS": caller.role.arn},
+        "Action": missing,
+        "Resource": "*",
+        "Condition": statement["Condition"],
+    });
+    let key_region = key.arn.split(':').nth(3);
+    verdict.fix(
+        format!(
+            "The key policy must allow the role: add this statement to key-policy.json, then put it back: {key_statement}"
+        ),
+        vec![
+            format!(
+                "{} > key-policy.json",
+                aws(
+                    "kms",
+                    "get-key-policy",
+                    &["--key-id", &key.arn, "--policy-name", "default", "--query", "Policy", "--output", "text"],
+                    key_region,
+                )
+            ),
+            aws(
+                "kms",
+                "put-key-policy",
+                &["--key-id", &key.arn, "--policy-name", "default", "--policy", "file://key-policy.json"],
+                key_region,
+            ),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{KEY_ARN, healthy, secret_mut};
+    use crate::facts::{Fact, PolicyDocument};
+
+    fn with_key(policy: serde_json::Value, state: &str) -> Facts {
+        let mut facts = healthy();
+        secret_mut(&mut facts).kms_key_id = Some(KEY_ARN.to_string());
+        facts.secret_key = Fact::Found(KeyFacts {
+            arn: KEY_ARN.to_string(),
+            manager: "CUSTOMER".to_string(),
+            state: state.to_string(),
+            policy: Fact::Found(PolicyDocument(policy)),
+        });
+        facts
+    }
+
+    fn delegating() -> serde_json::Value {
+        json!({"Statement": [{"Sid": "Enable IAM User Permissions", "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}]})
+    }
+
+    fn verdict(facts: &Facts) -> Verdict {
+        run(facts).unwrap_or_else(|v| v)
+    }
+
+    #[test]
+    fn the_aws_managed_key_skips() {
+        assert_eq!(verdict(&healthy()).status, Status::Skip);
+    }
+
+    #[test]
+    fn a_delegating_key_without_a_role_grant_fails_with_put_role_policy() {
+        let verdict = verdict(&with_key(delegating(), "Enabled"));
+        assert_eq!(verdict.status, Status::Fail, "{verdict:#?}");
+        let fix = verdict.fix.unwrap();
+        assert!(
+            fix.commands[0].starts_with("aws iam put-role-policy --role-name rotate-prod-db"),
+            "{fix:?}"
+        );
+        assert!(fix.commands[0].contains("kms:EncryptionContext:SecretARN"));
+    }
+
+    #[test]
+    fn a_key_policy_granting_the_role_passes() {
+        let policy = json!({"Statement": [{"Sid": "Rotation", "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:role/rotate-prod-db"},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*"}]});
+        let verdict = verdict(&with_key(policy, "Enabled"));
+        assert_eq!(verdict.status, Status::Pass, "{verdict:#?}");
+    }
+
+    #[test]
+    fn a_disabled_key_fails_with_enable_key() {
+        let verdict = verdict(&with_key(delegating(), "Disabled"));
+        assert_eq!(verdict.status, Status::Fail);
+        assert!(verdict.fix.unwrap().commands[0].starts_with("aws kms enable-key --key-id"));
+        let pending = run(&with_key(delegating(), "PendingDeletion")).unwrap_or_else(|v| v);
+        assert!(pending.fix.unwrap().commands[0].starts_with("aws kms cancel-key-deletion"));
+    }
+
+    #[test]
+    fn a_key_policy_that_ignores_the_role_fails_with_a_key_policy_statement() {
+        let policy = json!({"Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:role/admin"}, "Action": "kms:*", "Resource": "*"}]});
+        let verdict = verdict(&with_key(policy, "Enabled"));
+        assert_eq!(verdict.status, Status::Fail);
+        let fix = verdict.fix.unwrap();
+        assert!(fix.summary.contains("AllowSecretsManagerRotation"));
+        assert!(fix.commands[1].contains("put-key-policy"));
+    }
+}

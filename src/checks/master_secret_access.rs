@@ -1,0 +1,274 @@
+//! `master-secret-access`: for multi-user rotation, the master secret exists
+//! and the rotation role may read it (and use its KMS key).
+//!
+//! Reads: `secret_value` (its `masterarn`), `master_secret`
+//! (secretsmanager:DescribeSecret and GetResourcePolicy on the master, its
+//! key), `rotation_role`.
+//! "My first rotation fails after I enable rotation": Secrets Manager cannot
+//! grant the function access to the master secret by itself.
+//! The partial-ARN trap: a `Resource` that names the master secret without
+//! its six-character suffix matches nothing; the evidence says so.
+//! Knowledge: rotation-knowledge §2.7, §3.2, §4.1.
+
+use serde_json::{Value, json};
+
+use super::access::{self, Caller};
+use super::kms_access::judge_key;
+use super::{CheckDef, Outcome, premise};
+use crate::facts::{Fact, Facts, MasterSecretFacts, SecretShape};
+use crate::finding::{Status, Verdict};
+use crate::template;
+
+pub const CHECK: CheckDef = CheckDef {
+    slug: "master-secret-access",
+    title: "The rotation role may read the master secret",
+    run,
+};
+
+const IAM: &str = "iam:GetRolePolicy";
+const DESCRIBE: &str = "secretsmanager:DescribeSecret";
+const ON_MASTER: [&str; 2] = [
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:DescribeSecret",
+];
+const POLICY_NAME: &str = "SecretsManagerRotationMasterSecret";
+
+fn run(facts: &Facts) -> Outcome {
+    let function = premise::rotation_function(facts)?;
+    let object = match premise::looked_up(&facts.secret_value)? {
+        Some(SecretShape::Object(object)) => Some(object),
+        _ => None,
+    };
+    let multi_user = template::identify(Some(function), object)
+        .template()
+        .is_some_and(|t| t.multi_user);
+    let no_master = || {
+        Verdict::skip(if multi_user {
+            "The secret has no masterarn (see secret-schema)"
+        } else {
+            "Single-user rotation: there is no master secret"
+        })
+    };
+    // Gathering looks for a master secret only where the value names one.
+    if matches!(facts.master_secret, Fact::NotCollected) {
+        return Err(no_master());
+    }
+    let master = premise::looked_up(&facts.master_secret)?.ok_or_else(no_master)?;
+    let Some(master_secret) = premise::looked_up(&master.secret)? else {
+        return Ok(Verdict::fail(format!(
+            "The master secret {} does not exist, so multi-user rotation cannot log in to create the new user",
+            master.masterarn
+        ))
+        .evidence(DESCRIBE, "ResourceNotFoundException: no such secret"));
+    };
+    let caller = access::caller(facts)?;
+    let master_policy = premise::looked_up(&master.policy)?;
+    let resource = master_policy.map(|p| ("master secret's resource policy", &p.0));
+    let decisions = ON_MASTER
+        .iter()
+        .map(|action| {
+            (
+                *action,
+                caller.may(
+                    action,
+                    &master_secret.arn,
+                    access::secret_context(master_secret),
+                    resource,
+                    None,
+                ),
+            )
+        })
+        .collect::<Vec<_>>();
+
+    let role = &caller.role.name;
+    let mut verdict = match access::status(&decisions) {
+        Status::Pass => Verdict::pass(format!("The role {role} may read the master secret")),
+        Status::Warn => Verdict::warn(format!(
+            "The role {role} may read the master secret only if conditions rotdoctor cannot evaluate hold"
+        )),
+        _ => Verdict::fail(format!(
+            "The role {role} may not read the master secret {}",
+            master_secret.name
+        )),
+    };
+    verdict = verdict.evidence(
+        DESCRIBE,
+        format!("the secret's masterarn is {}", master.masterarn),
+    );
+    for line in partial_arn_traps(&caller, &master_secret.arn) {
+        verdict = verdict.evidence(IAM, line);
+    }
+    verdict = access::with_decisions(verdict, &decisions);
+    verdict = fix(verdict, &caller, &master_secret.arn, &decisions);
+    Ok(with_key(verdict, &caller, master, master_secret))
+}
+
+/// The master secret's own KMS key must be usable by the role too.
+fn with_key(
+    verdict: Verdict,
+    caller: &Caller<'_>,
+    master: &MasterSecretFacts,
+    master_secret: &crate::facts::SecretFacts,
+) -> Verdict {
+    let key = match premise::looked_up(&master.key) {
+        Ok(Some(key)) => key,
+        Ok(None) => return verdict,
+        Err(unreadable) => return worse(verdict, unreadable),
+    };
+    let key_verdict = judge_key(
+        caller,
+        key,
+        master_secret,
+        "SecretsManagerRotationMasterKey",
+    );
+    if key_verdict.status == Status::Skip {
+        return verdict;
+    }
+    worse(verdict, key_verdict)
+}
+
+/// Keeps both verdicts' evidence and fixes; the worse status and its summary win.
+fn worse(first: Verdict, second: Verdict) -> Verdict {
+    let (lead, other) = if second.status > first.status && second.status != Status::Skip {
+        (second, first)
+    } else {
+        (first, second)
+    };
+    let fix = match (lead.fix.clone(), other.fix) {
+        (Some(mut a), Some(b)) => {
+            a.summary = format!("{} Then: {}", a.summary, b.summary);
+            a.commands.extend(b.commands);
+            Some(a)
+        }
+        (a, b) => a.or(b),
+    };
+    Verdict {
+        evidence: [other.evidence, lead.evidence.clone()].concat(),
+        fix,
+        ..lead
+    }
+}
+
+/// Statements whose `Resource` names the master secret without its random
+/// six-character suffix (and no wildcard): IAM matches them against nothing.
+fn partial_arn_traps(caller: &Caller<'_>, master_arn: &str) -> Vec<String> {
+    let Some((partial, _suffix)) = master_arn.rsplit_once('-') else {
+        return Vec::new();
+    };
+    let mut traps = Vec::new();
+    for policy in &caller.role.policies {
+        for (index, statement) in statements(&policy.document).iter().enumerate() {
+            let resources = match statement.get("Resource") {
+                Some(Value::String(one)) => vec![one.as_str()],
+                Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
+                _ => Vec::new(),
+            };
+            if resources.contains(&partial) {
+                let label = statement
+                    .get("Sid")
+                    .and_then(Value::as_str)
+                    .map(|sid| format!("statement {sid}"))
+                    .unwrap_or_else(|| format!("statement #{}", index + 1));
+                traps.push(format!(
+                    "{label} of {} names {partial} without the secret's six-character suffix, so it matches nothing: \
+                     use {master_arn} or {partial}-??????",
+                    policy.name
+                ));
+            }
+        }
+    }
+    traps
+}
+
+fn statements(document: &Value) -> Vec<&Value> {
+    match document.get("Statement") {
+        Some(Value::Array(list)) => list.iter().collect(),
+        Some(single @ Value::Object(_)) => vec![single],
+        _ => Vec::new(),
+    }
+}
+
+fn fix(
+    verdict: Verdict,
+    caller: &Caller<'_>,
+    master_arn: &str,
+    decisions: &[(&str, crate::iam::Decision)],
+) -> Verdict {
+    access::fix_denials(verdict, caller, decisions, |verdict, missing| {
+        verdict.fix(
+            "Let the role read the master secret, by its full ARN:",
+            vec![caller.put_role_policy(
+                POLICY_NAME,
+                vec![json!({"Effect": "Allow", "Action": missing, "Resource": master_arn})],
+            )],
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{MASTER_ARN, healthy, multi_user};
+    use crate::facts::NamedPolicy;
+
+    fn verdict(facts: &Facts) -> Verdict {
+        run(facts).unwrap_or_else(|v| v)
+    }
+
+    fn grant(facts: &mut Facts, resource: &str) {
+        if let Fact::Found(role) = &mut facts.rotation_role {
+            role.policies.push(NamedPolicy {
+                name: "inline policy master".to_string(),
+                arn: None,
+                document: json!({"Statement": [{"Sid": "Master", "Effect": "Allow",
+                    "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], "Resource": resource}]}),
+            });
+        }
+    }
+
+    #[test]
+    fn single_user_rotation_skips() {
+        let verdict = verdict(&healthy());
+        assert_eq!(verdict.status, Status::Skip);
+        assert!(verdict.summary.contains("Single-user"));
+    }
+
+    #[test]
+    fn a_grant_on_the_full_arn_passes() {
+        let mut facts = multi_user();
+        grant(&mut facts, MASTER_ARN);
+        let verdict = verdict(&facts);
+        assert_eq!(verdict.status, Status::Pass, "{verdict:#?}");
+    }
+
+    #[test]
+    fn no_grant_fails_with_put_role_policy() {
+        let verdict = verdict(&multi_user());
+        assert_eq!(verdict.status, Status::Fail);
+        assert!(verdict.fix.unwrap().commands[0].contains(MASTER_ARN));
+    }
+
+    #[test]
+    fn the_partial_arn_trap_is_named() {
+        let mut facts = multi_user();
+        let partial = MASTER_ARN.rsplit_once('-').unwrap().0.to_string();
+        grant(&mut facts, &partial);
+        let verdict = verdict(&facts);
+        assert_eq!(verdict.status, Status::Fail);
+        assert!(
+            verdict.evidence.iter().any(|e| e
+                .observed
+                .contains("without the secret's six-character suffix")),
+            "{verdict:#?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_master_secret_fails() {
+        let mut facts = multi_user();
+        if let Fact::Found(master) = &mut facts.master_secret {
+            master.secret = Fact::Absent;
+        }
+        assert_eq!(verdict(&facts).status, Status::Fail);
+    }
+}
