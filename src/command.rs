@@ -34,6 +34,43 @@ pub fn aws(service: &str, operation: &str, args: &[&str], region: Option<&str>) 
     shell_command(&words)
 }
 
+/// Sets one environment variable of a function and keeps the others: the
+/// command reads them at run time, so no value is printed here, and
+/// `update-function-configuration --environment` (which replaces them all)
+/// gets them all back.
+pub fn set_function_variable(function_arn: &str, name: &str, value: &str) -> String {
+    let region = function_arn.split(':').nth(3).filter(|r| !r.is_empty());
+    let read = aws(
+        "lambda",
+        "get-function-configuration",
+        &[
+            "--function-name",
+            function_arn,
+            "--query",
+            "{Variables: Environment.Variables}",
+            "--output",
+            "json",
+        ],
+        region,
+    );
+    let merge = shell_command(&[
+        "jq",
+        "--arg",
+        "value",
+        value,
+        &format!(".Variables = ((.Variables // {{}}) + {{{name}: $value}})"),
+    ]);
+    format!(
+        "{} --environment \"$({read} | {merge})\"",
+        aws(
+            "lambda",
+            "update-function-configuration",
+            &["--function-name", function_arn],
+            region
+        )
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

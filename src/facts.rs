@@ -57,6 +57,139 @@ pub struct Facts {
     /// The master secret named by the value's `masterarn`, for multi-user rotation.
     #[serde(default)]
     pub master_secret: Fact<MasterSecretFacts>,
+    /// The function's VPC, when it runs in one (`ec2:Describe*`).
+    #[serde(default)]
+    pub network: Fact<NetworkFacts>,
+    /// The database behind the value's `host` (`rds:DescribeDBInstances`,
+    /// `rds:DescribeDBClusters`, `ec2:DescribeNetworkInterfaces`).
+    #[serde(default)]
+    pub database: Fact<DatabaseFacts>,
+}
+
+/// Where a function runs in a VPC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VpcAttachment {
+    pub subnet_ids: Vec<String>,
+    pub security_group_ids: Vec<String>,
+}
+
+/// The rotation function's VPC, as far as the paths out of it go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkFacts {
+    /// Taken from the function's subnets.
+    pub vpc_id: String,
+    pub vpc_cidrs: Vec<String>,
+    pub dns_support: bool,
+    pub dns_hostnames: bool,
+    /// The function's subnets, and the database's when it shares the VPC.
+    pub subnets: Vec<Subnet>,
+    pub nat_gateways: Vec<NatGateway>,
+    /// The VPC's Secrets Manager interface endpoints.
+    pub endpoints: Vec<VpcEndpoint>,
+    /// The function's, the endpoints' and the database's security groups.
+    pub security_groups: Vec<SecurityGroup>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subnet {
+    pub id: String,
+    pub vpc_id: String,
+    pub cidr: String,
+    /// Its explicitly associated route table, else the VPC's main one.
+    pub route_table_id: String,
+    pub routes: Vec<Route>,
+    pub network_acl_id: String,
+    pub acl_entries: Vec<AclEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    pub destination: String,
+    /// `local`, `igw-...`, `nat-...`, `pcx-...`, `tgw-...`, ...
+    pub target: String,
+    /// `active` or `blackhole`.
+    pub state: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AclEntry {
+    pub rule_number: i32,
+    pub egress: bool,
+    /// `-1` (all), `6` (TCP), ...
+    pub protocol: String,
+    pub allow: bool,
+    pub cidr: String,
+    #[serde(default)]
+    pub ports: Option<(i32, i32)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NatGateway {
+    pub id: String,
+    pub state: String,
+    pub subnet_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VpcEndpoint {
+    pub id: String,
+    pub service_name: String,
+    pub state: String,
+    pub private_dns: bool,
+    pub subnet_ids: Vec<String>,
+    pub security_group_ids: Vec<String>,
+    pub dns_names: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroup {
+    pub id: String,
+    pub name: String,
+    pub ingress: Vec<SecurityGroupRule>,
+    pub egress: Vec<SecurityGroupRule>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroupRule {
+    /// `-1` (all), `tcp`, `udp`, ...
+    pub protocol: String,
+    #[serde(default)]
+    pub ports: Option<(i32, i32)>,
+    #[serde(default)]
+    pub cidrs: Vec<String>,
+    /// Security groups the rule admits or reaches.
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+/// The AWS resource that answers at the secret's `host`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseFacts {
+    pub host: String,
+    /// `RDS instance`, `RDS cluster` or `network interface`.
+    pub kind: String,
+    /// Its identifier or ARN.
+    pub id: String,
+    #[serde(default)]
+    pub vpc_id: Option<String>,
+    #[serde(default)]
+    pub subnet_ids: Vec<String>,
+    #[serde(default)]
+    pub security_group_ids: Vec<String>,
+    #[serde(default)]
+    pub publicly_accessible: bool,
+    #[serde(default)]
+    pub port: Option<i32>,
 }
 
 /// An IAM role and every policy that decides what it may do.
@@ -293,6 +426,9 @@ pub struct FunctionFacts {
     /// The tags that say which rotation template the function runs.
     #[serde(default)]
     pub template_tags: BTreeMap<String, String>,
+    /// None when the function runs outside any VPC.
+    #[serde(default)]
+    pub vpc: Option<VpcAttachment>,
 }
 
 /// Environment variables the rotation templates read: settings, never

@@ -12,6 +12,7 @@ pub mod facts;
 pub mod finding;
 pub mod gather;
 pub mod iam;
+pub mod network;
 pub mod policy;
 pub mod report;
 pub mod run;

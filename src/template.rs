@@ -485,6 +485,7 @@ mod tests {
             last_update_status_reason: None,
             environment: BTreeMap::new(),
             other_environment_names: Vec::new(),
+            vpc: None,
             template_tags: tags
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))

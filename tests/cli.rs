@@ -14,7 +14,7 @@ fn replays_a_facts_file_with_no_account() {
         .assert()
         .code(0)
         .stdout(predicates::str::contains(
-            "0 problems, 0 warnings in 9 checks; 2 skipped",
+            "0 problems, 0 warnings in 11 checks; 2 skipped",
         ));
 }
 

@@ -77,13 +77,15 @@ fn healthy_secret_passes_every_check() {
             ("master-secret-access", "skip"),
             ("secret-schema", "pass"),
             ("password-charset", "pass"),
+            ("endpoint-reachability", "pass"),
+            ("database-reachability", "pass"),
             ("pending-version", "pass"),
             ("rotation-schedule", "pass"),
         ],
     );
     assert_eq!(code, 0);
     assert_eq!(report["secrets"][0]["secret"]["arn"], seeded["secret_arn"]);
-    assert_eq!(report["summary"]["pass"], 7);
+    assert_eq!(report["summary"]["pass"], 9);
 }
 
 #[test]
@@ -145,6 +147,8 @@ fn deleted_function_fails_once_and_skips_what_depends_on_it() {
             ("master-secret-access", "skip"),
             ("secret-schema", "pass"),
             ("password-charset", "skip"),
+            ("endpoint-reachability", "skip"),
+            ("database-reachability", "skip"),
             ("pending-version", "pass"),
             ("rotation-schedule", "pass"),
         ],
@@ -191,6 +195,8 @@ fn rotation_never_enabled_warns_and_skips_the_function_checks() {
             ("master-secret-access", "skip"),
             ("secret-schema", "skip"),
             ("password-charset", "skip"),
+            ("endpoint-reachability", "skip"),
+            ("database-reachability", "skip"),
             ("pending-version", "pass"),
             ("rotation-schedule", "skip"),
         ],
@@ -239,6 +245,8 @@ fn what_rotdoctor_may_not_read_is_an_error_not_a_failure() {
             ("master-secret-access", "error"),
             ("secret-schema", "error"),
             ("password-charset", "error"),
+            ("endpoint-reachability", "error"),
+            ("database-reachability", "error"),
             ("pending-version", "pass"),
             ("rotation-schedule", "pass"),
         ],
@@ -549,4 +557,81 @@ fn a_partial_master_arn_is_called_out() {
             .contains("without the secret's six-character suffix"),
         "{found:#}"
     );
+}
+
+#[test]
+fn a_function_outside_any_vpc_reaches_the_public_endpoint() {
+    let (status, found) = status_of("outside-vpc", "endpoint-reachability");
+    assert_eq!(status, "pass", "{found:#}");
+}
+
+#[test]
+fn a_vpc_with_no_path_fails_with_create_vpc_endpoint() {
+    let (status, found) = status_of("network-no-path", "endpoint-reachability");
+    assert_eq!(status, "fail", "{found:#}");
+    let command = found["fix"]["commands"][0].as_str().unwrap();
+    assert!(
+        command.starts_with("aws ec2 create-vpc-endpoint --vpc-id vpc-"),
+        "{command}"
+    );
+}
+
+#[test]
+fn a_healthy_interface_endpoint_passes() {
+    let (status, found) = status_of("network-endpoint-healthy", "endpoint-reachability");
+    assert_eq!(status, "pass", "{found:#}");
+    assert!(
+        found["summary"]
+            .as_str()
+            .unwrap()
+            .contains("interface endpoint vpce-")
+    );
+}
+
+#[test]
+fn an_endpoint_with_private_dns_off_fails() {
+    let (status, found) = status_of("network-endpoint-private-dns-off", "endpoint-reachability");
+    assert_eq!(status, "fail", "{found:#}");
+    let command = found["fix"]["commands"][0].as_str().unwrap();
+    assert!(command.contains("--private-dns-enabled"), "{command}");
+}
+
+#[test]
+fn an_endpoint_that_admits_nothing_fails_with_the_rule_to_add() {
+    let (status, found) = status_of("network-endpoint-admits-nothing", "endpoint-reachability");
+    assert_eq!(status, "fail", "{found:#}");
+    let command = found["fix"]["commands"][0].as_str().unwrap();
+    assert!(
+        command.starts_with("aws ec2 authorize-security-group-ingress"),
+        "{command}"
+    );
+}
+
+#[test]
+fn a_database_in_another_vpc_fails() {
+    let (status, found) = status_of("database-other-vpc", "database-reachability");
+    assert_eq!(status, "fail", "{found:#}");
+    assert!(
+        found["summary"]
+            .as_str()
+            .unwrap()
+            .contains("no peering or transit gateway route")
+    );
+}
+
+#[test]
+fn a_database_group_without_the_function_fails_with_the_rule_to_add() {
+    let (status, found) = status_of("database-group-without-function", "database-reachability");
+    assert_eq!(status, "fail", "{found:#}");
+    let command = found["fix"]["commands"][0].as_str().unwrap();
+    assert!(
+        command.contains("--protocol tcp --port 5432 --source-group sg-"),
+        "{command}"
+    );
+}
+
+#[test]
+fn a_host_outside_aws_warns_rather_than_fails() {
+    let (status, found) = status_of("outside-vpc", "database-reachability");
+    assert_eq!(status, "warn", "{found:#}");
 }

@@ -12,6 +12,8 @@ use crate::finding::{Finding, Verdict};
 mod access;
 pub mod premise;
 
+mod database_reachability;
+mod endpoint_reachability;
 mod function_permissions;
 mod invoke_permission;
 mod kms_access;
@@ -43,6 +45,8 @@ pub const CHECKS: &[&CheckDef] = &[
     &master_secret_access::CHECK,
     &secret_schema::CHECK,
     &password_charset::CHECK,
+    &endpoint_reachability::CHECK,
+    &database_reachability::CHECK,
     &pending_version::CHECK,
     &rotation_schedule::CHECK,
 ];
@@ -145,6 +149,7 @@ pub(crate) mod testing {
                     "serverlessrepo:applicationId".to_string(),
                     "arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerRDSPostgreSQLRotationSingleUser".to_string(),
                 )]),
+                vpc: None,
             }),
             function_policy: Fact::Found(PolicyDocument(serde_json::json!({
                 "Version": "2012-10-17",
@@ -180,7 +185,114 @@ pub(crate) mod testing {
             secret_policy: Fact::Absent,
             secret_key: Fact::NotCollected,
             master_secret: Fact::NotCollected,
+            network: Fact::NotCollected,
+            database: Fact::Found(DatabaseFacts {
+                host: "prod-db.cluster-abc.us-east-1.rds.amazonaws.com".to_string(),
+                kind: "RDS cluster".to_string(),
+                id: "prod-db".to_string(),
+                vpc_id: Some("vpc-0db".to_string()),
+                subnet_ids: vec!["subnet-db-a".to_string()],
+                security_group_ids: vec!["sg-db".to_string()],
+                publicly_accessible: true,
+                port: Some(5432),
+            }),
         }
+    }
+
+    /// `healthy()` with its function and database in one private VPC whose
+    /// subnets route out through a NAT gateway, all traffic allowed.
+    pub fn in_vpc() -> Facts {
+        let mut facts = healthy();
+        if let Fact::Found(function) = &mut facts.rotation_function {
+            function.vpc = Some(VpcAttachment {
+                subnet_ids: vec!["subnet-fn-a".to_string()],
+                security_group_ids: vec!["sg-fn".to_string()],
+            });
+        }
+        if let Fact::Found(database) = &mut facts.database {
+            database.vpc_id = Some("vpc-01".to_string());
+            database.publicly_accessible = false;
+        }
+        let open_acl = vec![
+            AclEntry {
+                rule_number: 100,
+                egress: true,
+                protocol: "-1".into(),
+                allow: true,
+                cidr: "0.0.0.0/0".into(),
+                ports: None,
+            },
+            AclEntry {
+                rule_number: 100,
+                egress: false,
+                protocol: "-1".into(),
+                allow: true,
+                cidr: "0.0.0.0/0".into(),
+                ports: None,
+            },
+        ];
+        let subnet = |id: &str, cidr: &str| Subnet {
+            id: id.to_string(),
+            vpc_id: "vpc-01".to_string(),
+            cidr: cidr.to_string(),
+            route_table_id: "rtb-private".to_string(),
+            routes: vec![
+                Route {
+                    destination: "10.0.0.0/16".into(),
+                    target: "local".into(),
+                    state: "active".into(),
+                },
+                Route {
+                    destination: "0.0.0.0/0".into(),
+                    target: "nat-01".into(),
+                    state: "active".into(),
+                },
+            ],
+            network_acl_id: "acl-01".to_string(),
+            acl_entries: open_acl.clone(),
+        };
+        let all_out = SecurityGroupRule {
+            protocol: "-1".into(),
+            ports: None,
+            cidrs: vec!["0.0.0.0/0".into()],
+            groups: vec![],
+        };
+        facts.network = Fact::Found(NetworkFacts {
+            vpc_id: "vpc-01".to_string(),
+            vpc_cidrs: vec!["10.0.0.0/16".to_string()],
+            dns_support: true,
+            dns_hostnames: true,
+            subnets: vec![
+                subnet("subnet-fn-a", "10.0.1.0/24"),
+                subnet("subnet-db-a", "10.0.2.0/24"),
+            ],
+            nat_gateways: vec![NatGateway {
+                id: "nat-01".into(),
+                state: "available".into(),
+                subnet_id: "subnet-public".into(),
+            }],
+            endpoints: vec![],
+            security_groups: vec![
+                SecurityGroup {
+                    id: "sg-fn".into(),
+                    name: "rotation".into(),
+                    ingress: vec![],
+                    egress: vec![all_out.clone()],
+                },
+                SecurityGroup {
+                    id: "sg-db".into(),
+                    name: "database".into(),
+                    ingress: vec![SecurityGroupRule {
+                        protocol: "tcp".into(),
+                        ports: Some((5432, 5432)),
+                        cidrs: vec![],
+                        groups: vec!["sg-fn".into()],
+                    }],
+                    egress: vec![all_out],
+                },
+            ],
+        });
+        facts
     }
 
     /// `healthy()` rotated by the multi-user template, its role not yet

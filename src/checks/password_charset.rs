@@ -13,7 +13,7 @@
 //! functions) are not visible to rotdoctor.
 
 use super::{CheckDef, Outcome, premise};
-use crate::command::{aws, shell_command};
+use crate::command::set_function_variable;
 use crate::facts::{CharClass, Facts, FunctionFacts, ObjectShape, SecretShape};
 use crate::finding::{Status, Verdict};
 use crate::template::{self, Database, Template};
@@ -131,7 +131,7 @@ fn run(facts: &Facts) -> Outcome {
         verdict.fix(
             "Exclude those characters from generated passwords, keeping every other variable of the function \
              (needs jq; the next rotation then generates a valid password):",
-            vec![set_variable(function, "EXCLUDE_CHARACTERS", &exclude)],
+            vec![set_function_variable(&function.arn, "EXCLUDE_CHARACTERS", &exclude)],
         )
     } else {
         verdict
@@ -290,43 +290,6 @@ fn clone_problem(
             username.chars().count()
         ),
     })
-}
-
-/// Sets one environment variable of a function and keeps the others: the
-/// command reads them at run time, so no value is printed here, and
-/// `update-function-configuration --environment` (which replaces them all)
-/// gets them all back.
-fn set_variable(function: &FunctionFacts, name: &str, value: &str) -> String {
-    let region = function.arn.split(':').nth(3).filter(|r| !r.is_empty());
-    let read = aws(
-        "lambda",
-        "get-function-configuration",
-        &[
-            "--function-name",
-            &function.arn,
-            "--query",
-            "{Variables: Environment.Variables}",
-            "--output",
-            "json",
-        ],
-        region,
-    );
-    let merge = shell_command(&[
-        "jq",
-        "--arg",
-        "value",
-        value,
-        &format!(".Variables = ((.Variables // {{}}) + {{{name}: $value}})"),
-    ]);
-    format!(
-        "{} --environment \"$({read} | {merge})\"",
-        aws(
-            "lambda",
-            "update-function-configuration",
-            &["--function-name", &function.arn],
-            region
-        )
-    )
 }
 
 /// Characters separated by spaces, so a quote or backslash reads plainly.

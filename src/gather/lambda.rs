@@ -8,6 +8,7 @@ use super::Gatherer;
 use super::errors::lookup_error;
 use crate::facts::{
     Fact, FunctionFacts, LookupError, PolicyDocument, TEMPLATE_TAGS, TEMPLATE_VARIABLES,
+    VpcAttachment,
 };
 
 const GET_FUNCTION: &str = "lambda:GetFunction";
@@ -58,6 +59,13 @@ pub async fn get_function(gatherer: &Gatherer, arn: &str) -> Fact<FunctionFacts>
                     .collect()
             })
             .unwrap_or_default(),
+        vpc: config
+            .vpc_config()
+            .filter(|vpc| !vpc.subnet_ids().is_empty())
+            .map(|vpc| VpcAttachment {
+                subnet_ids: vpc.subnet_ids().to_vec(),
+                security_group_ids: vpc.security_group_ids().to_vec(),
+            }),
     })
 }
 

@@ -5,11 +5,13 @@
 //! function's configuration and policy side by side.
 
 mod calls;
+mod ec2;
 mod errors;
 mod iam;
 mod kms;
 mod lambda;
 mod memo;
+mod rds;
 mod secret_value;
 mod secretsmanager;
 
@@ -23,7 +25,7 @@ pub use calls::{ApiCall, CallLog};
 
 use crate::facts::{
     Fact, Facts, FunctionFacts, KeyFacts, LookupError, MasterSecretFacts, NamedPolicy,
-    PolicyDocument, RoleFacts,
+    PolicyDocument, RoleFacts, SecretShape,
 };
 use memo::Memo;
 
@@ -45,6 +47,8 @@ pub struct Gatherer {
     lambda: aws_sdk_lambda::Client,
     iam: aws_sdk_iam::Client,
     kms: aws_sdk_kms::Client,
+    ec2: aws_sdk_ec2::Client,
+    rds: aws_sdk_rds::Client,
     shared: Arc<Shared>,
     calls: CallLog,
 }
@@ -66,6 +70,8 @@ impl Gatherer {
             lambda: aws_sdk_lambda::Client::new(config),
             iam: aws_sdk_iam::Client::new(config),
             kms: aws_sdk_kms::Client::new(config),
+            ec2: aws_sdk_ec2::Client::new(config),
+            rds: aws_sdk_rds::Client::new(config),
             shared: Arc::default(),
             calls: CallLog::default(),
         }
@@ -95,9 +101,9 @@ impl Gatherer {
         results.into_iter().map(|(_, result)| result).collect()
     }
 
-    /// Gathers everything the checks need about one secret. The longest
-    /// chain: DescribeSecret, GetFunction, ListAttachedRolePolicies,
-    /// GetPolicy, GetPolicyVersion.
+    /// Gathers everything the checks need about one secret, in three rounds
+    /// of concurrent calls. The longest chain: DescribeSecret, GetFunction,
+    /// ListAttachedRolePolicies, GetPolicy, GetPolicyVersion.
     pub async fn gather(&self, secret_id: &str) -> Result<Facts, GatherError> {
         let collected_at = Timestamp::now();
         let (secret, secret_value, secret_policy) = tokio::join!(
@@ -107,59 +113,50 @@ impl Gatherer {
         );
         let secret = secret?;
         let found = secret.found();
+        let region = found
+            .and_then(|s| s.region())
+            .unwrap_or_default()
+            .to_string();
         let function_arn = found.and_then(|s| s.rotation_lambda_arn.clone());
         let key_id = found.and_then(|s| s.customer_key().map(str::to_string));
-        let masterarn = match secret_value.found() {
-            Some(crate::facts::SecretShape::Object(object)) => object.masterarn.clone(),
+        let object = match secret_value.found() {
+            Some(SecretShape::Object(object)) => Some(object),
             _ => None,
         };
+        let masterarn = object.and_then(|o| o.masterarn.clone());
+        let host = object.and_then(|o| o.host.clone());
 
-        let function_and_role = async {
-            let Some(arn) = &function_arn else {
-                return (Fact::NotCollected, Fact::NotCollected);
-            };
-            let function = self
+        let (rotation_function, function_policy, secret_key, master_secret, database) = tokio::join!(
+            self.when(function_arn.as_deref(), |arn| self
                 .shared
                 .functions
-                .get(arn, lambda::get_function(self, arn))
-                .await;
-            let role = match function.found().and_then(|f| f.role.clone()) {
-                Some(role) => {
-                    let fetch = Box::pin(iam::role(self, &role));
-                    self.shared.roles.get(&role, fetch).await
-                }
-                None => Fact::NotCollected,
-            };
-            (function, role)
+                .get(arn, lambda::get_function(self, arn))),
+            self.when(function_arn.as_deref(), |arn| self
+                .shared
+                .function_policies
+                .get(arn, lambda::get_policy(self, arn))),
+            self.when(key_id.as_deref(), |key| kms::key(self, key)),
+            self.when(masterarn.as_deref(), |arn| Box::pin(
+                self.master_secret(arn)
+            )),
+            self.when(host.as_deref(), |host| Box::pin(rds::database(self, host))),
+        );
+
+        let function = rotation_function.found();
+        let role_arn = function.and_then(|f| f.role.clone());
+        let vpc = function.and_then(|f| f.vpc.clone());
+        let (subnets, groups) = match database.found() {
+            Some(db) => (db.subnet_ids.clone(), db.security_group_ids.clone()),
+            None => (Vec::new(), Vec::new()),
         };
-        let function_policy = async {
-            match &function_arn {
-                Some(arn) => {
-                    self.shared
-                        .function_policies
-                        .get(arn, lambda::get_policy(self, arn))
-                        .await
-                }
-                None => Fact::NotCollected,
-            }
-        };
-        let secret_key = async {
-            match &key_id {
-                Some(key) => kms::key(self, key).await,
-                None => Fact::NotCollected,
-            }
-        };
-        let master_secret = async {
-            match &masterarn {
-                Some(arn) => Box::pin(self.master_secret(arn)).await,
-                None => Fact::NotCollected,
-            }
-        };
-        let ((rotation_function, rotation_role), function_policy, secret_key, master_secret) = tokio::join!(
-            function_and_role,
-            function_policy,
-            secret_key,
-            master_secret
+        let (rotation_role, network) = tokio::join!(
+            self.when(role_arn.as_deref(), |role| self
+                .shared
+                .roles
+                .get(role, Box::pin(iam::role(self, role)))),
+            self.when(vpc.as_ref(), |vpc| Box::pin(ec2::network(
+                self, vpc, &subnets, &groups, &region
+            ))),
         );
 
         Ok(Facts {
@@ -173,7 +170,24 @@ impl Gatherer {
             secret_policy,
             secret_key,
             master_secret,
+            network,
+            database,
         })
+    }
+
+    /// Looks a fact up only when what it hangs off is known.
+    async fn when<'a, K: ?Sized, T, F>(
+        &'a self,
+        key: Option<&'a K>,
+        fetch: impl FnOnce(&'a K) -> F,
+    ) -> Fact<T>
+    where
+        F: Future<Output = Fact<T>>,
+    {
+        match key {
+            Some(key) => fetch(key).await,
+            None => Fact::NotCollected,
+        }
     }
 
     async fn master_secret(&self, masterarn: &str) -> Fact<MasterSecretFacts> {

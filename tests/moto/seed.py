@@ -34,7 +34,7 @@ def clients(endpoint, **credentials):
         aws_access_key_id=credentials.get("key", "testing"),
         aws_secret_access_key=credentials.get("secret", "testing"),
     )
-    return {name: boto3.client(name, **settings) for name in ("iam", "kms", "lambda", "secretsmanager")}
+    return {name: boto3.client(name, **settings) for name in ("ec2", "iam", "kms", "lambda", "rds", "secretsmanager")}
 
 
 ROLE = "rotate-orders-db-role"
@@ -61,9 +61,10 @@ def put_role_policy(aws, name, document):
     aws["iam"].put_role_policy(RoleName=ROLE, PolicyName=name, PolicyDocument=json.dumps(document))
 
 
-def create_function(aws, name="rotate-orders-db", template=None, environment=None, boundary=None):
+def create_function(aws, name="rotate-orders-db", template=None, environment=None, boundary=None, vpc=None):
     """A rotation function; `template` tags it as deployed from that AWS template."""
     extra = {"PermissionsBoundary": boundary} if boundary else {}
+    function_vpc = {"VpcConfig": {"SubnetIds": [vpc["function_subnet"]], "SecurityGroupIds": [vpc["function_group"]]}} if vpc else {}
     role = aws["iam"].create_role(
         RoleName=ROLE,
         **extra,
@@ -87,6 +88,7 @@ def create_function(aws, name="rotate-orders-db", template=None, environment=Non
         Code={"ZipFile": archive.getvalue()},
         Environment={"Variables": environment or {}},
         Tags={"serverlessrepo:applicationId": SAR + template} if template else {},
+        **function_vpc,
     )["FunctionArn"]
 
 
@@ -121,9 +123,19 @@ def enable_rotation(aws, secret_arn, function_arn):
 
 
 def rotating_secret(
-    aws, invoke_account=ACCOUNT, value=POSTGRES, template=None, environment=None, grant=True, kms_key=None, boundary=None
+    aws,
+    invoke_account=ACCOUNT,
+    value=POSTGRES,
+    template=None,
+    environment=None,
+    grant=True,
+    kms_key=None,
+    boundary=None,
+    vpc=None,
 ):
-    function_arn = create_function(aws, template=template, environment=environment, boundary=boundary)
+    function_arn = create_function(aws, template=template, environment=environment, boundary=boundary, vpc=vpc)
+    if vpc and isinstance(value, dict):
+        value = dict(value, host=vpc["database_host"])
     if invoke_account:
         allow_invoke(aws, function_arn, invoke_account)
     secret_string = value if isinstance(value, str) else json.dumps(value)
@@ -144,8 +156,122 @@ def master_secret(aws):
     )["ARN"]
 
 
+def network(aws, nat=True, database_in_other_vpc=False, database_admits_function=True):
+    """A VPC whose private subnets hold the function and a PostgreSQL RDS
+    instance; with `nat`, they reach the internet through a NAT gateway."""
+    ec2 = aws["ec2"]
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsSupport={"Value": True})
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+    public = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.0.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    function_subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    private = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.associate_route_table(RouteTableId=private, SubnetId=function_subnet)
+    if nat:
+        gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
+        allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+        nat_id = ec2.create_nat_gateway(SubnetId=public, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
+        ec2.create_route(RouteTableId=private, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat_id)
+    function_group = ec2.create_security_group(GroupName="rotation", Description="rotation function", VpcId=vpc)["GroupId"]
+
+    database_vpc = vpc
+    if database_in_other_vpc:
+        database_vpc = ec2.create_vpc(CidrBlock="172.16.0.0/16")["Vpc"]["VpcId"]
+    base = "172.16" if database_in_other_vpc else "10.0"
+    database_subnets = [
+        ec2.create_subnet(VpcId=database_vpc, CidrBlock=f"{base}.{n}.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
+        for n, zone in ((2, "us-east-1a"), (3, "us-east-1b"))
+    ]
+    if not database_in_other_vpc:
+        for subnet in database_subnets:
+            ec2.associate_route_table(RouteTableId=private, SubnetId=subnet)
+    database_group = ec2.create_security_group(GroupName="database", Description="database", VpcId=database_vpc)["GroupId"]
+    if database_admits_function and not database_in_other_vpc:
+        ec2.authorize_security_group_ingress(
+            GroupId=database_group,
+            IpPermissions=[{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": function_group}]}],
+        )
+    aws["rds"].create_db_subnet_group(
+        DBSubnetGroupName="orders-db", DBSubnetGroupDescription="orders", SubnetIds=database_subnets
+    )
+    instance = aws["rds"].create_db_instance(
+        DBInstanceIdentifier="orders-db",
+        Engine="postgres",
+        DBInstanceClass="db.t3.micro",
+        MasterUsername="postgres",
+        MasterUserPassword=f"{CANARY}-master",
+        DBSubnetGroupName="orders-db",
+        VpcSecurityGroupIds=[database_group],
+        PubliclyAccessible=False,
+    )["DBInstance"]
+    return {
+        "vpc": vpc,
+        "function_subnet": function_subnet,
+        "function_group": function_group,
+        "database_group": database_group,
+        "database_host": instance["Endpoint"]["Address"],
+    }
+
+
+def secretsmanager_endpoint(aws, made, private_dns=True, admits_function=True):
+    """An interface endpoint for Secrets Manager in the function's subnet."""
+    ec2 = aws["ec2"]
+    group = ec2.create_security_group(GroupName="endpoint", Description="endpoint", VpcId=made["vpc"])["GroupId"]
+    if admits_function:
+        ec2.authorize_security_group_ingress(
+            GroupId=group,
+            IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": made["function_group"]}]}],
+        )
+    return ec2.create_vpc_endpoint(
+        VpcId=made["vpc"],
+        VpcEndpointType="Interface",
+        ServiceName="com.amazonaws.us-east-1.secretsmanager",
+        SubnetIds=[made["function_subnet"]],
+        SecurityGroupIds=[group],
+        PrivateDnsEnabled=private_dns,
+    )["VpcEndpoint"]["VpcEndpointId"]
+
+
+def in_network(aws, **network_options):
+    vpc = network(aws, **network_options)
+    return dict(rotating_secret(aws, vpc=vpc), **vpc)
+
+
 def healthy(aws, endpoint):
+    """Rotation through a NAT gateway to a database in the same VPC."""
+    return in_network(aws)
+
+
+def outside_vpc(aws, endpoint):
     return rotating_secret(aws)
+
+
+def network_no_path(aws, endpoint):
+    return in_network(aws, nat=False)
+
+
+def network_endpoint_healthy(aws, endpoint):
+    made = in_network(aws, nat=False)
+    return dict(made, endpoint_id=secretsmanager_endpoint(aws, made))
+
+
+def network_endpoint_private_dns_off(aws, endpoint):
+    made = in_network(aws, nat=False)
+    return dict(made, endpoint_id=secretsmanager_endpoint(aws, made, private_dns=False))
+
+
+def network_endpoint_admits_nothing(aws, endpoint):
+    made = in_network(aws, nat=False)
+    return dict(made, endpoint_id=secretsmanager_endpoint(aws, made, admits_function=False))
+
+
+def database_other_vpc(aws, endpoint):
+    return in_network(aws, database_in_other_vpc=True)
+
+
+def database_group_without_function(aws, endpoint):
+    return in_network(aws, database_admits_function=False)
 
 
 def no_invoke_permission(aws, endpoint):
@@ -353,6 +479,13 @@ def canary(aws, endpoint):
 
 SCENARIOS = {
     "healthy": healthy,
+    "outside-vpc": outside_vpc,
+    "network-no-path": network_no_path,
+    "network-endpoint-healthy": network_endpoint_healthy,
+    "network-endpoint-private-dns-off": network_endpoint_private_dns_off,
+    "network-endpoint-admits-nothing": network_endpoint_admits_nothing,
+    "database-other-vpc": database_other_vpc,
+    "database-group-without-function": database_group_without_function,
     "no-invoke-permission": no_invoke_permission,
     "invoke-permission-other-account": invoke_permission_other_account,
     "function-deleted": function_deleted,

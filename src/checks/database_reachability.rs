@@ -1,0 +1,427 @@
+//! `database-reachability`: the rotation function can reach the database
+//! whose password it rotates.
+//!
+//! Reads: `secret_value` (`host`, `port`), `database` (the RDS instance or
+//! cluster, or network interface, at that host), `rotation_function` (its
+//! VPC attachment), `network`.
+//! The database's security groups must admit its port from the function, the
+//! function's must let it out, and the network ACLs of both subnets must pass
+//! it and the replies. Without it `setSecret` fails with "Unable to log into
+//! database" after a long wait.
+//! Known limits: across VPC peering or a transit gateway rotdoctor sees only
+//! the function's side (`warn`); a host outside AWS, or in another account,
+//! cannot be resolved (`warn`, never `fail`); the master secret's host is not
+//! checked separately.
+//! Knowledge: rotation-knowledge §6, §3.1 item 6.
+
+use super::{CheckDef, Outcome, premise};
+use crate::command::aws;
+use crate::facts::{DatabaseFacts, Facts, FunctionFacts, SecretShape, Subnet};
+use crate::finding::Verdict;
+use crate::network::{self, Cidr, Direction, EPHEMERAL, Peer};
+use crate::template;
+
+pub const CHECK: CheckDef = CheckDef {
+    slug: "database-reachability",
+    title: "The rotation function can reach the database",
+    run,
+};
+
+const GROUPS: &str = "ec2:DescribeSecurityGroups";
+const ACLS: &str = "ec2:DescribeNetworkAcls";
+const RDS: &str = "rds:DescribeDBInstances";
+
+/// One observation and the call it came from.
+type Line = (&'static str, String);
+
+fn run(facts: &Facts) -> Outcome {
+    let function = premise::rotation_function(facts)?;
+    let Some(SecretShape::Object(object)) = premise::looked_up(&facts.secret_value)? else {
+        return Err(Verdict::skip(
+            "The secret value is not a JSON object with a host (see secret-schema)",
+        ));
+    };
+    let Some(host) = &object.host else {
+        return Err(Verdict::skip("The secret has no host (see secret-schema)"));
+    };
+    let Some(database) = premise::looked_up(&facts.database)? else {
+        return Ok(Verdict::warn(format!(
+            "rotdoctor found no RDS instance, cluster or network interface at {host} in this account and region, so it cannot check the path"
+        ))
+        .evidence(RDS, format!("no database endpoint or network interface address is {host}")));
+    };
+    let port = object
+        .port
+        .as_deref()
+        .and_then(|p| p.trim_matches('"').parse::<u16>().ok())
+        .or_else(|| database.port.and_then(|p| u16::try_from(p).ok()))
+        .or_else(|| {
+            template::identify(Some(function), Some(object))
+                .template()
+                .map(|t| t.default_port)
+        })
+        .unwrap_or(0);
+    // The call that found the database at that host.
+    let source = match database.kind.as_str() {
+        "RDS cluster" => "rds:DescribeDBClusters",
+        "network interface" => "ec2:DescribeNetworkInterfaces",
+        _ => RDS,
+    };
+    let found = format!(
+        "{host} is the {} {} in {}{}",
+        database.kind,
+        database.id,
+        database.vpc_id.as_deref().unwrap_or("no VPC"),
+        if database.publicly_accessible {
+            ", publicly accessible"
+        } else {
+            ""
+        }
+    );
+
+    let Some(vpc) = &function.vpc else {
+        let verdict = if database.publicly_accessible {
+            Verdict::pass(format!(
+                "The function runs outside any VPC and {} is publicly accessible",
+                database.id
+            ))
+        } else {
+            Verdict::fail(format!(
+                "The function runs outside any VPC, so it cannot reach {}, which is not publicly accessible",
+                database.id
+            ))
+            .fix("Run the function in the database's subnets:", move_into(function, database))
+        };
+        return Ok(verdict
+            .evidence(RDS, found)
+            .evidence("lambda:GetFunction", "the function has no VpcConfig"));
+    };
+    let Some(network) = premise::looked_up(&facts.network)? else {
+        return Err(Verdict::skip("The function's VPC could not be described"));
+    };
+    let function_subnets = network
+        .subnets
+        .iter()
+        .filter(|s| vpc.subnet_ids.contains(&s.id))
+        .collect::<Vec<_>>();
+
+    if database.vpc_id.as_deref() != Some(network.vpc_id.as_str()) {
+        let bridges = function_subnets
+            .iter()
+            .flat_map(|s| s.routes.iter())
+            .filter(|r| r.target.starts_with("pcx-") || r.target.starts_with("tgw-"))
+            .map(|r| format!("{} via {}", r.destination, r.target))
+            .collect::<Vec<_>>();
+        let verdict = if bridges.is_empty() {
+            Verdict::fail(format!(
+                "{} is in {}, the function in {}, and no peering or transit gateway route joins them",
+                database.id,
+                database.vpc_id.as_deref().unwrap_or("another network"),
+                network.vpc_id
+            ))
+            .fix("Run the function in the database's subnets:", move_into(function, database))
+        } else {
+            Verdict::warn(format!(
+                "{} is in another VPC, reached through {}: rotdoctor cannot see the other side",
+                database.id,
+                bridges.join(", ")
+            ))
+        };
+        return Ok(verdict.evidence(source, found));
+    }
+
+    let database_subnets = network
+        .subnets
+        .iter()
+        .filter(|s| database.subnet_ids.contains(&s.id))
+        .collect::<Vec<_>>();
+    let mut problems = Vec::new();
+    let mut evidence = vec![
+        (source, found),
+        (source, format!("the database listens on TCP {port}")),
+    ];
+    let mut fixes = Vec::new();
+    let region = function.arn.split(':').nth(3);
+
+    let function_peer = Peer {
+        cidrs: function_subnets
+            .iter()
+            .filter_map(|s| Cidr::parse(&s.cidr))
+            .collect(),
+        groups: vpc.security_group_ids.clone(),
+    };
+    let database_peer = Peer {
+        cidrs: database_subnets
+            .iter()
+            .filter_map(|s| Cidr::parse(&s.cidr))
+            .collect(),
+        groups: database.security_group_ids.clone(),
+    };
+    let groups = |ids: &[String]| {
+        network
+            .security_groups
+            .iter()
+            .filter(|g| ids.contains(&g.id))
+            .collect::<Vec<_>>()
+    };
+
+    match network::security_groups_allow(
+        &groups(&database.security_group_ids),
+        Direction::Ingress,
+        port,
+        &function_peer,
+    ) {
+        Some(rule) => evidence.push((GROUPS, format!("database ingress: {rule}"))),
+        None => {
+            let shared = database
+                .security_group_ids
+                .iter()
+                .any(|g| vpc.security_group_ids.contains(g));
+            problems.push((
+                GROUPS,
+                format!(
+                    "The database's security groups ({}) admit no TCP {port} from the function{}",
+                    database.security_group_ids.join(", "),
+                    if shared {
+                        " (they share a group, which needs a rule that admits itself)"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+            if let (Some(database_group), Some(function_group)) = (
+                database.security_group_ids.first(),
+                vpc.security_group_ids.first(),
+            ) {
+                let port = port.to_string();
+                fixes.push(aws(
+                    "ec2",
+                    "authorize-security-group-ingress",
+                    &[
+                        "--group-id",
+                        database_group,
+                        "--protocol",
+                        "tcp",
+                        "--port",
+                        &port,
+                        "--source-group",
+                        function_group,
+                    ],
+                    region,
+                ));
+            }
+        }
+    }
+    match network::security_groups_allow(
+        &groups(&vpc.security_group_ids),
+        Direction::Egress,
+        port,
+        &database_peer,
+    ) {
+        Some(rule) => evidence.push((GROUPS, format!("function egress: {rule}"))),
+        None => {
+            problems.push((
+                GROUPS,
+                format!(
+                    "The function's security groups ({}) allow no TCP {port} out to the database",
+                    vpc.security_group_ids.join(", ")
+                ),
+            ));
+            if let (Some(function_group), Some(database_group)) = (
+                vpc.security_group_ids.first(),
+                database.security_group_ids.first(),
+            ) {
+                let permission = format!(
+                    "IpProtocol=tcp,FromPort={port},ToPort={port},UserIdGroupPairs=[{{GroupId={database_group}}}]"
+                );
+                fixes.push(aws(
+                    "ec2",
+                    "authorize-security-group-egress",
+                    &[
+                        "--group-id",
+                        function_group,
+                        "--ip-permissions",
+                        &permission,
+                    ],
+                    region,
+                ));
+            }
+        }
+    }
+    problems.extend(acl_problems(&function_subnets, &database_subnets, port));
+
+    let verdict = match problems.first() {
+        None => Verdict::pass(format!(
+            "The function reaches {} on TCP {port}",
+            database.id
+        )),
+        Some((_, first)) => {
+            Verdict::fail(format!("{first}: setSecret cannot log into the database"))
+        }
+    };
+    let verdict = evidence
+        .into_iter()
+        .chain(problems.into_iter().skip(1))
+        .fold(verdict, |verdict, (source, line)| {
+            verdict.evidence(source, line)
+        });
+    Ok(if fixes.is_empty() {
+        verdict
+    } else {
+        verdict.fix("Let the function's traffic through to the database:", fixes)
+    })
+}
+
+/// Each side's network ACLs must pass the connection and its replies.
+fn acl_problems(
+    function_subnets: &[&Subnet],
+    database_subnets: &[&Subnet],
+    port: u16,
+) -> Vec<Line> {
+    let mut problems = Vec::new();
+    for from in function_subnets {
+        for to in database_subnets {
+            let (Some(from_cidr), Some(to_cidr)) = (Cidr::parse(&from.cidr), Cidr::parse(&to.cidr))
+            else {
+                continue;
+            };
+            let checks = [
+                (from, Direction::Egress, (port, port), to_cidr, "out to", to),
+                (
+                    from,
+                    Direction::Ingress,
+                    EPHEMERAL,
+                    to_cidr,
+                    "replies from",
+                    to,
+                ),
+                (
+                    to,
+                    Direction::Ingress,
+                    (port, port),
+                    from_cidr,
+                    "in from",
+                    from,
+                ),
+                (
+                    to,
+                    Direction::Egress,
+                    EPHEMERAL,
+                    from_cidr,
+                    "replies to",
+                    from,
+                ),
+            ];
+            for (subnet, direction, ports, peer, what, other) in checks {
+                let (allowed, why) =
+                    network::acl_allows(&subnet.acl_entries, direction, ports, &peer);
+                if !allowed {
+                    problems.push((
+                        ACLS,
+                        format!(
+                            "Network ACL {} of {} blocks TCP {}-{} {what} {}: {why}",
+                            subnet.network_acl_id, subnet.id, ports.0, ports.1, other.id
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    problems.dedup();
+    problems
+}
+
+/// Moves the function into the database's subnets and security groups.
+fn move_into(function: &FunctionFacts, database: &DatabaseFacts) -> Vec<String> {
+    if database.subnet_ids.is_empty() || database.security_group_ids.is_empty() {
+        return Vec::new();
+    }
+    let config = format!(
+        "SubnetIds={},SecurityGroupIds={}",
+        database.subnet_ids.join(","),
+        database.security_group_ids.join(",")
+    );
+    let region = function.arn.split(':').nth(3);
+    vec![aws(
+        "lambda",
+        "update-function-configuration",
+        &["--function-name", &function.arn, "--vpc-config", &config],
+        region,
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{healthy, in_vpc};
+    use crate::facts::{Fact, NetworkFacts};
+    use crate::finding::Status;
+
+    fn verdict(facts: &Facts) -> Verdict {
+        run(facts).unwrap_or_else(|v| v)
+    }
+
+    fn network(facts: &mut Facts) -> &mut NetworkFacts {
+        match &mut facts.network {
+            Fact::Found(network) => network,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn same_vpc_with_a_rule_for_the_function_passes() {
+        let verdict = verdict(&in_vpc());
+        assert_eq!(verdict.status, Status::Pass, "{verdict:#?}");
+        assert_eq!(verdict.summary, "The function reaches prod-db on TCP 5432");
+    }
+
+    #[test]
+    fn a_database_group_without_the_function_fails_with_the_rule_to_add() {
+        let mut facts = in_vpc();
+        network(&mut facts).security_groups[1].ingress.clear();
+        let verdict = verdict(&facts);
+        assert_eq!(verdict.status, Status::Fail);
+        assert_eq!(
+            verdict.fix.unwrap().commands[0],
+            "aws ec2 authorize-security-group-ingress --group-id sg-db --protocol tcp --port 5432 --source-group sg-fn --region us-east-1"
+        );
+    }
+
+    #[test]
+    fn another_vpc_fails_unless_peered() {
+        let mut facts = in_vpc();
+        if let Fact::Found(database) = &mut facts.database {
+            database.vpc_id = Some("vpc-other".into());
+        }
+        assert_eq!(verdict(&facts).status, Status::Fail);
+        network(&mut facts).subnets[0]
+            .routes
+            .push(crate::facts::Route {
+                destination: "172.16.0.0/16".into(),
+                target: "pcx-01".into(),
+                state: "active".into(),
+            });
+        assert_eq!(verdict(&facts).status, Status::Warn);
+    }
+
+    #[test]
+    fn outside_a_vpc_reaches_only_a_public_database() {
+        assert_eq!(verdict(&healthy()).status, Status::Pass);
+        let mut private = healthy();
+        if let Fact::Found(database) = &mut private.database {
+            database.publicly_accessible = false;
+        }
+        let verdict = verdict(&private);
+        assert_eq!(verdict.status, Status::Fail);
+        let words = shlex::split(&verdict.fix.unwrap().commands[0]).unwrap();
+        let config = "SubnetIds=subnet-db-a,SecurityGroupIds=sg-db".to_string();
+        assert!(words.contains(&config), "{words:?}");
+    }
+
+    #[test]
+    fn an_unknown_host_warns() {
+        let mut facts = healthy();
+        facts.database = Fact::Absent;
+        assert_eq!(verdict(&facts).status, Status::Warn);
+    }
+}

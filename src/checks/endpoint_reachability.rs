@@ -1,0 +1,567 @@
+//! `endpoint-reachability`: the rotation function can reach the Secrets
+//! Manager API.
+//!
+//! Reads: `rotation_function` (its VPC attachment and
+//! `SECRETS_MANAGER_ENDPOINT`), `network` (ec2:Describe*).
+//! Outside a VPC the function reaches the public endpoint. In a VPC it needs
+//! an available `com.amazonaws.<region>.secretsmanager` interface endpoint
+//! (private DNS on, the VPC's DNS attributes on, its security group admitting
+//! TCP 443 from the function) or a route to an available NAT gateway; the
+//! function's security groups and its subnets' network ACLs must let the
+//! traffic out and the replies back. Without a path, rotation times out
+//! right after "Found credentials in environment variables."
+//! Known limits: the endpoint's own subnets' network ACLs are not read, and a
+//! security group rule to a CIDR is recognised only when it covers the VPC.
+//! Knowledge: rotation-knowledge §6, §3.1 items 2–3.
+
+use super::{CheckDef, Outcome, premise};
+use crate::command::{aws, set_function_variable};
+use crate::facts::{
+    Facts, FunctionFacts, NetworkFacts, SecretFacts, SecurityGroup, Subnet, VpcAttachment,
+};
+use crate::finding::Verdict;
+use crate::network::{self, Cidr, Direction, EPHEMERAL, Peer};
+
+pub const CHECK: CheckDef = CheckDef {
+    slug: "endpoint-reachability",
+    title: "The rotation function can reach the Secrets Manager endpoint",
+    run,
+};
+
+const ENDPOINTS: &str = "ec2:DescribeVpcEndpoints";
+const GROUPS: &str = "ec2:DescribeSecurityGroups";
+const ACLS: &str = "ec2:DescribeNetworkAcls";
+const ROUTES: &str = "ec2:DescribeRouteTables";
+const VPC_ATTRIBUTES: &str = "ec2:DescribeVpcAttribute";
+
+/// One observation and the call it came from.
+type Line = (&'static str, String);
+const GET_FUNCTION: &str = "lambda:GetFunction";
+const HTTPS: u16 = 443;
+
+fn run(facts: &Facts) -> Outcome {
+    let function = premise::rotation_function(facts)?;
+    let secret = premise::secret(facts)?;
+    if let Some(mismatch) = endpoint_variable_mismatch(function, secret) {
+        return Ok(mismatch);
+    }
+    let Some(vpc) = &function.vpc else {
+        return Ok(Verdict::pass(
+            "The function runs outside any VPC, so it reaches the public Secrets Manager endpoint",
+        )
+        .evidence(GET_FUNCTION, "the function has no VpcConfig"));
+    };
+    let Some(network) = premise::looked_up(&facts.network)? else {
+        return Err(Verdict::skip("The function's VPC could not be described"));
+    };
+    let region = secret.region().unwrap_or_default();
+    let path = Path::new(network, vpc);
+    let verdict = match network.endpoints.iter().find(|e| e.state == "available") {
+        Some(endpoint) => path.through_endpoint(endpoint, function),
+        None => path.through_nat(region),
+    };
+    Ok(verdict.evidence(
+        GET_FUNCTION,
+        format!(
+            "the function runs in {} of {}",
+            vpc.subnet_ids.join(", "),
+            network.vpc_id
+        ),
+    ))
+}
+
+/// `SECRETS_MANAGER_ENDPOINT` naming another region sends every call there.
+fn endpoint_variable_mismatch(function: &FunctionFacts, secret: &SecretFacts) -> Option<Verdict> {
+    let value = function.environment.get("SECRETS_MANAGER_ENDPOINT")?;
+    let region = secret.region()?;
+    let names_a_region = value.contains(".amazonaws.com");
+    if !names_a_region || value.contains(&format!(".{region}.")) {
+        return None;
+    }
+    let expected = format!("https://secretsmanager.{region}.amazonaws.com");
+    Some(
+        Verdict::fail(format!(
+            "SECRETS_MANAGER_ENDPOINT is {value}, not the secret's region {region}"
+        ))
+        .evidence(GET_FUNCTION, format!("SECRETS_MANAGER_ENDPOINT is {value}"))
+        .fix(
+            "Point the function at the secret's region, keeping its other variables (needs jq):",
+            vec![set_function_variable(
+                &function.arn,
+                "SECRETS_MANAGER_ENDPOINT",
+                &expected,
+            )],
+        ),
+    )
+}
+
+/// The function's side of every path: its subnets and security groups.
+struct Path<'a> {
+    network: &'a NetworkFacts,
+    vpc: &'a VpcAttachment,
+    subnets: Vec<&'a Subnet>,
+    groups: Vec<&'a SecurityGroup>,
+}
+
+impl<'a> Path<'a> {
+    fn new(network: &'a NetworkFacts, vpc: &'a VpcAttachment) -> Self {
+        Path {
+            network,
+            vpc,
+            subnets: network
+                .subnets
+                .iter()
+                .filter(|s| vpc.subnet_ids.contains(&s.id))
+                .collect(),
+            groups: network
+                .security_groups
+                .iter()
+                .filter(|g| vpc.security_group_ids.contains(&g.id))
+                .collect(),
+        }
+    }
+
+    fn function_peer(&self) -> Peer {
+        Peer {
+            cidrs: self
+                .subnets
+                .iter()
+                .filter_map(|s| Cidr::parse(&s.cidr))
+                .collect(),
+            groups: self.vpc.security_group_ids.clone(),
+        }
+    }
+
+    /// Egress from the function's groups and ACLs towards `peer` on 443, and replies back.
+    fn outbound_problems(&self, peer: &Peer, towards: &Cidr, to: &str) -> (Vec<Line>, Vec<Line>) {
+        let mut evidence = Vec::new();
+        let mut problems = Vec::new();
+        match network::security_groups_allow(&self.groups, Direction::Egress, HTTPS, peer) {
+            Some(rule) => evidence.push((GROUPS, format!("egress: {rule}"))),
+            None => problems.push((
+                GROUPS,
+                format!(
+                    "The function's security groups ({}) allow no TCP 443 out to {to}",
+                    self.vpc.security_group_ids.join(", ")
+                ),
+            )),
+        }
+        for subnet in &self.subnets {
+            let (out, why_out) = network::acl_allows(
+                &subnet.acl_entries,
+                Direction::Egress,
+                (HTTPS, HTTPS),
+                towards,
+            );
+            let (back, why_back) =
+                network::acl_allows(&subnet.acl_entries, Direction::Ingress, EPHEMERAL, towards);
+            if !out {
+                problems.push((
+                    ACLS,
+                    format!(
+                        "Network ACL {} of {} blocks TCP 443 out to {to}: {why_out}",
+                        subnet.network_acl_id, subnet.id
+                    ),
+                ));
+            }
+            if !back {
+                problems.push((ACLS, format!(
+                    "Network ACL {} of {} blocks the replies (TCP 1024-65535) from {to}: {why_back}",
+                    subnet.network_acl_id, subnet.id
+                )));
+            }
+        }
+        (evidence, problems)
+    }
+
+    fn through_endpoint(
+        &self,
+        endpoint: &crate::facts::VpcEndpoint,
+        function: &FunctionFacts,
+    ) -> Verdict {
+        let mut evidence = vec![(
+            ENDPOINTS,
+            format!(
+                "{} ({}) is available, private DNS {}",
+                endpoint.id,
+                endpoint.service_name,
+                if endpoint.private_dns { "on" } else { "off" }
+            ),
+        )];
+        let mut problems = Vec::new();
+        let mut fixes = Vec::new();
+        let region = endpoint.service_name.split('.').nth(2).unwrap_or_default();
+
+        let variable = function.environment.get("SECRETS_MANAGER_ENDPOINT");
+        let names_endpoint = variable.is_some_and(|v| {
+            endpoint.dns_names.iter().any(|d| v.contains(d.as_str())) || v.contains(&endpoint.id)
+        });
+        if !endpoint.private_dns && !names_endpoint {
+            problems.push((ENDPOINTS, format!(
+                "Private DNS is off on {}, so the public name secretsmanager.{region}.amazonaws.com does not resolve to it",
+                endpoint.id
+            )));
+            fixes.push(aws(
+                "ec2",
+                "modify-vpc-endpoint",
+                &["--vpc-endpoint-id", &endpoint.id, "--private-dns-enabled"],
+                Some(region),
+            ));
+        }
+        if endpoint.private_dns && !(self.network.dns_support && self.network.dns_hostnames) {
+            problems.push((
+                VPC_ATTRIBUTES,
+                format!(
+                    "{} has enableDnsSupport {} and enableDnsHostnames {}: private DNS needs both",
+                    self.network.vpc_id, self.network.dns_support, self.network.dns_hostnames
+                ),
+            ));
+            for attribute in ["--enable-dns-support", "--enable-dns-hostnames"] {
+                fixes.push(aws(
+                    "ec2",
+                    "modify-vpc-attribute",
+                    &[
+                        "--vpc-id",
+                        &self.network.vpc_id,
+                        attribute,
+                        "{\"Value\":true}",
+                    ],
+                    Some(region),
+                ));
+            }
+        }
+        let endpoint_groups = self
+            .network
+            .security_groups
+            .iter()
+            .filter(|g| endpoint.security_group_ids.contains(&g.id))
+            .collect::<Vec<_>>();
+        match network::security_groups_allow(
+            &endpoint_groups,
+            Direction::Ingress,
+            HTTPS,
+            &self.function_peer(),
+        ) {
+            Some(rule) => evidence.push((GROUPS, format!("endpoint ingress: {rule}"))),
+            None => {
+                problems.push((
+                    GROUPS,
+                    format!(
+                        "The endpoint's security groups ({}) admit no TCP 443 from the function",
+                        endpoint.security_group_ids.join(", ")
+                    ),
+                ));
+                if let (Some(endpoint_group), Some(function_group)) = (
+                    endpoint.security_group_ids.first(),
+                    self.vpc.security_group_ids.first(),
+                ) {
+                    fixes.push(aws(
+                        "ec2",
+                        "authorize-security-group-ingress",
+                        &[
+                            "--group-id",
+                            endpoint_group,
+                            "--protocol",
+                            "tcp",
+                            "--port",
+                            "443",
+                            "--source-group",
+                            function_group,
+                        ],
+                        Some(region),
+                    ));
+                }
+            }
+        }
+        let towards = Peer {
+            cidrs: self
+                .network
+                .vpc_cidrs
+                .iter()
+                .filter_map(|c| Cidr::parse(c))
+                .collect(),
+            groups: endpoint.security_group_ids.clone(),
+        };
+        let vpc_cidr = towards.cidrs.first().copied().unwrap_or(Cidr::ANYWHERE);
+        let (more, outbound) = self.outbound_problems(
+            &towards,
+            &vpc_cidr,
+            &format!("the endpoint {}", endpoint.id),
+        );
+        evidence.extend(more);
+        problems.extend(outbound);
+        verdict(
+            problems,
+            evidence,
+            format!(
+                "The function reaches Secrets Manager through the interface endpoint {}",
+                endpoint.id
+            ),
+            fixes,
+        )
+    }
+
+    fn through_nat(&self, region: &str) -> Verdict {
+        let mut evidence = vec![(
+            ENDPOINTS,
+            "the VPC has no available Secrets Manager interface endpoint".to_string(),
+        )];
+        let mut problems = Vec::new();
+        for subnet in &self.subnets {
+            match network::route_to(subnet, &Cidr::ANYWHERE) {
+                Some(route) if route.target.starts_with("nat-") => {
+                    let state = self
+                        .network
+                        .nat_gateways
+                        .iter()
+                        .find(|n| n.id == route.target)
+                        .map(|n| n.state.as_str())
+                        .unwrap_or("missing");
+                    if state == "available" && route.state == "active" {
+                        evidence.push((ROUTES, format!("{} routes 0.0.0.0/0 to {} (available)", subnet.route_table_id, route.target)));
+                    } else {
+                        problems.push((ROUTES, format!("{} of {} routes 0.0.0.0/0 to {}, which is {state}", subnet.route_table_id, subnet.id, route.target)));
+                    }
+                }
+                Some(route) if route.target.starts_with("igw-") => problems.push((ROUTES, format!(
+                    "{} of {} routes 0.0.0.0/0 to the internet gateway {}, but Lambda functions in a VPC never get a public IP address, so they cannot use it",
+                    subnet.route_table_id, subnet.id, route.target
+                ))),
+                Some(route) => problems.push((ROUTES, format!(
+                    "{} of {} routes 0.0.0.0/0 to {}, not to a NAT gateway",
+                    subnet.route_table_id, subnet.id, route.target
+                ))),
+                None => problems.push((ROUTES, format!("{} of {} has no route out of the VPC", subnet.route_table_id, subnet.id))),
+            }
+        }
+        if problems.is_empty() {
+            let anywhere = Peer {
+                cidrs: vec![Cidr::ANYWHERE],
+                groups: Vec::new(),
+            };
+            let (more, outbound) =
+                self.outbound_problems(&anywhere, &Cidr::ANYWHERE, "the internet");
+            evidence.extend(more);
+            problems.extend(outbound);
+        }
+        let fixes = if problems.is_empty() {
+            Vec::new()
+        } else {
+            self.create_endpoint(region)
+        };
+        verdict(
+            problems,
+            evidence,
+            "The function reaches the public Secrets Manager endpoint through a NAT gateway"
+                .to_string(),
+            fixes,
+        )
+    }
+
+    /// An interface endpoint in the function's subnets, with its security
+    /// group admitting HTTPS from itself.
+    fn create_endpoint(&self, region: &str) -> Vec<String> {
+        let Some(group) = self.vpc.security_group_ids.first() else {
+            return Vec::new();
+        };
+        let service = format!("com.amazonaws.{region}.secretsmanager");
+        let mut args = vec![
+            "--vpc-id",
+            self.network.vpc_id.as_str(),
+            "--vpc-endpoint-type",
+            "Interface",
+            "--service-name",
+            service.as_str(),
+            "--private-dns-enabled",
+            "--security-group-ids",
+            group.as_str(),
+            "--subnet-ids",
+        ];
+        args.extend(self.vpc.subnet_ids.iter().map(String::as_str));
+        vec![
+            aws("ec2", "create-vpc-endpoint", &args, Some(region)),
+            aws(
+                "ec2",
+                "authorize-security-group-ingress",
+                &[
+                    "--group-id",
+                    group,
+                    "--protocol",
+                    "tcp",
+                    "--port",
+                    "443",
+                    "--source-group",
+                    group,
+                ],
+                Some(region),
+            ),
+        ]
+    }
+}
+
+fn verdict(problems: Vec<Line>, evidence: Vec<Line>, pass: String, fixes: Vec<String>) -> Verdict {
+    let verdict = match problems.first() {
+        None => Verdict::pass(pass),
+        Some((_, first)) => Verdict::fail(format!(
+            "{first}: rotation times out right after \"Found credentials in environment variables\""
+        )),
+    };
+    let verdict = evidence
+        .into_iter()
+        .chain(problems.into_iter().skip(1))
+        .fold(verdict, |verdict, (source, line)| {
+            verdict.evidence(source, line)
+        });
+    if fixes.is_empty() {
+        verdict
+    } else {
+        verdict.fix("Give the function a path to Secrets Manager:", fixes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{healthy, in_vpc};
+    use crate::facts::{Fact, VpcEndpoint};
+    use crate::finding::Status;
+
+    fn verdict(facts: &Facts) -> Verdict {
+        run(facts).unwrap_or_else(|v| v)
+    }
+
+    fn network(facts: &mut Facts) -> &mut NetworkFacts {
+        match &mut facts.network {
+            Fact::Found(network) => network,
+            _ => unreachable!(),
+        }
+    }
+
+    fn with_endpoint(private_dns: bool, admits_function: bool) -> Facts {
+        let mut facts = in_vpc();
+        let network = network(&mut facts);
+        network.subnets[0].routes.pop();
+        network.endpoints.push(VpcEndpoint {
+            id: "vpce-01".into(),
+            service_name: "com.amazonaws.us-east-1.secretsmanager".into(),
+            state: "available".into(),
+            private_dns,
+            subnet_ids: vec!["subnet-fn-a".into()],
+            security_group_ids: vec!["sg-endpoint".into()],
+            dns_names: vec!["vpce-01-abc.secretsmanager.us-east-1.vpce.amazonaws.com".into()],
+        });
+        let groups = if admits_function {
+            vec!["sg-fn".to_string()]
+        } else {
+            vec![]
+        };
+        network.security_groups.push(SecurityGroup {
+            id: "sg-endpoint".into(),
+            name: "endpoint".into(),
+            ingress: vec![crate::facts::SecurityGroupRule {
+                protocol: "tcp".into(),
+                ports: Some((443, 443)),
+                cidrs: vec![],
+                groups,
+            }],
+            egress: vec![],
+        });
+        facts
+    }
+
+    #[test]
+    fn outside_a_vpc_passes() {
+        assert_eq!(verdict(&healthy()).status, Status::Pass);
+    }
+
+    #[test]
+    fn a_nat_route_passes_and_an_internet_gateway_fails() {
+        assert_eq!(
+            verdict(&in_vpc()).status,
+            Status::Pass,
+            "{:#?}",
+            verdict(&in_vpc())
+        );
+        let mut facts = in_vpc();
+        network(&mut facts).subnets[0].routes[1].target = "igw-01".into();
+        let verdict = verdict(&facts);
+        assert_eq!(verdict.status, Status::Fail);
+        assert!(
+            verdict.summary.contains("never get a public IP address"),
+            "{}",
+            verdict.summary
+        );
+        let commands = verdict.fix.unwrap().commands;
+        assert!(
+            commands[0].starts_with("aws ec2 create-vpc-endpoint --vpc-id vpc-01"),
+            "{commands:?}"
+        );
+    }
+
+    #[test]
+    fn no_path_fails() {
+        let mut facts = in_vpc();
+        network(&mut facts).subnets[0].routes.pop();
+        let verdict = verdict(&facts);
+        assert_eq!(verdict.status, Status::Fail);
+        assert!(
+            verdict.summary.contains("has no route out of the VPC"),
+            "{}",
+            verdict.summary
+        );
+    }
+
+    #[test]
+    fn a_healthy_endpoint_passes() {
+        let verdict = verdict(&with_endpoint(true, true));
+        assert_eq!(verdict.status, Status::Pass, "{verdict:#?}");
+        assert!(verdict.summary.contains("vpce-01"));
+    }
+
+    #[test]
+    fn an_endpoint_with_private_dns_off_fails() {
+        let verdict = verdict(&with_endpoint(false, true));
+        assert_eq!(verdict.status, Status::Fail);
+        assert!(
+            verdict.fix.unwrap().commands[0]
+                .contains("modify-vpc-endpoint --vpc-endpoint-id vpce-01 --private-dns-enabled")
+        );
+    }
+
+    #[test]
+    fn an_endpoint_that_admits_nothing_fails_with_the_rule_to_add() {
+        let verdict = verdict(&with_endpoint(true, false));
+        assert_eq!(verdict.status, Status::Fail);
+        assert_eq!(
+            verdict.fix.unwrap().commands[0],
+            "aws ec2 authorize-security-group-ingress --group-id sg-endpoint --protocol tcp --port 443 --source-group sg-fn --region us-east-1"
+        );
+    }
+
+    #[test]
+    fn a_network_acl_that_blocks_replies_fails() {
+        let mut facts = in_vpc();
+        network(&mut facts).subnets[0]
+            .acl_entries
+            .retain(|e| e.egress);
+        let verdict = verdict(&facts);
+        assert_eq!(verdict.status, Status::Fail);
+        assert!(
+            verdict.summary.contains("blocks the replies"),
+            "{}",
+            verdict.summary
+        );
+    }
+
+    #[test]
+    fn an_endpoint_variable_for_another_region_fails() {
+        let mut facts = healthy();
+        if let Fact::Found(function) = &mut facts.rotation_function {
+            function.environment.insert(
+                "SECRETS_MANAGER_ENDPOINT".into(),
+                "https://secretsmanager.eu-west-1.amazonaws.com".into(),
+            );
+        }
+        assert_eq!(verdict(&facts).status, Status::Fail);
+    }
+}

@@ -1,0 +1,180 @@
+//! The database behind the secret's `host`: an RDS instance or cluster, else
+//! the network interface holding that address.
+
+use crate::facts::{DatabaseFacts, Fact};
+
+use super::Gatherer;
+use super::errors::lookup_error;
+
+pub async fn database(gatherer: &Gatherer, host: &str) -> Fact<DatabaseFacts> {
+    let rds = &gatherer.rds;
+    let (instances, clusters) = tokio::join!(
+        gatherer.call(
+            "rds:DescribeDBInstances",
+            host,
+            rds.describe_db_instances()
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+        ),
+        gatherer.call(
+            "rds:DescribeDBClusters",
+            host,
+            rds.describe_db_clusters()
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+        ),
+    );
+    let instances = match instances {
+        Ok(instances) => instances,
+        Err(error) => return Fact::Unavailable(lookup_error("rds:DescribeDBInstances", &error)),
+    };
+    let host_is = |address: Option<&str>| address.is_some_and(|a| a.eq_ignore_ascii_case(host));
+    if let Some(instance) = instances
+        .iter()
+        .find(|i| host_is(i.endpoint().and_then(|e| e.address())))
+    {
+        let group = instance.db_subnet_group();
+        return Fact::Found(DatabaseFacts {
+            host: host.to_string(),
+            kind: "RDS instance".to_string(),
+            id: instance
+                .db_instance_identifier()
+                .unwrap_or_default()
+                .to_string(),
+            vpc_id: group.and_then(|g| g.vpc_id()).map(str::to_string),
+            subnet_ids: group
+                .map(|g| {
+                    g.subnets()
+                        .iter()
+                        .filter_map(|s| s.subnet_identifier())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            security_group_ids: instance
+                .vpc_security_groups()
+                .iter()
+                .filter_map(|g| g.vpc_security_group_id())
+                .map(str::to_string)
+                .collect(),
+            publicly_accessible: instance.publicly_accessible().unwrap_or(false),
+            port: instance.endpoint().and_then(|e| e.port()),
+        });
+    }
+    let clusters = match clusters {
+        Ok(clusters) => clusters,
+        Err(error) => return Fact::Unavailable(lookup_error("rds:DescribeDBClusters", &error)),
+    };
+    if let Some(cluster) = clusters
+        .iter()
+        .find(|c| host_is(c.endpoint()) || host_is(c.reader_endpoint()))
+    {
+        let (vpc_id, subnet_ids) = match cluster.db_subnet_group() {
+            Some(name) => subnet_group(gatherer, name).await,
+            None => (None, Vec::new()),
+        };
+        return Fact::Found(DatabaseFacts {
+            host: host.to_string(),
+            kind: "RDS cluster".to_string(),
+            id: cluster
+                .db_cluster_identifier()
+                .unwrap_or_default()
+                .to_string(),
+            vpc_id,
+            subnet_ids,
+            security_group_ids: cluster
+                .vpc_security_groups()
+                .iter()
+                .filter_map(|g| g.vpc_security_group_id())
+                .map(str::to_string)
+                .collect(),
+            publicly_accessible: cluster.publicly_accessible().unwrap_or(false),
+            port: cluster.port(),
+        });
+    }
+    network_interface(gatherer, host).await
+}
+
+/// The VPC and subnets of a cluster's subnet group; unknown if unreadable.
+async fn subnet_group(gatherer: &Gatherer, name: &str) -> (Option<String>, Vec<String>) {
+    let request = gatherer
+        .rds
+        .describe_db_subnet_groups()
+        .db_subnet_group_name(name)
+        .send();
+    match gatherer
+        .call("rds:DescribeDBSubnetGroups", name, request)
+        .await
+    {
+        Ok(output) => match output.db_subnet_groups().first() {
+            Some(group) => (
+                group.vpc_id().map(str::to_string),
+                group
+                    .subnets()
+                    .iter()
+                    .filter_map(|s| s.subnet_identifier())
+                    .map(str::to_string)
+                    .collect(),
+            ),
+            None => (None, Vec::new()),
+        },
+        Err(_) => (None, Vec::new()),
+    }
+}
+
+/// A host given as a private IPv4 address: the network interface holding it.
+async fn network_interface(gatherer: &Gatherer, host: &str) -> Fact<DatabaseFacts> {
+    if host.parse::<std::net::Ipv4Addr>().is_err() {
+        return Fact::Absent;
+    }
+    let filter = aws_sdk_ec2::types::Filter::builder()
+        .name("addresses.private-ip-address")
+        .values(host)
+        .build();
+    let request = gatherer
+        .ec2
+        .describe_network_interfaces()
+        .filters(filter)
+        .send();
+    let output = match gatherer
+        .call("ec2:DescribeNetworkInterfaces", host, request)
+        .await
+    {
+        Ok(output) => output,
+        Err(error) => {
+            return Fact::Unavailable(lookup_error("ec2:DescribeNetworkInterfaces", &error));
+        }
+    };
+    match output.network_interfaces().first() {
+        Some(interface) => Fact::Found(DatabaseFacts {
+            host: host.to_string(),
+            kind: "network interface".to_string(),
+            id: interface
+                .network_interface_id()
+                .unwrap_or_default()
+                .to_string(),
+            vpc_id: interface.vpc_id().map(str::to_string),
+            subnet_ids: interface
+                .subnet_id()
+                .map(str::to_string)
+                .into_iter()
+                .collect(),
+            security_group_ids: interface
+                .groups()
+                .iter()
+                .filter_map(|g| g.group_id())
+                .map(str::to_string)
+                .collect(),
+            publicly_accessible: interface
+                .association()
+                .and_then(|a| a.public_ip())
+                .is_some(),
+            port: None,
+        }),
+        None => Fact::Absent,
+    }
+}
