@@ -41,6 +41,81 @@ pub enum Command {
     /// Check the rotation of one or more secrets
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
+    /// Show the rotation function's recent log, read invocation by invocation
+    Logs(LogsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LogsArgs {
+    /// The secret, by name or ARN
+    #[arg(value_name = "SECRET")]
+    pub secret: String,
+
+    /// From when: a duration back from now (30m, 6h, 1d, 2w) or an RFC 3339
+    /// time [default: the last rotation attempt, else 1h]
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<Since>,
+
+    /// Keep printing new events as they arrive (stop with Ctrl-C)
+    #[arg(long, short)]
+    pub follow: bool,
+
+    /// Show only the invocations that failed, and only their error lines
+    #[arg(long)]
+    pub errors: bool,
+
+    /// The output format
+    #[arg(long, short, value_enum, default_value_t = Output::Human)]
+    pub output: Output,
+}
+
+/// When a history window starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Since {
+    /// This long before now.
+    Ago(jiff::SignedDuration),
+    At(jiff::Timestamp),
+}
+
+impl Since {
+    pub fn resolve(self, now: jiff::Timestamp) -> jiff::Timestamp {
+        match self {
+            Since::Ago(duration) => now.checked_sub(duration).unwrap_or(now),
+            Since::At(at) => at,
+        }
+    }
+}
+
+impl std::str::FromStr for Since {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if let Ok(at) = text.parse::<jiff::Timestamp>() {
+            return Ok(Since::At(at));
+        }
+        let unit_at = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
+        let (number, unit) = text.split_at(unit_at);
+        let seconds = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3_600,
+            "d" => 86_400,
+            "w" => 604_800,
+            _ => {
+                return Err(format!(
+                    "{text} is neither a duration (30m, 6h, 1d, 2w) nor an RFC 3339 time"
+                ));
+            }
+        };
+        number
+            .parse::<i64>()
+            .ok()
+            .and_then(|n| n.checked_mul(seconds))
+            .map(|s| Since::Ago(jiff::SignedDuration::from_secs(s)))
+            .ok_or_else(|| format!("{text} is not a whole number of {unit}"))
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -64,6 +139,11 @@ pub struct CheckArgs {
     /// The lowest status that makes the exit code 1
     #[arg(long, value_enum, default_value_t = FailOn::Fail)]
     pub fail_on: FailOn,
+
+    /// How far back CloudTrail and the function's log are read: a duration
+    /// (30m, 6h, 1d, 2w) or an RFC 3339 time
+    #[arg(long, value_name = "WHEN", default_value = "7d")]
+    pub since: Since,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -86,4 +166,20 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_takes_durations_and_times() {
+        let now: jiff::Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
+        let resolve = |text: &str| text.parse::<Since>().unwrap().resolve(now).to_string();
+        assert_eq!(resolve("30m"), "2026-11-25T11:30:00Z");
+        assert_eq!(resolve("7d"), "2026-11-18T12:00:00Z");
+        assert_eq!(resolve("2026-11-01T00:00:00Z"), "2026-11-01T00:00:00Z");
+        assert!("7 days".parse::<Since>().is_err());
+        assert!("99999999999999999d".parse::<Since>().is_err());
+    }
 }

@@ -64,6 +64,62 @@ pub struct Facts {
     /// `rds:DescribeDBClusters`, `ec2:DescribeNetworkInterfaces`).
     #[serde(default)]
     pub database: Fact<DatabaseFacts>,
+    /// The start of the window the history facts cover (`--since`).
+    #[serde(default)]
+    pub lookback_start: Option<Timestamp>,
+    /// CloudTrail's rotation events for this secret, oldest first
+    /// (`cloudtrail:LookupEvents`).
+    #[serde(default)]
+    pub rotation_events: Fact<Vec<TrailEvent>>,
+    /// Calls the rotation function's session was refused, oldest first
+    /// (`cloudtrail:LookupEvents`).
+    #[serde(default)]
+    pub denied_calls: Fact<Vec<TrailEvent>>,
+    /// The function's log events in the window (`logs:FilterLogEvents`).
+    #[serde(default)]
+    pub function_log: Fact<FunctionLog>,
+}
+
+/// One CloudTrail event, reduced to what the history checks read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrailEvent {
+    pub time: Timestamp,
+    /// `RotationFailed`, `GetSecretValue`, ...
+    pub name: String,
+    /// `secretsmanager.amazonaws.com`, ...
+    pub source: String,
+    #[serde(default)]
+    pub error_code: Option<String>,
+    #[serde(default)]
+    pub error_message: Option<String>,
+    /// `additionalEventData.SecretId` of rotation events; the secret or key
+    /// a denied call was about.
+    #[serde(default)]
+    pub resource: Option<String>,
+    /// The caller: an assumed-role session ARN, or the service.
+    #[serde(default)]
+    pub caller: Option<String>,
+}
+
+/// The rotation function's log, bounded in events and bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionLog {
+    pub group: String,
+    pub events: Vec<LogEvent>,
+    /// The window held more than rotdoctor reads; the newest are kept.
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogEvent {
+    pub time: Timestamp,
+    pub stream: String,
+    /// The line as logged, with anything that looks like a password masked.
+    pub message: String,
 }
 
 /// Where a function runs in a VPC.
@@ -429,6 +485,17 @@ pub struct FunctionFacts {
     /// None when the function runs outside any VPC.
     #[serde(default)]
     pub vpc: Option<VpcAttachment>,
+    /// `LoggingConfig.LogGroup`; by default Lambda logs to `/aws/lambda/<name>`.
+    #[serde(default)]
+    pub log_group: Option<String>,
+}
+
+impl FunctionFacts {
+    pub fn log_group(&self) -> String {
+        self.log_group
+            .clone()
+            .unwrap_or_else(|| format!("/aws/lambda/{}", self.name))
+    }
 }
 
 /// Environment variables the rotation templates read: settings, never

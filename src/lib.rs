@@ -17,4 +17,5 @@ pub mod policy;
 pub mod report;
 pub mod run;
 pub mod schedule;
+pub mod signatures;
 pub mod template;

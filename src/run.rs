@@ -5,8 +5,8 @@ use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::cli::{CheckArgs, Cli, ColorChoice, Command, FailOn, Output};
-use crate::facts::{FACTS_SCHEMA_VERSION, Facts, FactsFile};
+use crate::cli::{CheckArgs, Cli, ColorChoice, Command, FailOn, LogsArgs, Output, Since};
+use crate::facts::{FACTS_SCHEMA_VERSION, Fact, Facts, FactsFile, FunctionLog, LookupError};
 use crate::finding::Status;
 use crate::gather::{GatherError, Gatherer};
 use crate::report::{self, SecretReport, Summary};
@@ -39,6 +39,7 @@ pub fn main(cli: Cli) -> ExitCode {
     };
     let result = match &cli.command {
         Command::Check(args) => runtime.block_on(check(&cli, args)),
+        Command::Logs(args) => runtime.block_on(logs(&cli, args)),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),
@@ -65,7 +66,7 @@ fn set_color(choice: ColorChoice) {
 async fn check(cli: &Cli, args: &CheckArgs) -> Result<Exit, Stop> {
     let all_facts = match &args.facts {
         Some(path) => read_facts(path)?,
-        None => gather(cli, &args.secrets).await?,
+        None => gather(cli, &args.secrets, args.since).await?,
     };
     if let Some(path) = &args.save_facts {
         write_facts(path, &all_facts)?;
@@ -106,38 +107,187 @@ fn exit_for(summary: &Summary, fail_on: FailOn) -> Exit {
     }
 }
 
-async fn gather(cli: &Cli, secret_ids: &[String]) -> Result<Vec<Facts>, Stop> {
+/// Checks the ids, loads the AWS configuration, and readies the clients.
+async fn connect(
+    cli: &Cli,
+    secret_ids: &[String],
+    since: jiff::Timestamp,
+) -> Result<Gatherer, Stop> {
     for id in secret_ids {
         validate_secret_id(id).map_err(|message| Stop(Exit::BadInput, message))?;
     }
     let config = aws::load(&cli.aws)
         .await
         .map_err(|error| Stop(Exit::CannotRun, error.to_string()))?;
-    let gatherer = Gatherer::new(&config);
+    Ok(Gatherer::new(&config, since))
+}
+
+async fn gather(cli: &Cli, secret_ids: &[String], since: Since) -> Result<Vec<Facts>, Stop> {
+    let gatherer = connect(cli, secret_ids, since.resolve(jiff::Timestamp::now())).await?;
     let results = gatherer.gather_all(secret_ids).await;
-    if cli.verbose {
-        for call in gatherer.calls() {
-            eprintln!(
-                "rotdoctor: {} {} {} ms{}",
-                call.action,
-                call.target,
-                call.elapsed.as_millis(),
-                if call.parallel { " (parallel)" } else { "" }
-            );
-        }
-    }
+    trace_calls(cli, &gatherer);
     results
         .into_iter()
-        .map(|result| {
-            result.map_err(|error| match error {
-                GatherError::Input(message) => Stop(Exit::BadInput, message),
-                GatherError::Unreachable(message) => Stop(
-                    Exit::CannotRun,
-                    format!("{message}; check the region, the endpoint URL and the network"),
-                ),
-            })
-        })
+        .map(|result| result.map_err(stop_for))
         .collect()
+}
+
+fn stop_for(error: GatherError) -> Stop {
+    match error {
+        GatherError::Input(message) => Stop(Exit::BadInput, message),
+        GatherError::Unreachable(message) => Stop(
+            Exit::CannotRun,
+            format!("{message}; check the region, the endpoint URL and the network"),
+        ),
+    }
+}
+
+/// With `-v`, one line per AWS call on stderr.
+fn trace_calls(cli: &Cli, gatherer: &Gatherer) {
+    if !cli.verbose {
+        return;
+    }
+    for call in gatherer.calls() {
+        eprintln!(
+            "rotdoctor: {} {} {} ms{}",
+            call.action,
+            call.target,
+            call.elapsed.as_millis(),
+            if call.parallel { " (parallel)" } else { "" }
+        );
+    }
+}
+
+/// How often `--follow` asks for new events.
+const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+async fn logs(cli: &Cli, args: &LogsArgs) -> Result<Exit, Stop> {
+    let now = jiff::Timestamp::now();
+    // CloudTrail is read a week back to find the last rotation attempt.
+    let week = Since::Ago(jiff::SignedDuration::from_hours(24 * 7)).resolve(now);
+    let gatherer = connect(cli, std::slice::from_ref(&args.secret), week).await?;
+    let (secret, function) = gatherer
+        .secret_and_function(&args.secret)
+        .await
+        .map_err(stop_for)?;
+    let unreadable = |what: &str, error: &LookupError| {
+        Stop(Exit::Problems, format!("cannot read {what}: {error}"))
+    };
+    let secret = match &secret {
+        Fact::Found(secret) => secret,
+        Fact::Unavailable(error) => return Err(unreadable("the secret", error)),
+        _ => {
+            return Err(Stop(
+                Exit::BadInput,
+                format!("secret {} not found", args.secret),
+            ));
+        }
+    };
+    if let Some(service) = secret.managed_by() {
+        println!(
+            "{} uses managed rotation by {service}: there is no rotation function and no log of one; see the {service} console for its rotation events",
+            secret.name
+        );
+        return Ok(Exit::Clean);
+    }
+    let function = match &function {
+        Fact::Found(function) => function,
+        Fact::Unavailable(error) => return Err(unreadable("the rotation function", error)),
+        Fact::Absent => {
+            return Err(Stop(
+                Exit::Problems,
+                format!("the rotation function of {} does not exist", secret.name),
+            ));
+        }
+        Fact::NotCollected => {
+            return Err(Stop(
+                Exit::Problems,
+                format!("{} has no rotation function set", secret.name),
+            ));
+        }
+    };
+    let group = function.log_group();
+    let since = match args.since {
+        Some(since) => since.resolve(now),
+        None => gatherer
+            .last_rotation_attempt(&secret.arn)
+            .await
+            .map(|start| {
+                start
+                    .checked_sub(jiff::SignedDuration::from_mins(1))
+                    .unwrap_or(start)
+            })
+            .unwrap_or_else(|| Since::Ago(jiff::SignedDuration::from_hours(1)).resolve(now)),
+    };
+    let url = report::logs::console_url(secret.region().unwrap_or_default(), &group);
+    let log = match gatherer.function_log(&group, since).await {
+        Fact::Found(log) => log,
+        Fact::Unavailable(error) => return Err(unreadable("the function's log", &error)),
+        _ => FunctionLog {
+            group: group.clone(),
+            events: Vec::new(),
+            truncated: false,
+        },
+    };
+    trace_calls(cli, &gatherer);
+    let mut stdout = io::stdout().lock();
+    let written = match args.output {
+        Output::Json => report::logs::render_json(&log, &url, args.errors, &mut stdout),
+        Output::Human => report::logs::render_human(&log, &url, args.errors, &mut stdout),
+    };
+    finish(written.and_then(|()| stdout.flush()))?;
+    drop(stdout);
+    if args.follow {
+        follow(&gatherer, &group, &log, args.errors).await?;
+    }
+    Ok(Exit::Clean)
+}
+
+/// Prints events newer than the last one shown, until interrupted.
+async fn follow(
+    gatherer: &Gatherer,
+    group: &str,
+    shown: &FunctionLog,
+    errors_only: bool,
+) -> Result<(), Stop> {
+    let mut last = shown
+        .events
+        .last()
+        .map(|e| e.time)
+        .unwrap_or_else(jiff::Timestamp::now);
+    loop {
+        tokio::time::sleep(FOLLOW_EVERY).await;
+        let from = last
+            .checked_add(jiff::SignedDuration::from_millis(1))
+            .unwrap_or(last);
+        if let Fact::Found(log) = gatherer.function_log(group, from).await {
+            let mut stdout = io::stdout().lock();
+            let newer = log
+                .events
+                .iter()
+                .filter(|e| e.time > last)
+                .collect::<Vec<_>>();
+            for event in &newer {
+                if !errors_only || crate::signatures::is_error(&event.message) {
+                    finish(report::logs::write_line(&mut stdout, event))?;
+                }
+            }
+            last = newer.last().map(|e| e.time).unwrap_or(last);
+            finish(stdout.flush())?;
+        }
+    }
+}
+
+/// Ends quietly when the reader went away (`| head`); other write errors stop.
+fn finish(written: io::Result<()>) -> Result<(), Stop> {
+    match written {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(error) => Err(Stop(
+            Exit::CannotRun,
+            format!("cannot write the output: {error}"),
+        )),
+    }
 }
 
 /// A secret id is a name, or an ARN of the form

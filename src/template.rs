@@ -486,6 +486,7 @@ mod tests {
             environment: BTreeMap::new(),
             other_environment_names: Vec::new(),
             vpc: None,
+            log_group: None,
             template_tags: tags
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -14,7 +14,7 @@ fn replays_a_facts_file_with_no_account() {
         .assert()
         .code(0)
         .stdout(predicates::str::contains(
-            "0 problems, 0 warnings in 11 checks; 2 skipped",
+            "0 problems, 0 warnings in 14 checks; 2 skipped",
         ));
 }
 
@@ -56,7 +56,7 @@ fn json_output_is_one_document_with_the_contract_fields() {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["schema_version"], 1);
     assert_eq!(report["secrets"][0]["secret"]["id"], "prod/orders-db");
-    assert_eq!(report["summary"]["fail"], 3);
+    assert_eq!(report["summary"]["fail"], 5);
     let finding = &report["secrets"][0]["findings"][2];
     for field in ["check", "status", "title", "summary", "evidence", "fix"] {
         assert!(finding.get(field).is_some(), "finding has no {field}");

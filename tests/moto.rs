@@ -62,8 +62,11 @@ fn commands(finding: &Value) -> Vec<String> {
         .collect()
 }
 
+/// moto has no CloudTrail LookupEvents: the history checks report `error`
+/// (rotdoctor could not check), never a false `fail`, and every other check
+/// still runs.
 #[test]
-fn healthy_secret_passes_every_check() {
+fn healthy_secret_passes_every_check_moto_can_answer() {
     let moto = Moto::start();
     let seeded = moto.seed("healthy");
     let (report, code) = check(&moto, "prod/orders-db");
@@ -81,11 +84,22 @@ fn healthy_secret_passes_every_check() {
             ("database-reachability", "pass"),
             ("pending-version", "pass"),
             ("rotation-schedule", "pass"),
+            ("rotation-history", "error"),
+            ("cloudtrail-denials", "error"),
+            ("function-logs", "pass"),
         ],
     );
-    assert_eq!(code, 0);
+    assert_eq!(code, 1, "an error counts like a failure for the gate");
     assert_eq!(report["secrets"][0]["secret"]["arn"], seeded["secret_arn"]);
-    assert_eq!(report["summary"]["pass"], 9);
+    assert_eq!(report["summary"]["pass"], 10);
+    let history = finding(&report, "rotation-history");
+    assert!(
+        history["summary"]
+            .as_str()
+            .unwrap()
+            .contains("cloudtrail:LookupEvents"),
+        "{history:#}"
+    );
 }
 
 #[test]
@@ -151,6 +165,9 @@ fn deleted_function_fails_once_and_skips_what_depends_on_it() {
             ("database-reachability", "skip"),
             ("pending-version", "pass"),
             ("rotation-schedule", "pass"),
+            ("rotation-history", "error"),
+            ("cloudtrail-denials", "skip"),
+            ("function-logs", "skip"),
         ],
     );
     assert!(
@@ -199,6 +216,9 @@ fn rotation_never_enabled_warns_and_skips_the_function_checks() {
             ("database-reachability", "skip"),
             ("pending-version", "pass"),
             ("rotation-schedule", "skip"),
+            ("rotation-history", "skip"),
+            ("cloudtrail-denials", "skip"),
+            ("function-logs", "skip"),
         ],
     );
     assert_eq!(code, 0, "a warning alone passes the gate");
@@ -249,6 +269,9 @@ fn what_rotdoctor_may_not_read_is_an_error_not_a_failure() {
             ("database-reachability", "error"),
             ("pending-version", "pass"),
             ("rotation-schedule", "pass"),
+            ("rotation-history", "error"),
+            ("cloudtrail-denials", "error"),
+            ("function-logs", "error"),
         ],
     );
     assert_eq!(code, Some(1));
@@ -634,4 +657,99 @@ fn a_database_group_without_the_function_fails_with_the_rule_to_add() {
 fn a_host_outside_aws_warns_rather_than_fails() {
     let (status, found) = status_of("outside-vpc", "database-reachability");
     assert_eq!(status, "warn", "{found:#}");
+}
+
+#[test]
+fn function_logs_are_read_invocation_by_invocation() {
+    let expected = [
+        ("logs-success", "pass", None),
+        (
+            "logs-timeout-after-credentials",
+            "fail",
+            Some("endpoint-reachability"),
+        ),
+        ("logs-login-failure", "fail", Some("database-reachability")),
+        ("logs-missing-key", "fail", Some("secret-schema")),
+        ("logs-kms-denied", "fail", Some("kms-access")),
+        ("logs-import-error", "fail", Some("rotation-config")),
+    ];
+    for (scenario, status, check) in expected {
+        let (found_status, found) = status_of(scenario, "function-logs");
+        assert_eq!(found_status, status, "{scenario}: {found:#}");
+        if let Some(check) = check {
+            let summary = found["summary"].as_str().unwrap();
+            assert!(
+                summary.contains(&format!("(see {check})")),
+                "{scenario}: {summary}"
+            );
+        }
+    }
+}
+
+#[test]
+fn logs_shows_the_invocation_and_what_its_error_means() {
+    let moto = Moto::start();
+    moto.seed("logs-timeout-after-credentials");
+    let output = moto
+        .rotdoctor()
+        .args([
+            "logs",
+            "prod/orders-db",
+            "--since",
+            "1h",
+            "--color",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.starts_with("/aws/lambda/rotate-orders-db  https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:log-groups/log-group/$252Faws$252Flambda$252Frotate-orders-db"), "{text}");
+    assert!(
+        text.contains("✗ 8f2e6a4c-1b3d-4e5f-9a7b-0c1d2e3f4a5b"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Task timed out after 30.03 seconds"),
+        "{text}"
+    );
+    assert!(text.contains("(see endpoint-reachability)"), "{text}");
+
+    let json = moto
+        .rotdoctor()
+        .args([
+            "logs",
+            "prod/orders-db",
+            "--since",
+            "1h",
+            "--errors",
+            "--output",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let document: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let invocation = &document["invocations"][0];
+    assert_eq!(invocation["problem"]["check"], "endpoint-reachability");
+    assert_eq!(
+        invocation["events"].as_array().unwrap().len(),
+        1,
+        "--errors keeps the error lines only"
+    );
+}
+
+#[test]
+fn logs_of_a_secret_without_rotation_says_so() {
+    let moto = Moto::start();
+    moto.seed("rotation-never-enabled");
+    moto.rotdoctor()
+        .args(["logs", "prod/orders-db"])
+        .assert()
+        .code(1)
+        .stderr("rotdoctor: prod/orders-db has no rotation function set\n");
 }

@@ -12,8 +12,10 @@ use crate::finding::{Finding, Verdict};
 mod access;
 pub mod premise;
 
+mod cloudtrail_denials;
 mod database_reachability;
 mod endpoint_reachability;
+mod function_logs;
 mod function_permissions;
 mod invoke_permission;
 mod kms_access;
@@ -21,6 +23,7 @@ mod master_secret_access;
 mod password_charset;
 mod pending_version;
 mod rotation_config;
+mod rotation_history;
 mod rotation_schedule;
 mod secret_schema;
 
@@ -49,6 +52,9 @@ pub const CHECKS: &[&CheckDef] = &[
     &database_reachability::CHECK,
     &pending_version::CHECK,
     &rotation_schedule::CHECK,
+    &rotation_history::CHECK,
+    &cloudtrail_denials::CHECK,
+    &function_logs::CHECK,
 ];
 
 /// Runs every check on one secret's facts.
@@ -150,6 +156,7 @@ pub(crate) mod testing {
                     "arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerRDSPostgreSQLRotationSingleUser".to_string(),
                 )]),
                 vpc: None,
+                log_group: None,
             }),
             function_policy: Fact::Found(PolicyDocument(serde_json::json!({
                 "Version": "2012-10-17",
@@ -195,6 +202,22 @@ pub(crate) mod testing {
                 security_group_ids: vec!["sg-db".to_string()],
                 publicly_accessible: true,
                 port: Some(5432),
+            }),
+            lookback_start: Some("2026-11-18T12:00:00Z".parse().unwrap()),
+            rotation_events: Fact::Found(vec![TrailEvent {
+                time: "2026-11-01T03:12:00Z".parse().unwrap(),
+                name: "RotationSucceeded".to_string(),
+                source: "secretsmanager.amazonaws.com".to_string(),
+                error_code: None,
+                error_message: None,
+                resource: Some(SECRET_ARN.to_string()),
+                caller: Some("secretsmanager.amazonaws.com".to_string()),
+            }]),
+            denied_calls: Fact::Found(Vec::new()),
+            function_log: Fact::Found(FunctionLog {
+                group: "/aws/lambda/rotate-prod-db".to_string(),
+                events: Vec::new(),
+                truncated: false,
             }),
         }
     }

@@ -59,6 +59,10 @@ pub async fn get_function(gatherer: &Gatherer, arn: &str) -> Fact<FunctionFacts>
                     .collect()
             })
             .unwrap_or_default(),
+        log_group: config
+            .logging_config()
+            .and_then(|logging| logging.log_group())
+            .map(str::to_string),
         vpc: config
             .vpc_config()
             .filter(|vpc| !vpc.subnet_ids().is_empty())

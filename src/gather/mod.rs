@@ -5,11 +5,13 @@
 //! function's configuration and policy side by side.
 
 mod calls;
+mod cloudtrail;
 mod ec2;
 mod errors;
 mod iam;
 mod kms;
 mod lambda;
+mod logs;
 mod memo;
 mod rds;
 mod secret_value;
@@ -24,8 +26,8 @@ use jiff::Timestamp;
 pub use calls::{ApiCall, CallLog};
 
 use crate::facts::{
-    Fact, Facts, FunctionFacts, KeyFacts, LookupError, MasterSecretFacts, NamedPolicy,
-    PolicyDocument, RoleFacts, SecretShape,
+    Fact, Facts, FunctionFacts, FunctionLog, KeyFacts, LookupError, MasterSecretFacts, NamedPolicy,
+    PolicyDocument, RoleFacts, SecretFacts, SecretShape, TrailEvent,
 };
 use memo::Memo;
 
@@ -49,6 +51,10 @@ pub struct Gatherer {
     kms: aws_sdk_kms::Client,
     ec2: aws_sdk_ec2::Client,
     rds: aws_sdk_rds::Client,
+    trail: aws_sdk_cloudtrail::Client,
+    logs: aws_sdk_cloudwatchlogs::Client,
+    /// The start of the history window (`--since`).
+    since: Timestamp,
     shared: Arc<Shared>,
     calls: CallLog,
 }
@@ -61,10 +67,12 @@ struct Shared {
     roles: Memo<Fact<RoleFacts>>,
     managed_policies: Memo<Result<NamedPolicy, LookupError>>,
     keys: Memo<Fact<KeyFacts>>,
+    trail: Memo<Fact<Vec<TrailEvent>>>,
 }
 
 impl Gatherer {
-    pub fn new(config: &SdkConfig) -> Self {
+    /// Clients for every service rotdoctor reads; history from `since` on.
+    pub fn new(config: &SdkConfig, since: Timestamp) -> Self {
         Gatherer {
             secrets: aws_sdk_secretsmanager::Client::new(config),
             lambda: aws_sdk_lambda::Client::new(config),
@@ -72,6 +80,9 @@ impl Gatherer {
             kms: aws_sdk_kms::Client::new(config),
             ec2: aws_sdk_ec2::Client::new(config),
             rds: aws_sdk_rds::Client::new(config),
+            trail: aws_sdk_cloudtrail::Client::new(config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(config),
+            since,
             shared: Arc::default(),
             calls: CallLog::default(),
         }
@@ -149,13 +160,25 @@ impl Gatherer {
             Some(db) => (db.subnet_ids.clone(), db.security_group_ids.clone()),
             None => (Vec::new(), Vec::new()),
         };
-        let (rotation_role, network) = tokio::join!(
+        let function_name = function.map(|f| f.name.clone());
+        let log_group = function.map(|f| f.log_group());
+        let secret_arn = found.map(|s| s.arn.clone());
+        let (rotation_role, network, rotation_events, denied_calls, function_log) = tokio::join!(
             self.when(role_arn.as_deref(), |role| self
                 .shared
                 .roles
                 .get(role, Box::pin(iam::role(self, role)))),
             self.when(vpc.as_ref(), |vpc| Box::pin(ec2::network(
                 self, vpc, &subnets, &groups, &region
+            ))),
+            self.when(secret_arn.as_deref(), |arn| Box::pin(
+                self.rotation_events_of(arn)
+            )),
+            self.when(function_name.as_deref(), |name| Box::pin(
+                cloudtrail::denied_calls(self, name)
+            )),
+            self.when(log_group.as_deref(), |group| Box::pin(logs::function_log(
+                self, group, self.since
             ))),
         );
 
@@ -172,7 +195,56 @@ impl Gatherer {
             master_secret,
             network,
             database,
+            lookback_start: Some(self.since),
+            rotation_events,
+            denied_calls,
+            function_log,
         })
+    }
+
+    /// `DescribeSecret` then `GetFunction`: what `rotdoctor logs` starts from.
+    pub async fn secret_and_function(
+        &self,
+        secret_id: &str,
+    ) -> Result<(Fact<SecretFacts>, Fact<FunctionFacts>), GatherError> {
+        let secret = secretsmanager::describe_secret(self, secret_id).await?;
+        let function = match secret
+            .found()
+            .and_then(|s| s.rotation_lambda_arn.as_deref())
+        {
+            Some(arn) => Box::pin(lambda::get_function(self, arn)).await,
+            None => Fact::NotCollected,
+        };
+        Ok((secret, function))
+    }
+
+    /// When the latest rotation attempt of `secret_arn` started, if CloudTrail says.
+    pub async fn last_rotation_attempt(&self, secret_arn: &str) -> Option<Timestamp> {
+        let events = self.rotation_events_of(secret_arn).await;
+        events
+            .found()?
+            .iter()
+            .rev()
+            .find(|e| e.name.ends_with("Started"))
+            .map(|e| e.time)
+    }
+
+    /// The function's log events in `group` since `since`, bounded.
+    pub async fn function_log(&self, group: &str, since: Timestamp) -> Fact<FunctionLog> {
+        logs::function_log(self, group, since).await
+    }
+
+    /// The run's rotation events that are about `secret_arn`.
+    async fn rotation_events_of(&self, secret_arn: &str) -> Fact<Vec<TrailEvent>> {
+        match cloudtrail::rotation_events(self).await {
+            Fact::Found(events) => Fact::Found(
+                events
+                    .into_iter()
+                    .filter(|e| e.resource.as_deref() == Some(secret_arn))
+                    .collect(),
+            ),
+            other => other,
+        }
     }
 
     /// Looks a fact up only when what it hangs off is known.

@@ -2,6 +2,7 @@
 
 mod human;
 mod json;
+pub mod logs;
 
 use jiff::Timestamp;
 use serde::Serialize;

@@ -10,6 +10,7 @@ UpdateSecretVersionStage, never by letting moto rotate.
 import io
 import json
 import sys
+import time
 import urllib.request
 import zipfile
 
@@ -34,7 +35,8 @@ def clients(endpoint, **credentials):
         aws_access_key_id=credentials.get("key", "testing"),
         aws_secret_access_key=credentials.get("secret", "testing"),
     )
-    return {name: boto3.client(name, **settings) for name in ("ec2", "iam", "kms", "lambda", "rds", "secretsmanager")}
+    names = ("ec2", "iam", "kms", "lambda", "logs", "rds", "secretsmanager")
+    return {name: boto3.client(name, **settings) for name in names}
 
 
 ROLE = "rotate-orders-db-role"
@@ -120,6 +122,13 @@ def enable_rotation(aws, secret_arn, function_arn):
         ClientRequestToken=ENABLE,
     )
     sm.update_secret_version_stage(SecretId=secret_arn, VersionStage="AWSPENDING", RemoveFromVersionId=ENABLE)
+    # moto "ran" the function to test the rotation and logged that it could
+    # not: no real function writes that, so it goes.
+    name = function_arn.rsplit(":", 1)[-1]
+    try:
+        aws["logs"].delete_log_group(logGroupName=f"/aws/lambda/{name}")
+    except aws["logs"].exceptions.ResourceNotFoundException:
+        pass
 
 
 def rotating_secret(
@@ -477,6 +486,55 @@ def canary(aws, endpoint):
     return dict(made, canary=CANARY)
 
 
+REQUEST = "8f2e6a4c-1b3d-4e5f-9a7b-0c1d2e3f4a5b"
+
+# Real template log lines (rotation-knowledge §1.4, §8), one invocation each.
+LOGS = {
+    "logs-success": [
+        "[INFO]\t{t}\t{r}\tFound credentials in environment variables.",
+        "[INFO]\t{t}\t{r}\tfinishSecret: Successfully set AWSCURRENT stage to version v2 for secret prod/orders-db.",
+    ],
+    "logs-timeout-after-credentials": [
+        "[INFO]\t{t}\t{r}\tFound credentials in environment variables.",
+        "{t} {r} Task timed out after 30.03 seconds",
+    ],
+    "logs-login-failure": [
+        "[INFO]\t{t}\t{r}\tFound credentials in environment variables.",
+        "[ERROR]\t{t}\t{r}\tsetSecret: Unable to log into database with previous, current, or pending secret of secret prod/orders-db",
+    ],
+    "logs-missing-key": [
+        "[ERROR] KeyError: 'host key is missing from secret JSON'\nTraceback (most recent call last):",
+    ],
+    "logs-kms-denied": [
+        "[ERROR] ClientError: An error occurred (AccessDeniedException) when calling the GetSecretValue operation: Access to KMS is not allowed",
+    ],
+    "logs-import-error": [
+        "[ERROR] Runtime.ImportModuleError: Unable to import module 'lambda_function': No module named '_pg'",
+    ],
+}
+
+
+def with_log(scenario):
+    """A rotating secret whose function logged one invocation of `scenario`."""
+
+    def seed(aws, endpoint):
+        made = rotating_secret(aws)
+        group = "/aws/lambda/rotate-orders-db"
+        logs = aws["logs"]
+        logs.create_log_group(logGroupName=group)
+        logs.create_log_stream(logGroupName=group, logStreamName="2026/11/25/[$LATEST]abc")
+        now = int(time.time() * 1000) - 60_000
+        lines = [f"START RequestId: {REQUEST} Version: $LATEST"] + LOGS[scenario] + [f"END RequestId: {REQUEST}"]
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now / 1000))
+        events = [
+            {"timestamp": now + i, "message": line.format(t=stamp, r=REQUEST)} for i, line in enumerate(lines)
+        ]
+        logs.put_log_events(logGroupName=group, logStreamName="2026/11/25/[$LATEST]abc", logEvents=events)
+        return made
+
+    return seed
+
+
 SCENARIOS = {
     "healthy": healthy,
     "outside-vpc": outside_vpc,
@@ -510,6 +568,7 @@ SCENARIOS = {
     "mysql-allows-slash": mysql_allows_slash,
     "postgres-allows-colon": postgres_allows_colon,
     "canary": canary,
+    **{name: with_log(name) for name in LOGS},
 }
 
 

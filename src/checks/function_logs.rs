@@ -1,0 +1,167 @@
+//! `function-logs`: the rotation function's latest invocations ran clean.
+//!
+//! Reads: `function_log` (logs:FilterLogEvents on the function's log group,
+//! from `--since`), read as invocations by request id and classified by the
+//! template messages in `crate::signatures`.
+//! Only failures after the last successful `finishSecret` count: an older
+//! failure that a later rotation overcame is history, shown as evidence.
+//! Knowledge: rotation-knowledge §1.4, §8, Appendix A.
+
+use super::{CheckDef, Outcome, premise};
+use crate::facts::Facts;
+use crate::finding::Verdict;
+use crate::signatures;
+
+pub const CHECK: CheckDef = CheckDef {
+    slug: "function-logs",
+    title: "The rotation function's latest invocations logged no error",
+    run,
+};
+
+const FILTER: &str = "logs:FilterLogEvents";
+
+/// A log line as evidence: its time, then the line with tabs made spaces.
+fn quoted(line: &crate::facts::LogEvent) -> String {
+    format!(
+        "{}: {}",
+        line.time.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        line.message.replace('\t', " ")
+    )
+}
+
+fn run(facts: &Facts) -> Outcome {
+    let function = premise::rotation_function(facts)?;
+    let Some(log) = premise::looked_up(&facts.function_log)? else {
+        return Ok(Verdict::pass(format!(
+            "The function has no log group {}: it has not run, or may not write logs",
+            function.log_group()
+        ))
+        .evidence(FILTER, "ResourceNotFoundException: no such log group"));
+    };
+    let invocations = signatures::invocations(&log.events);
+    let last_success = invocations.iter().rposition(|i| i.succeeded());
+    let recent = &invocations[last_success.map(|i| i + 1).unwrap_or(0)..];
+    let problems = recent
+        .iter()
+        .filter_map(|i| i.problem().map(|p| (i, p)))
+        .collect::<Vec<_>>();
+    let counted = format!(
+        "{} invocation{} in {}{}, {} after the last successful rotation",
+        invocations.len(),
+        if invocations.len() == 1 { "" } else { "s" },
+        log.group,
+        if log.truncated {
+            " (the oldest not read)"
+        } else {
+            ""
+        },
+        recent.len()
+    );
+    let known = problems.iter().rev().find(|(_, p)| p.known.is_some());
+    let verdict = match (known, problems.last()) {
+        (Some((invocation, problem)), _) => {
+            let (cause, check) = problem.known.unwrap_or_default();
+            let step = invocation
+                .step()
+                .map(|s| format!(" in {s}"))
+                .unwrap_or_default();
+            Verdict::fail(format!(
+                "The last failed invocation{step}: {cause} (see {check})"
+            ))
+            .evidence(FILTER, quoted(problem.line))
+        }
+        (None, Some((_, problem))) => {
+            Verdict::warn("The function logged an error rotdoctor does not recognise")
+                .evidence(FILTER, quoted(problem.line))
+        }
+        (None, None) => Verdict::pass(match last_success {
+            Some(_) => "The latest invocations completed a rotation without error".to_string(),
+            None if invocations.is_empty() => {
+                "The function logged no invocation in the window".to_string()
+            }
+            None => "The function's invocations logged no error".to_string(),
+        }),
+    };
+    Ok(verdict.evidence(FILTER, counted))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::healthy;
+    use crate::facts::{Fact, FunctionLog, LogEvent};
+    use crate::finding::Status;
+
+    fn with_log(lines: &[&str]) -> Facts {
+        let mut facts = healthy();
+        facts.function_log = Fact::Found(FunctionLog {
+            group: "/aws/lambda/rotate-prod-db".to_string(),
+            truncated: false,
+            events: lines
+                .iter()
+                .enumerate()
+                .map(|(i, line)| LogEvent {
+                    time: jiff::Timestamp::from_second(1_764_000_000 + i as i64).unwrap(),
+                    stream: "s".to_string(),
+                    message: line.to_string(),
+                })
+                .collect(),
+        });
+        facts
+    }
+
+    const A: &str = "8f2e6a4c-1b3d-4e5f-9a7b-0c1d2e3f4a5b";
+    const B: &str = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+
+    #[test]
+    fn a_recognised_failure_after_the_last_success_fails() {
+        let facts = with_log(&[
+            &format!(
+                "[INFO]\t2026-11-20T02:00:00Z\t{A}\tfinishSecret: Successfully set AWSCURRENT stage to version v for secret x."
+            ),
+            &format!(
+                "[INFO]\t2026-11-24T02:00:00Z\t{B}\tcreateSecret: Successfully put secret for ARN x and version y."
+            ),
+            &format!(
+                "[ERROR]\t2026-11-24T02:00:01Z\t{B}\tsetSecret: Unable to log into database with previous, current, or pending secret of secret arn x"
+            ),
+        ]);
+        let verdict = run(&facts).unwrap_or_else(|v| v);
+        assert_eq!(verdict.status, Status::Fail);
+        assert!(
+            verdict.summary.contains("(see database-reachability)"),
+            "{}",
+            verdict.summary
+        );
+        assert!(
+            verdict
+                .summary
+                .starts_with("The last failed invocation in setSecret"),
+            "{}",
+            verdict.summary
+        );
+    }
+
+    #[test]
+    fn an_unknown_error_warns_and_a_clean_log_passes() {
+        let unknown = with_log(&[&format!(
+            "[ERROR]\t2026-11-24T02:00:01Z\t{A}\tsomething odd"
+        )]);
+        assert_eq!(run(&unknown).unwrap_or_else(|v| v).status, Status::Warn);
+        let clean = with_log(&[&format!(
+            "[INFO]\t2026-11-24T02:00:00Z\t{A}\tfinishSecret: Successfully set AWSCURRENT stage to version v for secret x."
+        )]);
+        assert_eq!(run(&clean).unwrap_or_else(|v| v).status, Status::Pass);
+    }
+
+    #[test]
+    fn an_older_failure_overcome_by_a_rotation_passes() {
+        let facts = with_log(&[
+            &format!("[ERROR]\t2026-11-20T02:00:01Z\t{A}\t[ERROR] KeyError: 'masterarn'"),
+            &format!(
+                "[INFO]\t2026-11-24T02:00:00Z\t{B}\tfinishSecret: Successfully set AWSCURRENT stage to version v for secret x."
+            ),
+        ]);
+        assert_eq!(run(&facts).unwrap_or_else(|v| v).status, Status::Pass);
+    }
+}

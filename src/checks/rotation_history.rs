@@ -1,0 +1,166 @@
+//! `rotation-history`: the last rotation attempt in the window succeeded.
+//!
+//! Reads: `rotation_events` (cloudtrail:LookupEvents: `RotationStarted`,
+//! `RotationSucceeded`, `RotationFailed`, `RotationAbandoned`,
+//! `TestRotation*`, matched on `additionalEventData.SecretId`).
+//! A `RotationFailed` names the failing step in its message ("Error when
+//! executing lambda ... during setSecret step").
+//! Knowledge: rotation-knowledge §5.6.
+
+use super::{CheckDef, Outcome, premise};
+use crate::facts::{Facts, TrailEvent};
+use crate::finding::Verdict;
+
+pub const CHECK: CheckDef = CheckDef {
+    slug: "rotation-history",
+    title: "The last rotation attempt succeeded",
+    run,
+};
+
+const LOOKUP: &str = "cloudtrail:LookupEvents";
+
+fn run(facts: &Facts) -> Outcome {
+    let secret = premise::secret(facts)?;
+    if !secret.rotation_enabled {
+        return Err(Verdict::skip(
+            "Rotation is not enabled (see rotation-config)",
+        ));
+    }
+    let Some(events) = premise::looked_up(&facts.rotation_events)? else {
+        return Err(Verdict::skip("CloudTrail events were not looked up"));
+    };
+    let outcomes = events
+        .iter()
+        .filter(|e| outcome(e).is_some())
+        .collect::<Vec<_>>();
+    let since = facts
+        .lookback_start
+        .map(|t| format!(" since {}", t.strftime("%Y-%m-%d %H:%M UTC")))
+        .unwrap_or_default();
+    let Some(last) = outcomes.last() else {
+        return Ok(
+            Verdict::pass(format!("No rotation attempt was recorded{since}")).evidence(
+                LOOKUP,
+                format!("{} rotation events for this secret", events.len()),
+            ),
+        );
+    };
+    let when = last.time.strftime("%Y-%m-%d %H:%M UTC").to_string();
+    let failures = outcomes
+        .iter()
+        .filter(|e| outcome(e) == Some(false))
+        .count();
+    let summary_line = format!(
+        "{} attempts{since}: {} succeeded, {failures} failed or were abandoned",
+        outcomes.len(),
+        outcomes.len() - failures
+    );
+    let verdict = if outcome(last) == Some(true) {
+        Verdict::pass(format!(
+            "The last rotation attempt succeeded ({} at {when})",
+            last.name
+        ))
+    } else {
+        let step = last
+            .error_message
+            .as_deref()
+            .and_then(failing_step)
+            .map(|step| format!(" during {step}"))
+            .unwrap_or_default();
+        Verdict::fail(format!(
+            "The last rotation attempt failed{step} ({} at {when})",
+            last.name
+        ))
+    };
+    let verdict = verdict.evidence(LOOKUP, summary_line);
+    Ok(match &last.error_message {
+        Some(message) => verdict.evidence(LOOKUP, format!("{}: {message}", last.name)),
+        None => verdict,
+    })
+}
+
+/// Whether an event ends an attempt, and how: `Some(true)` for success.
+fn outcome(event: &TrailEvent) -> Option<bool> {
+    match event.name.as_str() {
+        "RotationSucceeded" | "TestRotationSucceeded" => Some(true),
+        "RotationFailed" | "TestRotationFailed" | "RotationAbandoned" => Some(false),
+        _ => None,
+    }
+}
+
+/// `setSecret` from "... during setSecret step".
+fn failing_step(message: &str) -> Option<&str> {
+    let (_, after) = message.rsplit_once("during ")?;
+    after.split_whitespace().next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::healthy;
+    use crate::facts::Fact;
+    use crate::finding::Status;
+
+    fn event(name: &str, time: &str, message: Option<&str>) -> TrailEvent {
+        TrailEvent {
+            time: time.parse().unwrap(),
+            name: name.to_string(),
+            source: "secretsmanager.amazonaws.com".to_string(),
+            error_code: None,
+            error_message: message.map(str::to_string),
+            resource: None,
+            caller: Some("secretsmanager.amazonaws.com".to_string()),
+        }
+    }
+
+    fn verdict(events: Vec<TrailEvent>) -> Verdict {
+        let mut facts = healthy();
+        facts.rotation_events = Fact::Found(events);
+        run(&facts).unwrap_or_else(|v| v)
+    }
+
+    #[test]
+    fn a_failed_last_attempt_fails_naming_the_step() {
+        let verdict = verdict(vec![
+            event("RotationStarted", "2026-11-20T02:00:00Z", None),
+            event("RotationSucceeded", "2026-11-20T02:01:00Z", None),
+            event("RotationStarted", "2026-11-24T02:00:00Z", None),
+            event(
+                "RotationFailed",
+                "2026-11-24T02:17:48Z",
+                Some(
+                    "Error when executing lambda arn:aws:lambda:us-east-1:111122223333:function:rotate during setSecret step",
+                ),
+            ),
+        ]);
+        assert_eq!(verdict.status, Status::Fail);
+        assert_eq!(
+            verdict.summary,
+            "The last rotation attempt failed during setSecret (RotationFailed at 2026-11-24 02:17 UTC)"
+        );
+    }
+
+    #[test]
+    fn a_successful_last_attempt_passes() {
+        let verdict = verdict(vec![
+            event(
+                "RotationFailed",
+                "2026-11-20T02:00:00Z",
+                Some("during createSecret step"),
+            ),
+            event("RotationSucceeded", "2026-11-21T02:00:00Z", None),
+        ]);
+        assert_eq!(verdict.status, Status::Pass);
+        assert_eq!(
+            verdict.evidence[0].observed,
+            "2 attempts since 2026-11-18 12:00 UTC: 1 succeeded, 1 failed or were abandoned"
+        );
+    }
+
+    #[test]
+    fn unreadable_cloudtrail_is_an_error() {
+        let mut facts = healthy();
+        facts.rotation_events = crate::checks::testing::denied("cloudtrail:LookupEvents");
+        assert_eq!(run(&facts).unwrap_or_else(|v| v).status, Status::Error);
+    }
+}

@@ -1,0 +1,199 @@
+//! CloudTrail: what happened to rotations, and what the rotation role was
+//! refused. LookupEvents allows about two requests a second per account and
+//! region, so each lookup runs once per run (memoised) and one at a time;
+//! the SDK's retries absorb throttling.
+
+use aws_sdk_cloudtrail::primitives::DateTime;
+use aws_sdk_cloudtrail::types::{Event, LookupAttribute, LookupAttributeKey};
+use jiff::Timestamp;
+use serde_json::Value;
+
+use super::Gatherer;
+use super::errors::lookup_error;
+use crate::facts::{Fact, LookupError, TrailEvent};
+
+const LOOKUP: &str = "cloudtrail:LookupEvents";
+/// Pages of 50 events per lookup: enough for weeks of rotations, bounded.
+const MAX_PAGES: usize = 10;
+
+/// The rotation service events Secrets Manager records.
+const ROTATION_EVENTS: &[&str] = &[
+    "RotationStarted",
+    "RotationSucceeded",
+    "RotationFailed",
+    "RotationAbandoned",
+    "TestRotationStarted",
+    "TestRotationSucceeded",
+    "TestRotationFailed",
+];
+
+/// Every rotation event of the account and region in the window, for all secrets.
+pub async fn rotation_events(gatherer: &Gatherer) -> Fact<Vec<TrailEvent>> {
+    let fetch = async {
+        let mut events = Vec::new();
+        for name in ROTATION_EVENTS {
+            match lookup(gatherer, LookupAttributeKey::EventName, name).await {
+                Ok(found) => events.extend(found),
+                Err(error) => return Fact::Unavailable(error),
+            }
+        }
+        events.sort_by_key(|e| e.time);
+        Fact::Found(events)
+    };
+    gatherer.shared.trail.get("rotation events", fetch).await
+}
+
+/// The calls a function's role session (named after the function) was refused.
+pub async fn denied_calls(gatherer: &Gatherer, session_name: &str) -> Fact<Vec<TrailEvent>> {
+    let fetch = async {
+        match lookup(gatherer, LookupAttributeKey::Username, session_name).await {
+            Ok(events) => Fact::Found(events.into_iter().filter(is_denial).collect()),
+            Err(error) => Fact::Unavailable(error),
+        }
+    };
+    gatherer
+        .shared
+        .trail
+        .get(&format!("user {session_name}"), fetch)
+        .await
+}
+
+fn is_denial(event: &TrailEvent) -> bool {
+    event.error_code.as_deref().is_some_and(|code| {
+        let code = code.to_ascii_lowercase();
+        code.contains("accessdenied") || code.contains("unauthorized") || code.contains("kms")
+    })
+}
+
+async fn lookup(
+    gatherer: &Gatherer,
+    key: LookupAttributeKey,
+    value: &str,
+) -> Result<Vec<TrailEvent>, LookupError> {
+    let attribute = LookupAttribute::builder()
+        .attribute_key(key)
+        .attribute_value(value)
+        .build()
+        .map_err(|error| LookupError {
+            action: LOOKUP.into(),
+            code: "Request".into(),
+            message: error.to_string(),
+        })?;
+    let start = DateTime::from_secs(gatherer.since.as_second());
+    let pages = gatherer
+        .trail
+        .lookup_events()
+        .lookup_attributes(attribute)
+        .start_time(start)
+        .into_paginator()
+        .send();
+    let mut pages = pages;
+    let mut events = Vec::new();
+    let mut count = 0;
+    loop {
+        let page = gatherer.call(LOOKUP, value, pages.next()).await;
+        match page {
+            None => break,
+            Some(Ok(page)) => events.extend(page.events().iter().filter_map(trail_event)),
+            Some(Err(error)) => return Err(lookup_error(LOOKUP, &error)),
+        }
+        count += 1;
+        if count == MAX_PAGES {
+            break;
+        }
+    }
+    events.sort_by_key(|e| e.time);
+    Ok(events)
+}
+
+/// The fields of a CloudTrail record the checks read.
+pub fn trail_event(event: &Event) -> Option<TrailEvent> {
+    let record: Value = serde_json::from_str(event.cloud_trail_event()?).ok()?;
+    let text = |path: &[&str]| {
+        path.iter()
+            .try_fold(&record, |value, key| value.get(key))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let time = event
+        .event_time()
+        .and_then(|t| Timestamp::new(t.secs(), 0).ok())
+        .or_else(|| text(&["eventTime"]).and_then(|t| t.parse().ok()))?;
+    Some(TrailEvent {
+        time,
+        name: event
+            .event_name()
+            .map(str::to_string)
+            .or_else(|| text(&["eventName"]))?,
+        source: text(&["eventSource"]).unwrap_or_default(),
+        error_code: text(&["errorCode"]),
+        error_message: text(&["errorMessage"]),
+        resource: text(&["additionalEventData", "SecretId"])
+            .or_else(|| text(&["requestParameters", "secretId"]))
+            .or_else(|| text(&["requestParameters", "keyId"]))
+            .or_else(|| {
+                event
+                    .resources()
+                    .first()
+                    .and_then(|r| r.resource_name())
+                    .map(str::to_string)
+            }),
+        caller: text(&["userIdentity", "arn"]).or_else(|| text(&["userIdentity", "invokedBy"])),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `RotationFailed` record from the Secrets Manager documentation
+    /// ("Log AWS Secrets Manager events with AWS CloudTrail").
+    const ROTATION_FAILED: &str = r#"{"eventVersion":"1.08","userIdentity":{"accountId":"123456789012","invokedBy":"secretsmanager.amazonaws.com"},
+ "eventTime":"2022-09-13T02:17:48Z","eventSource":"secretsmanager.amazonaws.com","eventName":"RotationFailed",
+ "awsRegion":"us-east-2","sourceIPAddress":"secretsmanager.amazonaws.com","userAgent":"secretsmanager.amazonaws.com",
+ "errorMessage":"Error when executing lambda arn:aws:lambda:us-east-2:123456789012:function:SecretsManagertest-alternating-users-rotation2 during setSecret step",
+ "requestParameters":null,"responseElements":null,
+ "additionalEventData":{"SecretId":"arn:aws:secretsmanager:us-east-2:123456789012:secret:MyDatabaseSecret-a1b2c3"},
+ "requestID":"Rotation-arn:aws:secretsmanager:us-east-2:123456789012:secret:MyDatabaseSecret-a1b2c3-eeb681b1-a07d-4aeb-9b61-1ee6590ec295",
+ "eventID":"b7d6f5d5-fc12-4a5e-8f0d-2c4f0d7c5c11","readOnly":false,"eventType":"AwsServiceEvent","managementEvent":true,"recipientAccountId":"123456789012","eventCategory":"Management"}"#;
+
+    #[test]
+    fn the_documented_rotation_failed_record_is_read() {
+        let event = Event::builder()
+            .event_name("RotationFailed")
+            .event_time(DateTime::from_secs(1_663_035_468))
+            .cloud_trail_event(ROTATION_FAILED)
+            .build();
+        let read = trail_event(&event).unwrap();
+        assert_eq!(read.name, "RotationFailed");
+        assert_eq!(read.time.to_string(), "2022-09-13T02:17:48Z");
+        assert_eq!(
+            read.resource.as_deref(),
+            Some("arn:aws:secretsmanager:us-east-2:123456789012:secret:MyDatabaseSecret-a1b2c3")
+        );
+        assert!(
+            read.error_message
+                .unwrap()
+                .ends_with("during setSecret step")
+        );
+        assert_eq!(read.caller.as_deref(), Some("secretsmanager.amazonaws.com"));
+    }
+
+    #[test]
+    fn a_denied_call_is_a_denial() {
+        let record = r#"{"eventTime":"2026-11-20T04:00:01Z","eventSource":"kms.amazonaws.com","eventName":"Decrypt",
+            "userIdentity":{"arn":"arn:aws:sts::111122223333:assumed-role/rotation/rotate-db"},
+            "errorCode":"AccessDenied","errorMessage":"User is not authorized to perform: kms:Decrypt",
+            "requestParameters":{"keyId":"arn:aws:kms:us-east-1:111122223333:key/abc"}}"#;
+        let event = Event::builder()
+            .event_name("Decrypt")
+            .cloud_trail_event(record)
+            .build();
+        let read = trail_event(&event).unwrap();
+        assert!(is_denial(&read));
+        assert_eq!(
+            read.resource.as_deref(),
+            Some("arn:aws:kms:us-east-1:111122223333:key/abc")
+        );
+    }
+}
