@@ -353,19 +353,12 @@ fn move_into(function: &FunctionFacts, database: &DatabaseFacts) -> Vec<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{healthy, in_vpc};
-    use crate::facts::{Fact, NetworkFacts};
+    use crate::checks::testing::{healthy, in_vpc, network_mut};
+    use crate::facts::Fact;
     use crate::finding::Status;
 
     fn verdict(facts: &Facts) -> Verdict {
         run(facts).unwrap_or_else(|v| v)
-    }
-
-    fn network(facts: &mut Facts) -> &mut NetworkFacts {
-        match &mut facts.network {
-            Fact::Found(network) => network,
-            _ => unreachable!(),
-        }
     }
 
     #[test]
@@ -378,7 +371,7 @@ mod tests {
     #[test]
     fn a_database_group_without_the_function_fails_with_the_rule_to_add() {
         let mut facts = in_vpc();
-        network(&mut facts).security_groups[1].ingress.clear();
+        network_mut(&mut facts).security_groups[1].ingress.clear();
         let verdict = verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert_eq!(
@@ -394,7 +387,7 @@ mod tests {
             database.vpc_id = Some("vpc-other".into());
         }
         assert_eq!(verdict(&facts).status, Status::Fail);
-        network(&mut facts).subnets[0]
+        network_mut(&mut facts).subnets[0]
             .routes
             .push(crate::facts::Route {
                 destination: "172.16.0.0/16".into(),

@@ -422,7 +422,7 @@ fn verdict(problems: Vec<Line>, evidence: Vec<Line>, pass: String, fixes: Vec<St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{healthy, in_vpc};
+    use crate::checks::testing::{healthy, in_vpc, network_mut};
     use crate::facts::{Fact, VpcEndpoint};
     use crate::finding::Status;
 
@@ -430,16 +430,9 @@ mod tests {
         run(facts).unwrap_or_else(|v| v)
     }
 
-    fn network(facts: &mut Facts) -> &mut NetworkFacts {
-        match &mut facts.network {
-            Fact::Found(network) => network,
-            _ => unreachable!(),
-        }
-    }
-
     fn with_endpoint(private_dns: bool, admits_function: bool) -> Facts {
         let mut facts = in_vpc();
-        let network = network(&mut facts);
+        let network = network_mut(&mut facts);
         network.subnets[0].routes.pop();
         network.endpoints.push(VpcEndpoint {
             id: "vpce-01".into(),
@@ -483,7 +476,7 @@ mod tests {
             verdict(&in_vpc())
         );
         let mut facts = in_vpc();
-        network(&mut facts).subnets[0].routes[1].target = "igw-01".into();
+        network_mut(&mut facts).subnets[0].routes[1].target = "igw-01".into();
         let verdict = verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert!(
@@ -501,7 +494,7 @@ mod tests {
     #[test]
     fn no_path_fails() {
         let mut facts = in_vpc();
-        network(&mut facts).subnets[0].routes.pop();
+        network_mut(&mut facts).subnets[0].routes.pop();
         let verdict = verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert!(
@@ -541,7 +534,7 @@ mod tests {
     #[test]
     fn a_network_acl_that_blocks_replies_fails() {
         let mut facts = in_vpc();
-        network(&mut facts).subnets[0]
+        network_mut(&mut facts).subnets[0]
             .acl_entries
             .retain(|e| e.egress);
         let verdict = verdict(&facts);

@@ -359,6 +359,27 @@ pub(crate) mod testing {
         }
     }
 
+    pub fn function_mut(facts: &mut Facts) -> &mut FunctionFacts {
+        match &mut facts.rotation_function {
+            Fact::Found(function) => function,
+            _ => unreachable!("the test facts have a function"),
+        }
+    }
+
+    pub fn object_mut(facts: &mut Facts) -> &mut ObjectShape {
+        match &mut facts.secret_value {
+            Fact::Found(SecretShape::Object(object)) => object,
+            _ => unreachable!("the test facts have an object secret"),
+        }
+    }
+
+    pub fn network_mut(facts: &mut Facts) -> &mut NetworkFacts {
+        match &mut facts.network {
+            Fact::Found(network) => network,
+            _ => unreachable!("in_vpc() has a network"),
+        }
+    }
+
     pub fn denied<T>(action: &str) -> Fact<T> {
         Fact::Unavailable(LookupError {
             action: action.to_string(),

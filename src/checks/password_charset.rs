@@ -310,34 +310,20 @@ fn spaced(characters: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::healthy;
+    use crate::checks::testing::{function_mut, healthy, object_mut};
     use crate::facts::{Fact, PasswordShape};
 
     fn verdict(facts: &Facts) -> Verdict {
         run(facts).unwrap_or_else(|v| v)
     }
 
-    fn function(facts: &mut Facts) -> &mut FunctionFacts {
-        match &mut facts.rotation_function {
-            Fact::Found(function) => function,
-            _ => unreachable!(),
-        }
-    }
-
-    fn object(facts: &mut Facts) -> &mut ObjectShape {
-        match &mut facts.secret_value {
-            Fact::Found(SecretShape::Object(object)) => object,
-            _ => unreachable!(),
-        }
-    }
-
     fn as_mysql(facts: &mut Facts) {
-        function(facts).template_tags.insert(
+        function_mut(facts).template_tags.insert(
             "serverlessrepo:applicationId".to_string(),
             "arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerRDSMySQLRotationSingleUser"
                 .to_string(),
         );
-        object(facts).engine = Some("mysql".to_string());
+        object_mut(facts).engine = Some("mysql".to_string());
     }
 
     #[test]
@@ -350,7 +336,7 @@ mod tests {
     fn mysql_exclusions_that_allow_a_slash_fail_with_a_fix_that_keeps_the_other_variables() {
         let mut facts = healthy();
         as_mysql(&mut facts);
-        function(&mut facts)
+        function_mut(&mut facts)
             .environment
             .insert("EXCLUDE_CHARACTERS".to_string(), "@\"'\\".to_string());
         let verdict = verdict(&facts);
@@ -382,7 +368,7 @@ mod tests {
     #[test]
     fn postgres_allowing_a_colon_warns() {
         let mut facts = healthy();
-        function(&mut facts)
+        function_mut(&mut facts)
             .environment
             .insert("EXCLUDE_CHARACTERS".to_string(), "/@\"'\\".to_string());
         let verdict = verdict(&facts);
@@ -395,7 +381,7 @@ mod tests {
     fn exclude_punctuation_covers_everything() {
         let mut facts = healthy();
         as_mysql(&mut facts);
-        let variables = &mut function(&mut facts).environment;
+        let variables = &mut function_mut(&mut facts).environment;
         variables.insert("EXCLUDE_CHARACTERS".to_string(), String::new());
         variables.insert("EXCLUDE_PUNCTUATION".to_string(), "true".to_string());
         assert_eq!(verdict(&facts).status, Status::Pass);
@@ -404,7 +390,7 @@ mod tests {
     #[test]
     fn current_password_with_rejected_characters_warns_by_class_and_count() {
         let mut facts = healthy();
-        object(&mut facts).password = Some(PasswordShape::of("abc/def@@ghijklmnop"));
+        object_mut(&mut facts).password = Some(PasswordShape::of("abc/def@@ghijklmnop"));
         let verdict = verdict(&facts);
         assert_eq!(verdict.status, Status::Warn);
         assert_eq!(
@@ -416,12 +402,12 @@ mod tests {
     #[test]
     fn password_length_outside_the_engine_limits_fails() {
         let mut facts = healthy();
-        function(&mut facts).template_tags.insert(
+        function_mut(&mut facts).template_tags.insert(
             "serverlessrepo:applicationId".to_string(),
             "applications/SecretsManagerRDSOracleRotationSingleUser".to_string(),
         );
-        object(&mut facts).engine = Some("oracle".to_string());
-        function(&mut facts)
+        object_mut(&mut facts).engine = Some("oracle".to_string());
+        function_mut(&mut facts)
             .environment
             .insert("PASSWORD_LENGTH".to_string(), "32".to_string());
         let verdict = verdict(&facts);
@@ -438,12 +424,12 @@ mod tests {
     #[test]
     fn long_username_cannot_be_cloned() {
         let mut facts = healthy();
-        function(&mut facts).template_tags.insert(
+        function_mut(&mut facts).template_tags.insert(
             "serverlessrepo:applicationId".to_string(),
             "applications/SecretsManagerRDSMySQLRotationMultiUser".to_string(),
         );
-        object(&mut facts).engine = Some("mysql".to_string());
-        object(&mut facts).username = Some("orders_service".to_string());
+        object_mut(&mut facts).engine = Some("mysql".to_string());
+        object_mut(&mut facts).username = Some("orders_service".to_string());
         let verdict = verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert!(
@@ -453,7 +439,7 @@ mod tests {
             "{}",
             verdict.summary
         );
-        object(&mut facts).username = Some("orders_clone".to_string());
+        object_mut(&mut facts).username = Some("orders_clone".to_string());
         assert_ne!(run(&facts).unwrap_or_else(|v| v).status, Status::Fail);
     }
 

@@ -203,7 +203,7 @@ pub fn example(template: &Template) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{denied, healthy};
+    use crate::checks::testing::{denied, healthy, object_mut};
     use crate::facts::{Fact, SecretShape};
     use crate::finding::Status;
 
@@ -211,13 +211,6 @@ mod tests {
         let mut facts = healthy();
         facts.secret_value = Fact::Found(shape);
         facts
-    }
-
-    fn object(facts: &mut Facts) -> &mut ObjectShape {
-        match &mut facts.secret_value {
-            Fact::Found(SecretShape::Object(object)) => object,
-            _ => unreachable!(),
-        }
     }
 
     fn verdict(facts: &Facts) -> Verdict {
@@ -238,9 +231,9 @@ mod tests {
     fn each_missing_key_fails() {
         for key in ["engine", "host", "username", "password"] {
             let mut facts = healthy();
-            object(&mut facts).keys.remove(key);
+            object_mut(&mut facts).keys.remove(key);
             if key == "engine" {
-                object(&mut facts).engine = None;
+                object_mut(&mut facts).engine = None;
             }
             let verdict = verdict(&facts);
             assert_eq!(verdict.status, Status::Fail, "{key}: {verdict:?}");
@@ -257,7 +250,7 @@ mod tests {
     #[test]
     fn engine_mismatch_fails() {
         let mut facts = healthy();
-        object(&mut facts).engine = Some("mysql".to_string());
+        object_mut(&mut facts).engine = Some("mysql".to_string());
         let verdict = verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert!(
@@ -289,7 +282,7 @@ mod tests {
     #[test]
     fn bad_port_fails() {
         let mut facts = healthy();
-        object(&mut facts).port = Some("\"54x\"".to_string());
+        object_mut(&mut facts).port = Some("\"54x\"".to_string());
         assert_eq!(verdict(&facts).status, Status::Fail);
         assert!(valid_port("5432") && valid_port("\"5432\"") && !valid_port("70000"));
     }
