@@ -43,6 +43,42 @@ pub enum Command {
     Check(CheckArgs),
     /// Show the rotation function's recent log, read invocation by invocation
     Logs(LogsArgs),
+    /// List the checks, one line each
+    Checks,
+    /// Print the read-only IAM policy rotdoctor itself needs
+    Permissions(SelectionArgs),
+}
+
+/// Which checks to run.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SelectionArgs {
+    /// Run only these checks (comma-separated)
+    #[arg(long, value_name = "CHECK", value_delimiter = ',', value_parser = check_slug)]
+    pub only: Vec<String>,
+    /// Do not run these checks (comma-separated)
+    #[arg(long, value_name = "CHECK", value_delimiter = ',', value_parser = check_slug)]
+    pub skip: Vec<String>,
+}
+
+impl SelectionArgs {
+    pub fn selection(&self) -> crate::checks::Selection {
+        crate::checks::Selection {
+            only: self.only.clone(),
+            skip: self.skip.clone(),
+        }
+    }
+}
+
+fn check_slug(text: &str) -> Result<String, String> {
+    let slugs = crate::checks::slugs();
+    if slugs.contains(&text) {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "no check is called {text}; the checks are {}",
+            slugs.join(", ")
+        ))
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -139,6 +175,9 @@ pub struct CheckArgs {
     /// The lowest status that makes the exit code 1
     #[arg(long, value_enum, default_value_t = FailOn::Fail)]
     pub fail_on: FailOn,
+
+    #[command(flatten)]
+    pub selection: SelectionArgs,
 
     /// How far back CloudTrail and the function's log are read: a duration
     /// (30m, 6h, 1d, 2w) or an RFC 3339 time

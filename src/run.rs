@@ -40,6 +40,8 @@ pub fn main(cli: Cli) -> ExitCode {
     let result = match &cli.command {
         Command::Check(args) => runtime.block_on(check(&cli, args)),
         Command::Logs(args) => runtime.block_on(logs(&cli, args)),
+        Command::Checks => list_checks(),
+        Command::Permissions(selection) => print_permissions(&selection.selection()),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),
@@ -71,9 +73,10 @@ async fn check(cli: &Cli, args: &CheckArgs) -> Result<Exit, Stop> {
     if let Some(path) = &args.save_facts {
         write_facts(path, &all_facts)?;
     }
+    let selection = args.selection.selection();
     let reports = all_facts
         .iter()
-        .map(|facts| SecretReport::new(facts, checks::run_all(facts)))
+        .map(|facts| SecretReport::new(facts, checks::run_selected(facts, &selection)))
         .collect::<Vec<_>>();
 
     let mut stdout = io::stdout().lock();
@@ -105,6 +108,37 @@ fn exit_for(summary: &Summary, fail_on: FailOn) -> Exit {
     } else {
         Exit::Clean
     }
+}
+
+fn list_checks() -> Result<Exit, Stop> {
+    let width = checks::CHECKS
+        .iter()
+        .map(|c| c.slug.len())
+        .max()
+        .unwrap_or(0);
+    let mut stdout = io::stdout().lock();
+    for check in checks::CHECKS {
+        finish(writeln!(stdout, "{:width$}  {}", check.slug, check.title))?;
+    }
+    Ok(Exit::Clean)
+}
+
+/// The IAM policy to grant rotdoctor's identity: read-only, derived from
+/// what the selected checks read.
+fn print_permissions(selection: &checks::Selection) -> Result<Exit, Stop> {
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "RotdoctorReadOnly",
+            "Effect": "Allow",
+            "Action": checks::permissions(selection),
+            "Resource": "*"
+        }]
+    });
+    let text = serde_json::to_string_pretty(&policy)
+        .map_err(|error| Stop(Exit::CannotRun, format!("cannot print the policy: {error}")))?;
+    finish(writeln!(io::stdout().lock(), "{text}"))?;
+    Ok(Exit::Clean)
 }
 
 /// Checks the ids, loads the AWS configuration, and readies the clients.

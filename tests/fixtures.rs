@@ -56,3 +56,27 @@ fn every_check_passes_and_fails_in_some_fixture() {
         }
     }
 }
+
+/// `rotdoctor permissions` is derived from each check's `reads`: every call
+/// a check cites as evidence must be among them, or the policy falls short.
+#[test]
+fn evidence_cites_only_calls_the_check_declares() {
+    for entry in std::fs::read_dir("fixtures").unwrap() {
+        for report in reports(&entry.unwrap().path()) {
+            for finding in report.findings {
+                let check = checks::CHECKS
+                    .iter()
+                    .find(|c| c.slug == finding.check)
+                    .unwrap();
+                for evidence in &finding.evidence {
+                    assert!(
+                        check.reads.contains(&evidence.source.as_str()),
+                        "{} cites {} but does not declare it",
+                        check.slug,
+                        evidence.source
+                    );
+                }
+            }
+        }
+    }
+}

@@ -18,6 +18,11 @@ use crate::finding::Verdict;
 pub const CHECK: CheckDef = CheckDef {
     slug: "cloudtrail-denials",
     title: "CloudTrail shows no refused call by the rotation function",
+    reads: &[
+        "secretsmanager:DescribeSecret",
+        "lambda:GetFunction",
+        "cloudtrail:LookupEvents",
+    ],
     run,
 };
 

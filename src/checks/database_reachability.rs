@@ -24,6 +24,23 @@ use crate::template;
 pub const CHECK: CheckDef = CheckDef {
     slug: "database-reachability",
     title: "The rotation function can reach the database",
+    reads: &[
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+        "lambda:GetFunction",
+        "rds:DescribeDBInstances",
+        "rds:DescribeDBClusters",
+        "rds:DescribeDBSubnetGroups",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeVpcs",
+        "ec2:DescribeVpcAttribute",
+        "ec2:DescribeRouteTables",
+        "ec2:DescribeNatGateways",
+        "ec2:DescribeVpcEndpoints",
+        "ec2:DescribeNetworkAcls",
+        "ec2:DescribeSecurityGroups",
+    ],
     run,
 };
 

@@ -25,6 +25,18 @@ use crate::network::{self, Cidr, Direction, EPHEMERAL, Peer};
 pub const CHECK: CheckDef = CheckDef {
     slug: "endpoint-reachability",
     title: "The rotation function can reach the Secrets Manager endpoint",
+    reads: &[
+        "secretsmanager:DescribeSecret",
+        "lambda:GetFunction",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeVpcs",
+        "ec2:DescribeVpcAttribute",
+        "ec2:DescribeRouteTables",
+        "ec2:DescribeNatGateways",
+        "ec2:DescribeVpcEndpoints",
+        "ec2:DescribeNetworkAcls",
+        "ec2:DescribeSecurityGroups",
+    ],
     run,
 };
 

@@ -15,6 +15,11 @@ use crate::signatures;
 pub const CHECK: CheckDef = CheckDef {
     slug: "function-logs",
     title: "The rotation function's latest invocations logged no error",
+    reads: &[
+        "secretsmanager:DescribeSecret",
+        "lambda:GetFunction",
+        "logs:FilterLogEvents",
+    ],
     run,
 };
 

@@ -20,6 +20,17 @@ use crate::iam::Decision;
 pub const CHECK: CheckDef = CheckDef {
     slug: "function-permissions",
     title: "The rotation function's role may call what rotation needs",
+    reads: &[
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetResourcePolicy",
+        "lambda:GetFunction",
+        "iam:GetRole",
+        "iam:ListRolePolicies",
+        "iam:GetRolePolicy",
+        "iam:ListAttachedRolePolicies",
+        "iam:GetPolicy",
+        "iam:GetPolicyVersion",
+    ],
     run,
 };
 

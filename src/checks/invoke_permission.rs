@@ -20,6 +20,11 @@ use crate::policy::{self, Applies, Effect, Principal, Request, StatementVerdict}
 pub const CHECK: CheckDef = CheckDef {
     slug: "invoke-permission",
     title: "Secrets Manager may invoke the rotation function",
+    reads: &[
+        "secretsmanager:DescribeSecret",
+        "lambda:GetFunction",
+        "lambda:GetPolicy",
+    ],
     run,
 };
 

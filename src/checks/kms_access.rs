@@ -21,6 +21,18 @@ use crate::iam::{Decision, Missing};
 pub const CHECK: CheckDef = CheckDef {
     slug: "kms-access",
     title: "The rotation role may use the secret's KMS key",
+    reads: &[
+        "secretsmanager:DescribeSecret",
+        "lambda:GetFunction",
+        "iam:GetRole",
+        "iam:ListRolePolicies",
+        "iam:GetRolePolicy",
+        "iam:ListAttachedRolePolicies",
+        "iam:GetPolicy",
+        "iam:GetPolicyVersion",
+        "kms:DescribeKey",
+        "kms:GetKeyPolicy",
+    ],
     run,
 };
 

@@ -22,6 +22,20 @@ use crate::template;
 pub const CHECK: CheckDef = CheckDef {
     slug: "master-secret-access",
     title: "The rotation role may read the master secret",
+    reads: &[
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:GetResourcePolicy",
+        "lambda:GetFunction",
+        "iam:GetRole",
+        "iam:ListRolePolicies",
+        "iam:GetRolePolicy",
+        "iam:ListAttachedRolePolicies",
+        "iam:GetPolicy",
+        "iam:GetPolicyVersion",
+        "kms:DescribeKey",
+        "kms:GetKeyPolicy",
+    ],
     run,
 };
 

@@ -36,7 +36,43 @@ pub struct CheckDef {
     pub slug: &'static str,
     /// The requirement, in the present tense.
     pub title: &'static str,
+    /// The read-only IAM actions rotdoctor needs for this check.
+    pub reads: &'static [&'static str],
     pub run: fn(&Facts) -> Outcome,
+}
+
+/// The checks to run: all but `skip`, or only `only`.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub only: Vec<String>,
+    pub skip: Vec<String>,
+}
+
+impl Selection {
+    pub fn includes(&self, check: &CheckDef) -> bool {
+        let named = |list: &[String]| list.iter().any(|slug| slug == check.slug);
+        (self.only.is_empty() || named(&self.only)) && !named(&self.skip)
+    }
+
+    pub fn checks(&self) -> impl Iterator<Item = &'static CheckDef> + '_ {
+        CHECKS.iter().copied().filter(|check| self.includes(check))
+    }
+}
+
+/// Every check's slug, for the command line to validate against.
+pub fn slugs() -> Vec<&'static str> {
+    CHECKS.iter().map(|c| c.slug).collect()
+}
+
+/// The read-only IAM actions the selected checks need, sorted, each once.
+pub fn permissions(selection: &Selection) -> Vec<&'static str> {
+    let mut actions = selection
+        .checks()
+        .flat_map(|c| c.reads.iter().copied())
+        .collect::<Vec<_>>();
+    actions.sort();
+    actions.dedup();
+    actions
 }
 
 /// Every check, in report order. The order is part of the output contract.
@@ -59,8 +95,13 @@ pub const CHECKS: &[&CheckDef] = &[
 
 /// Runs every check on one secret's facts.
 pub fn run_all(facts: &Facts) -> Vec<Finding> {
-    CHECKS
-        .iter()
+    run_selected(facts, &Selection::default())
+}
+
+/// Runs the selected checks on one secret's facts, in report order.
+pub fn run_selected(facts: &Facts, selection: &Selection) -> Vec<Finding> {
+    selection
+        .checks()
         .map(|check| {
             let verdict = (check.run)(facts).unwrap_or_else(|stopped| stopped);
             Finding {

@@ -21,6 +21,11 @@ use crate::template::{self, Database, Template};
 pub const CHECK: CheckDef = CheckDef {
     slug: "password-charset",
     title: "Generated passwords use only characters the database accepts",
+    reads: &[
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+        "lambda:GetFunction",
+    ],
     run,
 };
 

@@ -17,6 +17,7 @@ use crate::finding::Verdict;
 pub const CHECK: CheckDef = CheckDef {
     slug: "pending-version",
     title: "No secret version is stranded at AWSPENDING",
+    reads: &["secretsmanager:DescribeSecret"],
     run,
 };
 

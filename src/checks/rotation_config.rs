@@ -15,6 +15,7 @@ use crate::finding::Verdict;
 pub const CHECK: CheckDef = CheckDef {
     slug: "rotation-config",
     title: "Rotation is enabled with a working rotation function",
+    reads: &["secretsmanager:DescribeSecret", "lambda:GetFunction"],
     run,
 };
 

@@ -14,6 +14,7 @@ use crate::finding::Verdict;
 pub const CHECK: CheckDef = CheckDef {
     slug: "rotation-history",
     title: "The last rotation attempt succeeded",
+    reads: &["secretsmanager:DescribeSecret", "cloudtrail:LookupEvents"],
     run,
 };
 

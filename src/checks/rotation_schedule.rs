@@ -21,6 +21,7 @@ use crate::schedule::Expression;
 pub const CHECK: CheckDef = CheckDef {
     slug: "rotation-schedule",
     title: "The rotation schedule is valid and rotation is on time",
+    reads: &["secretsmanager:DescribeSecret"],
     run,
 };
 

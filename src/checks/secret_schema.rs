@@ -17,6 +17,11 @@ use crate::template::{self, Identified, Template};
 pub const CHECK: CheckDef = CheckDef {
     slug: "secret-schema",
     title: "The secret value has the shape the rotation function reads",
+    reads: &[
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+        "lambda:GetFunction",
+    ],
     run,
 };
 
