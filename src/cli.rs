@@ -69,6 +69,13 @@ impl SelectionArgs {
     }
 }
 
+fn key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("{text} is not KEY=VALUE")),
+    }
+}
+
 fn check_slug(text: &str) -> Result<String, String> {
     let slugs = crate::checks::slugs();
     if slugs.contains(&text) {
@@ -157,8 +164,28 @@ impl std::str::FromStr for Since {
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// The secrets to check, by name or ARN
-    #[arg(value_name = "SECRET", required_unless_present = "facts")]
+    #[arg(value_name = "SECRET", required_unless_present_any = ["facts", "all"])]
     pub secrets: Vec<String>,
+
+    /// Check every secret with rotation configured in the account and region
+    #[arg(long, conflicts_with_all = ["secrets", "facts"])]
+    pub all: bool,
+
+    /// With --all, also the secrets without rotation configured
+    #[arg(long, requires = "all")]
+    pub include_unrotated: bool,
+
+    /// With --all, only the secrets whose name starts with PREFIX
+    #[arg(long, value_name = "PREFIX", requires = "all")]
+    pub name_prefix: Option<String>,
+
+    /// With --all, only the secrets with this tag (repeat for several)
+    #[arg(long, value_name = "KEY=VALUE", requires = "all", value_parser = key_value)]
+    pub tag: Vec<(String, String)>,
+
+    /// How many secrets are examined at once
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
 
     /// Check facts saved by --save-facts instead of asking AWS (no account needed)
     #[arg(long, value_name = "FILE", conflicts_with_all = ["secrets", "save_facts"])]

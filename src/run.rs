@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use crate::cli::{CheckArgs, Cli, ColorChoice, Command, FailOn, LogsArgs, Output, Since};
 use crate::facts::{FACTS_SCHEMA_VERSION, Fact, Facts, FactsFile, FunctionLog, LookupError};
 use crate::finding::Status;
-use crate::gather::{GatherError, Gatherer};
+use crate::gather::{Fleet, GatherError, Gatherer, Target};
 use crate::report::{self, SecretReport, Summary};
 use crate::{aws, checks};
 
@@ -68,7 +68,7 @@ fn set_color(choice: ColorChoice) {
 async fn check(cli: &Cli, args: &CheckArgs) -> Result<Exit, Stop> {
     let all_facts = match &args.facts {
         Some(path) => read_facts(path)?,
-        None => gather(cli, &args.secrets, args.since).await?,
+        None => gather(cli, args).await?,
     };
     if let Some(path) = &args.save_facts {
         write_facts(path, &all_facts)?;
@@ -146,6 +146,7 @@ async fn connect(
     cli: &Cli,
     secret_ids: &[String],
     since: jiff::Timestamp,
+    concurrency: usize,
 ) -> Result<Gatherer, Stop> {
     for id in secret_ids {
         validate_secret_id(id).map_err(|message| Stop(Exit::BadInput, message))?;
@@ -153,12 +154,23 @@ async fn connect(
     let config = aws::load(&cli.aws)
         .await
         .map_err(|error| Stop(Exit::CannotRun, error.to_string()))?;
-    Ok(Gatherer::new(&config, since))
+    Ok(Gatherer::new(&config, since, concurrency))
 }
 
-async fn gather(cli: &Cli, secret_ids: &[String], since: Since) -> Result<Vec<Facts>, Stop> {
-    let gatherer = connect(cli, secret_ids, since.resolve(jiff::Timestamp::now())).await?;
-    let results = gatherer.gather_all(secret_ids).await;
+async fn gather(cli: &Cli, args: &CheckArgs) -> Result<Vec<Facts>, Stop> {
+    let since = args.since.resolve(jiff::Timestamp::now());
+    let gatherer = connect(cli, &args.secrets, since, usize::from(args.concurrency)).await?;
+    let targets = if args.all {
+        let fleet = Fleet {
+            include_unrotated: args.include_unrotated,
+            name_prefix: args.name_prefix.clone(),
+            tags: args.tag.clone(),
+        };
+        gatherer.list(&fleet).await.map_err(stop_for)?
+    } else {
+        args.secrets.iter().cloned().map(Target::Named).collect()
+    };
+    let results = gatherer.gather_all(targets).await;
     trace_calls(cli, &gatherer);
     results
         .into_iter()
@@ -199,7 +211,7 @@ async fn logs(cli: &Cli, args: &LogsArgs) -> Result<Exit, Stop> {
     let now = jiff::Timestamp::now();
     // CloudTrail is read a week back to find the last rotation attempt.
     let week = Since::Ago(jiff::SignedDuration::from_hours(24 * 7)).resolve(now);
-    let gatherer = connect(cli, std::slice::from_ref(&args.secret), week).await?;
+    let gatherer = connect(cli, std::slice::from_ref(&args.secret), week, 1).await?;
     let (secret, function) = gatherer
         .secret_and_function(&args.secret)
         .await

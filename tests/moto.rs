@@ -753,3 +753,82 @@ fn logs_of_a_secret_without_rotation_says_so() {
         .code(1)
         .stderr("rotdoctor: prod/orders-db has no rotation function set\n");
 }
+
+/// `check --all` and its filters, over secrets that share one function.
+#[test]
+fn all_covers_the_rotated_secrets_and_fetches_shared_facts_once() {
+    let moto = Moto::start();
+    moto.seed("fleet");
+    let names = |args: &[&str]| {
+        let output = moto
+            .rotdoctor()
+            .args(["check", "--all", "--output", "json"])
+            .args(args)
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let mut names = report["secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["secret"]["name"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>();
+        names.sort();
+        names
+    };
+    assert_eq!(names(&[]), ["prod/billing-db", "prod/orders-db"]);
+    assert_eq!(
+        names(&["--include-unrotated"]),
+        ["dev/scratch", "prod/billing-db", "prod/orders-db"]
+    );
+    assert_eq!(
+        names(&["--include-unrotated", "--name-prefix", "dev/"]),
+        ["dev/scratch"]
+    );
+    assert_eq!(names(&["--tag", "team=orders"]), ["prod/orders-db"]);
+
+    let output = moto
+        .rotdoctor()
+        .args(["check", "--all", "-v"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.matches("lambda:GetFunction ").count(), 1, "{stderr}");
+    assert_eq!(
+        stderr.matches("secretsmanager:DescribeSecret ").count(),
+        0,
+        "ListSecrets described them: {stderr}"
+    );
+
+    // The same verdicts as checking the secret alone.
+    let statuses = |report: &Value, name: &str| {
+        report["secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["secret"]["name"] == name)
+            .map(|s| {
+                s["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f["status"].clone())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap()
+    };
+    let all: Value = serde_json::from_slice(
+        &moto
+            .rotdoctor()
+            .args(["check", "--all", "--output", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let (alone, _) = check(&moto, "prod/orders-db");
+    assert_eq!(
+        statuses(&all, "prod/orders-db"),
+        statuses(&alone, "prod/orders-db")
+    );
+}

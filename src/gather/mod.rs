@@ -24,12 +24,22 @@ use aws_config::SdkConfig;
 use jiff::Timestamp;
 
 pub use calls::{ApiCall, CallLog};
+pub use secretsmanager::Fleet;
 
 use crate::facts::{
     Fact, Facts, FunctionFacts, FunctionLog, KeyFacts, LookupError, MasterSecretFacts, NamedPolicy,
     PolicyDocument, RoleFacts, SecretFacts, SecretShape, TrailEvent,
 };
 use memo::Memo;
+
+/// A secret to gather facts about.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// As the user named it: DescribeSecret resolves it.
+    Named(String),
+    /// As ListSecrets described it.
+    Listed(Box<SecretFacts>),
+}
 
 /// Why gathering about a secret could not even start.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +65,8 @@ pub struct Gatherer {
     logs: aws_sdk_cloudwatchlogs::Client,
     /// The start of the history window (`--since`).
     since: Timestamp,
+    /// How many secrets are gathered at once.
+    limit: Arc<tokio::sync::Semaphore>,
     shared: Arc<Shared>,
     calls: CallLog,
 }
@@ -71,8 +83,9 @@ struct Shared {
 }
 
 impl Gatherer {
-    /// Clients for every service rotdoctor reads; history from `since` on.
-    pub fn new(config: &SdkConfig, since: Timestamp) -> Self {
+    /// Clients for every service rotdoctor reads; history from `since` on;
+    /// at most `concurrency` secrets at a time.
+    pub fn new(config: &SdkConfig, since: Timestamp, concurrency: usize) -> Self {
         Gatherer {
             secrets: aws_sdk_secretsmanager::Client::new(config),
             lambda: aws_sdk_lambda::Client::new(config),
@@ -83,6 +96,7 @@ impl Gatherer {
             trail: aws_sdk_cloudtrail::Client::new(config),
             logs: aws_sdk_cloudwatchlogs::Client::new(config),
             since,
+            limit: Arc::new(tokio::sync::Semaphore::new(concurrency.max(1))),
             shared: Arc::default(),
             calls: CallLog::default(),
         }
@@ -93,15 +107,29 @@ impl Gatherer {
         self.calls.snapshot()
     }
 
-    /// Gathers the facts about several secrets concurrently, in the order given.
-    pub async fn gather_all(&self, secret_ids: &[String]) -> Vec<Result<Facts, GatherError>> {
+    /// The secrets `check --all` covers, already described by ListSecrets.
+    pub async fn list(&self, fleet: &Fleet) -> Result<Vec<Target>, GatherError> {
+        let secrets = secretsmanager::list_secrets(self, fleet).await?;
+        Ok(secrets
+            .into_iter()
+            .map(|s| Target::Listed(Box::new(s)))
+            .collect())
+    }
+
+    /// Gathers the facts about several secrets concurrently, a bounded
+    /// number at a time, in the order given.
+    pub async fn gather_all(&self, targets: Vec<Target>) -> Vec<Result<Facts, GatherError>> {
         let mut tasks = tokio::task::JoinSet::new();
-        for (index, id) in secret_ids.iter().enumerate() {
+        let count = targets.len();
+        for (index, target) in targets.into_iter().enumerate() {
             let gatherer = self.clone();
-            let id = id.clone();
-            tasks.spawn(async move { (index, gatherer.gather(&id).await) });
+            tasks.spawn(async move {
+                // The semaphore is never closed: a permit always comes.
+                let _permit = gatherer.limit.acquire().await.ok();
+                (index, gatherer.gather(target).await)
+            });
         }
-        let mut results = Vec::with_capacity(secret_ids.len());
+        let mut results = Vec::with_capacity(count);
         while let Some(joined) = tasks.join_next().await {
             match joined {
                 Ok(result) => results.push(result),
@@ -115,10 +143,21 @@ impl Gatherer {
     /// Gathers everything the checks need about one secret, in three rounds
     /// of concurrent calls. The longest chain: DescribeSecret, GetFunction,
     /// ListAttachedRolePolicies, GetPolicy, GetPolicyVersion.
-    pub async fn gather(&self, secret_id: &str) -> Result<Facts, GatherError> {
+    pub async fn gather(&self, target: Target) -> Result<Facts, GatherError> {
         let collected_at = Timestamp::now();
+        let (secret_id, listed) = match target {
+            Target::Named(id) => (id, None),
+            Target::Listed(secret) => (secret.name.clone(), Some(*secret)),
+        };
+        let secret_id = secret_id.as_str();
+        let describe = async {
+            match listed {
+                Some(secret) => Ok(Fact::Found(secret)),
+                None => secretsmanager::describe_secret(self, secret_id).await,
+            }
+        };
         let (secret, secret_value, secret_policy) = tokio::join!(
-            secretsmanager::describe_secret(self, secret_id),
+            describe,
             secret_value::get_secret_value(self, secret_id),
             secretsmanager::get_resource_policy(self, secret_id),
         );

@@ -7,6 +7,7 @@ use aws_sdk_secretsmanager::operation::describe_secret::{
 };
 
 use aws_sdk_secretsmanager::operation::get_resource_policy::GetResourcePolicyError;
+use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
 
 use super::errors::{lookup_error, unreachable};
 use super::{GatherError, Gatherer, timestamp};
@@ -14,6 +15,7 @@ use crate::facts::{Fact, LookupError, PolicyDocument, RotationRules, SecretFacts
 
 const DESCRIBE: &str = "secretsmanager:DescribeSecret";
 const GET_POLICY: &str = "secretsmanager:GetResourcePolicy";
+const LIST: &str = "secretsmanager:ListSecrets";
 
 /// `DescribeSecret`. A secret that does not exist, or an id AWS rejects, is
 /// bad input; an unreachable endpoint stops everything; any other error
@@ -103,40 +105,100 @@ pub async fn get_resource_policy(gatherer: &Gatherer, secret_id: &str) -> Fact<P
     }
 }
 
+/// DescribeSecret's output and ListSecrets' entries carry the same fields
+/// under the same getter names, but for the versions map: one mapping serves
+/// both.
+macro_rules! secret_facts {
+    ($output:expr, $secret_id:expr, $versions:expr) => {{
+        let output = $output;
+        let mut versions = $versions
+            .map(|map| {
+                map.iter()
+                    .map(|(id, stages)| SecretVersion {
+                        id: id.clone(),
+                        stages: stages.clone(),
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        versions.sort_by(|a, b| a.id.cmp(&b.id));
+        SecretFacts {
+            arn: output.arn().unwrap_or($secret_id).to_string(),
+            name: output.name().unwrap_or($secret_id).to_string(),
+            kms_key_id: output.kms_key_id().map(str::to_string),
+            // Absent for a secret never configured for rotation.
+            rotation_enabled: output.rotation_enabled().unwrap_or(false),
+            rotation_lambda_arn: output
+                .rotation_lambda_arn()
+                .filter(|arn| !arn.is_empty())
+                .map(str::to_string),
+            rotation_rules: output.rotation_rules().map(|rules| RotationRules {
+                automatically_after_days: rules.automatically_after_days(),
+                schedule_expression: rules.schedule_expression().map(str::to_string),
+                duration: rules.duration().map(str::to_string),
+            }),
+            owning_service: output.owning_service().map(str::to_string),
+            created: output.created_date().and_then(timestamp),
+            last_changed: output.last_changed_date().and_then(timestamp),
+            last_rotated: output.last_rotated_date().and_then(timestamp),
+            next_rotation: output.next_rotation_date().and_then(timestamp),
+            deleted: output.deleted_date().and_then(timestamp),
+            versions,
+        }
+    }};
+}
+
 fn secret_facts(secret_id: &str, output: DescribeSecretOutput) -> SecretFacts {
-    let mut versions = output
-        .version_ids_to_stages()
-        .map(|map| {
-            map.iter()
-                .map(|(id, stages)| SecretVersion {
-                    id: id.clone(),
-                    stages: stages.clone(),
-                })
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
-    versions.sort_by(|a, b| a.id.cmp(&b.id));
-    SecretFacts {
-        arn: output.arn().unwrap_or(secret_id).to_string(),
-        name: output.name().unwrap_or(secret_id).to_string(),
-        kms_key_id: output.kms_key_id().map(str::to_string),
-        // Absent for a secret never configured for rotation.
-        rotation_enabled: output.rotation_enabled().unwrap_or(false),
-        rotation_lambda_arn: output
-            .rotation_lambda_arn()
-            .filter(|arn| !arn.is_empty())
-            .map(str::to_string),
-        rotation_rules: output.rotation_rules().map(|rules| RotationRules {
-            automatically_after_days: rules.automatically_after_days(),
-            schedule_expression: rules.schedule_expression().map(str::to_string),
-            duration: rules.duration().map(str::to_string),
-        }),
-        owning_service: output.owning_service().map(str::to_string),
-        created: output.created_date().and_then(timestamp),
-        last_changed: output.last_changed_date().and_then(timestamp),
-        last_rotated: output.last_rotated_date().and_then(timestamp),
-        next_rotation: output.next_rotation_date().and_then(timestamp),
-        deleted: output.deleted_date().and_then(timestamp),
-        versions,
+    secret_facts!(&output, secret_id, output.version_ids_to_stages())
+}
+
+/// Which secrets `check --all` looks at.
+#[derive(Debug, Clone, Default)]
+pub struct Fleet {
+    /// Also secrets without rotation configured.
+    pub include_unrotated: bool,
+    pub name_prefix: Option<String>,
+    /// Every one of these `(key, value)` tags.
+    pub tags: Vec<(String, String)>,
+}
+
+/// `ListSecrets`, every page: it returns what DescribeSecret would, so the
+/// listed secrets need no DescribeSecret of their own.
+pub async fn list_secrets(
+    gatherer: &Gatherer,
+    fleet: &Fleet,
+) -> Result<Vec<SecretFacts>, GatherError> {
+    let mut request = gatherer.secrets.list_secrets();
+    if let Some(prefix) = &fleet.name_prefix {
+        let filter = Filter::builder()
+            .key(FilterNameStringType::Name)
+            .values(prefix)
+            .build();
+        request = request.filters(filter);
     }
+    let pages = gatherer
+        .call(
+            LIST,
+            "--all",
+            request
+                .into_paginator()
+                .send()
+                .collect::<Result<Vec<_>, _>>(),
+        )
+        .await
+        .map_err(|error| unreachable(LIST, &error))?;
+    Ok(pages
+        .iter()
+        .flat_map(|page| page.secret_list())
+        .filter(|entry| fleet.include_unrotated || entry.rotation_enabled() == Some(true))
+        .filter(|entry| {
+            fleet.tags.iter().all(|(key, value)| {
+                entry
+                    .tags()
+                    .iter()
+                    .any(|t| t.key() == Some(key.as_str()) && t.value() == Some(value.as_str()))
+            })
+        })
+        .map(|entry| secret_facts!(entry, "", entry.secret_versions_to_stages()))
+        .collect())
 }

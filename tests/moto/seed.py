@@ -535,7 +535,26 @@ def with_log(scenario):
     return seed
 
 
+def fleet(aws, endpoint):
+    """Two secrets rotated by one shared function, and one never rotated."""
+    function_arn = create_function(aws)
+    allow_invoke(aws, function_arn)
+    sm = aws["secretsmanager"]
+    arns = {}
+    for name, tags in (("prod/orders-db", [{"Key": "team", "Value": "orders"}]), ("prod/billing-db", [])):
+        arn = sm.create_secret(Name=name, SecretString=SECRET_STRING, Tags=tags)["ARN"]
+        put_role_policy(aws, name.replace("/", "-"), documented_policy(arn))
+        sm.rotate_secret(SecretId=arn, RotationLambdaARN=function_arn, RotationRules={"AutomaticallyAfterDays": 30}, RotateImmediately=False)
+        pending = [v for v, stages in sm.describe_secret(SecretId=arn)["VersionIdsToStages"].items() if stages == ["AWSPENDING"]]
+        for version in pending:
+            sm.update_secret_version_stage(SecretId=arn, VersionStage="AWSPENDING", RemoveFromVersionId=version)
+        arns[name] = arn
+    arns["dev/scratch"] = sm.create_secret(Name="dev/scratch", SecretString=SECRET_STRING)["ARN"]
+    return arns
+
+
 SCENARIOS = {
+    "fleet": fleet,
     "healthy": healthy,
     "outside-vpc": outside_vpc,
     "network-no-path": network_no_path,
