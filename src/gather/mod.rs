@@ -80,6 +80,9 @@ struct Shared {
     managed_policies: Memo<Result<NamedPolicy, LookupError>>,
     keys: Memo<Fact<KeyFacts>>,
     trail: Memo<Fact<Vec<TrailEvent>>>,
+    databases: Memo<Result<rds::Listing, LookupError>>,
+    networks: Memo<Fact<crate::facts::NetworkFacts>>,
+    logs: Memo<Fact<FunctionLog>>,
 }
 
 impl Gatherer {
@@ -207,18 +210,22 @@ impl Gatherer {
                 .shared
                 .roles
                 .get(role, Box::pin(iam::role(self, role)))),
-            self.when(vpc.as_ref(), |vpc| Box::pin(ec2::network(
-                self, vpc, &subnets, &groups, &region
-            ))),
+            self.when(vpc.as_ref(), |vpc| {
+                // Secrets that share a function and a database share its network.
+                let key = format!("{vpc:?} {subnets:?} {groups:?}");
+                let fetch = Box::pin(ec2::network(self, vpc, &subnets, &groups, &region));
+                async move { self.shared.networks.get(&key, fetch).await }
+            }),
             self.when(secret_arn.as_deref(), |arn| Box::pin(
                 self.rotation_events_of(arn)
             )),
             self.when(function_name.as_deref(), |name| Box::pin(
                 cloudtrail::denied_calls(self, name)
             )),
-            self.when(log_group.as_deref(), |group| Box::pin(logs::function_log(
-                self, group, self.since
-            ))),
+            self.when(log_group.as_deref(), |group| self
+                .shared
+                .logs
+                .get(group, Box::pin(logs::function_log(self, group, self.since)))),
         );
 
         Ok(Facts {

@@ -1,37 +1,61 @@
 //! The database behind the secret's `host`: an RDS instance or cluster, else
 //! the network interface holding that address.
 
-use crate::facts::{DatabaseFacts, Fact};
+use std::sync::Arc;
+
+use aws_sdk_rds::types::{DbCluster, DbInstance};
+
+use crate::facts::{DatabaseFacts, Fact, LookupError};
 
 use super::Gatherer;
 use super::errors::lookup_error;
 
-pub async fn database(gatherer: &Gatherer, host: &str) -> Fact<DatabaseFacts> {
-    let rds = &gatherer.rds;
-    let (instances, clusters) = tokio::join!(
-        gatherer.call(
-            "rds:DescribeDBInstances",
-            host,
-            rds.describe_db_instances()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-        ),
-        gatherer.call(
-            "rds:DescribeDBClusters",
-            host,
-            rds.describe_db_clusters()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-        ),
-    );
-    let instances = match instances {
-        Ok(instances) => instances,
-        Err(error) => return Fact::Unavailable(lookup_error("rds:DescribeDBInstances", &error)),
+/// The account's RDS instances and clusters, listed once per run for all secrets.
+#[derive(Clone)]
+pub struct Listing {
+    instances: Arc<Vec<DbInstance>>,
+    clusters: Arc<Vec<DbCluster>>,
+}
+
+async fn listing(gatherer: &Gatherer) -> Result<Listing, LookupError> {
+    let fetch = async {
+        let rds = &gatherer.rds;
+        let (instances, clusters) = tokio::join!(
+            gatherer.call(
+                "rds:DescribeDBInstances",
+                "all",
+                rds.describe_db_instances()
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+            ),
+            gatherer.call(
+                "rds:DescribeDBClusters",
+                "all",
+                rds.describe_db_clusters()
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+            ),
+        );
+        Ok(Listing {
+            instances: Arc::new(
+                instances.map_err(|e| lookup_error("rds:DescribeDBInstances", &e))?,
+            ),
+            clusters: Arc::new(clusters.map_err(|e| lookup_error("rds:DescribeDBClusters", &e))?),
+        })
     };
+    gatherer.shared.databases.get("all", fetch).await
+}
+
+pub async fn database(gatherer: &Gatherer, host: &str) -> Fact<DatabaseFacts> {
+    let listing = match listing(gatherer).await {
+        Ok(listing) => listing,
+        Err(error) => return Fact::Unavailable(error),
+    };
+    let (instances, clusters) = (listing.instances, listing.clusters);
     let host_is = |address: Option<&str>| address.is_some_and(|a| a.eq_ignore_ascii_case(host));
     if let Some(instance) = instances
         .iter()
@@ -65,10 +89,6 @@ pub async fn database(gatherer: &Gatherer, host: &str) -> Fact<DatabaseFacts> {
             port: instance.endpoint().and_then(|e| e.port()),
         });
     }
-    let clusters = match clusters {
-        Ok(clusters) => clusters,
-        Err(error) => return Fact::Unavailable(lookup_error("rds:DescribeDBClusters", &error)),
-    };
     if let Some(cluster) = clusters
         .iter()
         .find(|c| host_is(c.endpoint()) || host_is(c.reader_endpoint()))
