@@ -108,8 +108,14 @@ pub struct LogsArgs {
     pub errors: bool,
 
     /// The output format
-    #[arg(long, short, value_enum, default_value_t = Output::Human)]
-    pub output: Output,
+    #[arg(long, short, value_enum, default_value_t = LogsOutput::Human)]
+    pub output: LogsOutput,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogsOutput {
+    Human,
+    Json,
 }
 
 /// When a history window starts.
@@ -206,6 +212,10 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub selection: SelectionArgs,
 
+    /// Also write GitHub Actions annotations to stderr [default: on when GITHUB_ACTIONS=true]
+    #[arg(long)]
+    pub github: bool,
+
     /// How far back CloudTrail and the function's log are read: a duration
     /// (30m, 6h, 1d, 2w) or an RFC 3339 time
     #[arg(long, value_name = "WHEN", default_value = "7d")]
@@ -216,6 +226,12 @@ pub struct CheckArgs {
 pub enum Output {
     Human,
     Json,
+    /// SARIF 2.1.0, for code-scanning dashboards
+    Sarif,
+    /// JUnit XML, for CI test reports
+    Junit,
+    /// Markdown, for $GITHUB_STEP_SUMMARY
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -5,7 +5,9 @@ use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::cli::{CheckArgs, Cli, ColorChoice, Command, FailOn, LogsArgs, Output, Since};
+use crate::cli::{
+    CheckArgs, Cli, ColorChoice, Command, FailOn, LogsArgs, LogsOutput, Output, Since,
+};
 use crate::facts::{FACTS_SCHEMA_VERSION, Fact, Facts, FactsFile, FunctionLog, LookupError};
 use crate::finding::Status;
 use crate::gather::{Fleet, GatherError, Gatherer, Target};
@@ -83,17 +85,16 @@ async fn check(cli: &Cli, args: &CheckArgs) -> Result<Exit, Stop> {
     let written = match args.output {
         Output::Human => report::render_human(&reports, cli.verbose, &mut stdout),
         Output::Json => report::render_json(&reports, &mut stdout),
+        Output::Sarif => report::ci::render_sarif(&reports, &mut stdout),
+        Output::Junit => report::ci::render_junit(&reports, &mut stdout),
+        Output::Markdown => report::ci::render_markdown(&reports, &mut stdout),
     };
-    match written.and_then(|()| stdout.flush()) {
-        Ok(()) => {}
-        // `rotdoctor check ... | head` is not an error.
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {}
-        Err(error) => {
-            return Err(Stop(
-                Exit::CannotRun,
-                format!("cannot write the report: {error}"),
-            ));
-        }
+    finish(written.and_then(|()| stdout.flush()))?;
+    if args.github || std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+        finish(report::ci::write_annotations(
+            &reports,
+            &mut io::stderr().lock(),
+        ))?;
     }
     Ok(exit_for(&Summary::of(&reports), args.fail_on))
 }
@@ -278,8 +279,8 @@ async fn logs(cli: &Cli, args: &LogsArgs) -> Result<Exit, Stop> {
     trace_calls(cli, &gatherer);
     let mut stdout = io::stdout().lock();
     let written = match args.output {
-        Output::Json => report::logs::render_json(&log, &url, args.errors, &mut stdout),
-        Output::Human => report::logs::render_human(&log, &url, args.errors, &mut stdout),
+        LogsOutput::Json => report::logs::render_json(&log, &url, args.errors, &mut stdout),
+        LogsOutput::Human => report::logs::render_human(&log, &url, args.errors, &mut stdout),
     };
     finish(written.and_then(|()| stdout.flush()))?;
     drop(stdout);

@@ -80,3 +80,28 @@ fn evidence_cites_only_calls_the_check_declares() {
         }
     }
 }
+
+/// The CI formats of one report, as a CI system receives them.
+#[test]
+fn ci_formats_of_a_stuck_rotation() {
+    let reports = reports(Path::new("fixtures/stuck-rotation.json"));
+    let render = |write: fn(&[SecretReport], &mut dyn std::io::Write) -> std::io::Result<()>| {
+        let mut out = Vec::new();
+        write(&reports, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let sarif = render(report::ci::render_sarif);
+    let document: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    assert_eq!(document["version"], "2.1.0");
+    let results = document["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5, "one result per fail, warn and error");
+    assert!(
+        results
+            .iter()
+            .all(|r| r["partialFingerprints"]["rotdoctor/v1"].is_string())
+    );
+    insta::assert_snapshot!("sarif", sarif);
+    insta::assert_snapshot!("junit", render(report::ci::render_junit));
+    insta::assert_snapshot!("markdown", render(report::ci::render_markdown));
+    insta::assert_snapshot!("annotations", render(report::ci::write_annotations));
+}
