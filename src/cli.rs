@@ -45,6 +45,12 @@ pub enum Command {
     Logs(LogsArgs),
     /// List the checks, one line each
     Checks,
+    /// Explain a check: what it reads, what it concludes, how to fix it
+    Explain {
+        /// The check, as `rotdoctor checks` names it
+        #[arg(value_parser = check_slug)]
+        check: String,
+    },
     /// Print the read-only IAM policy rotdoctor itself needs
     Permissions(SelectionArgs),
 }

@@ -499,7 +499,7 @@ impl FunctionFacts {
 }
 
 /// Environment variables the rotation templates read: settings, never
-/// credentials (rotation-knowledge §2.3).
+/// credentials (the templates' `lambda_function.py`).
 pub const TEMPLATE_VARIABLES: &[&str] = &[
     "SECRETS_MANAGER_ENDPOINT",
     "EXCLUDE_CHARACTERS",

@@ -43,6 +43,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Check(args) => runtime.block_on(check(&cli, args)),
         Command::Logs(args) => runtime.block_on(logs(&cli, args)),
         Command::Checks => list_checks(),
+        Command::Explain { check } => explain(check),
         Command::Permissions(selection) => print_permissions(&selection.selection()),
     };
     match result {
@@ -121,6 +122,20 @@ fn list_checks() -> Result<Exit, Stop> {
     for check in checks::CHECKS {
         finish(writeln!(stdout, "{:width$}  {}", check.slug, check.title))?;
     }
+    Ok(Exit::Clean)
+}
+
+fn explain(slug: &str) -> Result<Exit, Stop> {
+    let Some(check) = checks::CHECKS.iter().find(|c| c.slug == slug) else {
+        return Err(Stop(Exit::BadInput, format!("no check is called {slug}")));
+    };
+    let text = format!(
+        "{}\n\n{}\nrotdoctor reads: {}\n",
+        check.title,
+        check.explanation,
+        check.reads.join(", ")
+    );
+    finish(io::stdout().lock().write_all(text.as_bytes()))?;
     Ok(Exit::Clean)
 }
 

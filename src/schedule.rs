@@ -1,7 +1,7 @@
 //! Secrets Manager rotation schedules: the expression grammar, its rules, and
 //! when the next rotation window opens.
 //!
-//! Rules and semantics: rotation-knowledge §5, from the RotationRulesType API
+//! Rules and semantics: the RotationRulesType API
 //! reference and https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_schedule.html
 //! Everything is UTC, as Secrets Manager schedules are.
 

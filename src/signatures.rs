@@ -3,8 +3,8 @@
 //! and the log read as invocations, each with what went wrong in it.
 //!
 //! Deployed templates differ from the published ones, so signatures are
-//! substrings, never whole lines (rotation-knowledge §0 caveat 1, §8 and
-//! Appendix A). Order matters: the first signature that matches wins.
+//! substrings, never whole lines: the messages come from the templates'
+//! code, in aws-samples/aws-secrets-manager-rotation-lambdas. Order matters: the first signature that matches wins.
 
 use crate::facts::LogEvent;
 

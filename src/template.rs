@@ -1,9 +1,10 @@
 //! The AWS rotation templates: which one a function runs, what secret it
 //! expects, and what the database behind it accepts as a password.
 //!
-//! Data from rotation-knowledge §2.1–2.4, §2.6 and §7.2 (the templates'
-//! `lambda_function.py` and the RDS, DocumentDB, Redshift and ElastiCache API
-//! references). The code of the templates wins where the docs differ.
+//! Data from the templates' `lambda_function.py`
+//! (aws-samples/aws-secrets-manager-rotation-lambdas) and the RDS, DocumentDB,
+//! Redshift and ElastiCache API references. The templates' code wins where the
+//! docs differ.
 
 use crate::facts::{FunctionFacts, ObjectShape};
 

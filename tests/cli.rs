@@ -173,3 +173,32 @@ fn help_documents_the_exit_codes() {
         .stdout(predicates::str::contains("Exit codes:"))
         .stdout(predicates::str::contains("3  rotdoctor could not run"));
 }
+
+#[test]
+fn checks_explain_and_permissions_need_no_account() {
+    let listed = rotdoctor().arg("checks").output().unwrap();
+    assert_eq!(
+        String::from_utf8(listed.stdout).unwrap().lines().count(),
+        14
+    );
+    rotdoctor()
+        .args(["explain", "pending-version"])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains(
+            "rotdoctor reads: secretsmanager:DescribeSecret",
+        ));
+    rotdoctor()
+        .args(["explain", "no-such-check"])
+        .assert()
+        .code(2);
+    let policy = rotdoctor()
+        .args(["permissions", "--only", "rotation-history"])
+        .output()
+        .unwrap();
+    let policy: serde_json::Value = serde_json::from_slice(&policy.stdout).unwrap();
+    assert_eq!(
+        policy["Statement"][0]["Action"],
+        serde_json::json!(["cloudtrail:LookupEvents", "secretsmanager:DescribeSecret"])
+    );
+}

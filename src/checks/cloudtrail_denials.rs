@@ -1,11 +1,4 @@
-//! `cloudtrail-denials`: CloudTrail recorded no call the rotation function's
-//! role was refused.
-//!
-//! Reads: `denied_calls` (cloudtrail:LookupEvents by the role session's
-//! name, which Lambda sets to the function's name), `rotation_function`.
-//! Access-denied, unauthorized-operation and KMS errors, grouped by action
-//! and resource, each with the statement that would allow it.
-//! Knowledge: rotation-knowledge §4.3.
+#![doc = include_str!("../../docs/checks/cloudtrail-denials.md")]
 
 use std::collections::BTreeMap;
 
@@ -18,6 +11,7 @@ use crate::finding::Verdict;
 pub const CHECK: CheckDef = CheckDef {
     slug: "cloudtrail-denials",
     title: "CloudTrail shows no refused call by the rotation function",
+    explanation: include_str!("../../docs/checks/cloudtrail-denials.md"),
     reads: &[
         "secretsmanager:DescribeSecret",
         "lambda:GetFunction",

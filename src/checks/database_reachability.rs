@@ -1,18 +1,4 @@
-//! `database-reachability`: the rotation function can reach the database
-//! whose password it rotates.
-//!
-//! Reads: `secret_value` (`host`, `port`), `database` (the RDS instance or
-//! cluster, or network interface, at that host), `rotation_function` (its
-//! VPC attachment), `network`.
-//! The database's security groups must admit its port from the function, the
-//! function's must let it out, and the network ACLs of both subnets must pass
-//! it and the replies. Without it `setSecret` fails with "Unable to log into
-//! database" after a long wait.
-//! Known limits: across VPC peering or a transit gateway rotdoctor sees only
-//! the function's side (`warn`); a host outside AWS, or in another account,
-//! cannot be resolved (`warn`, never `fail`); the master secret's host is not
-//! checked separately.
-//! Knowledge: rotation-knowledge §6, §3.1 item 6.
+#![doc = include_str!("../../docs/checks/database-reachability.md")]
 
 use super::{CheckDef, Outcome, premise};
 use crate::command::aws;
@@ -24,6 +10,7 @@ use crate::template;
 pub const CHECK: CheckDef = CheckDef {
     slug: "database-reachability",
     title: "The rotation function can reach the database",
+    explanation: include_str!("../../docs/checks/database-reachability.md"),
     reads: &[
         "secretsmanager:DescribeSecret",
         "secretsmanager:GetSecretValue",

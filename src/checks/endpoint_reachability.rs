@@ -1,18 +1,4 @@
-//! `endpoint-reachability`: the rotation function can reach the Secrets
-//! Manager API.
-//!
-//! Reads: `rotation_function` (its VPC attachment and
-//! `SECRETS_MANAGER_ENDPOINT`), `network` (ec2:Describe*).
-//! Outside a VPC the function reaches the public endpoint. In a VPC it needs
-//! an available `com.amazonaws.<region>.secretsmanager` interface endpoint
-//! (private DNS on, the VPC's DNS attributes on, its security group admitting
-//! TCP 443 from the function) or a route to an available NAT gateway; the
-//! function's security groups and its subnets' network ACLs must let the
-//! traffic out and the replies back. Without a path, rotation times out
-//! right after "Found credentials in environment variables."
-//! Known limits: the endpoint's own subnets' network ACLs are not read, and a
-//! security group rule to a CIDR is recognised only when it covers the VPC.
-//! Knowledge: rotation-knowledge §6, §3.1 items 2–3.
+#![doc = include_str!("../../docs/checks/endpoint-reachability.md")]
 
 use super::{CheckDef, Outcome, premise};
 use crate::command::{aws, set_function_variable};
@@ -25,6 +11,7 @@ use crate::network::{self, Cidr, Direction, EPHEMERAL, Peer};
 pub const CHECK: CheckDef = CheckDef {
     slug: "endpoint-reachability",
     title: "The rotation function can reach the Secrets Manager endpoint",
+    explanation: include_str!("../../docs/checks/endpoint-reachability.md"),
     reads: &[
         "secretsmanager:DescribeSecret",
         "lambda:GetFunction",

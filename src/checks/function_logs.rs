@@ -1,11 +1,4 @@
-//! `function-logs`: the rotation function's latest invocations ran clean.
-//!
-//! Reads: `function_log` (logs:FilterLogEvents on the function's log group,
-//! from `--since`), read as invocations by request id and classified by the
-//! template messages in `crate::signatures`.
-//! Only failures after the last successful `finishSecret` count: an older
-//! failure that a later rotation overcame is history, shown as evidence.
-//! Knowledge: rotation-knowledge §1.4, §8, Appendix A.
+#![doc = include_str!("../../docs/checks/function-logs.md")]
 
 use super::{CheckDef, Outcome, premise};
 use crate::facts::Facts;
@@ -15,6 +8,7 @@ use crate::signatures;
 pub const CHECK: CheckDef = CheckDef {
     slug: "function-logs",
     title: "The rotation function's latest invocations logged no error",
+    explanation: include_str!("../../docs/checks/function-logs.md"),
     reads: &[
         "secretsmanager:DescribeSecret",
         "lambda:GetFunction",

@@ -1,13 +1,4 @@
-//! `function-permissions`: the rotation function's role may make the
-//! Secrets Manager calls every rotation makes.
-//!
-//! Reads: `rotation_role` (the role's inline, managed and boundary policies),
-//! `secret_policy` (secretsmanager:GetResourcePolicy), `secret`.
-//! Every template calls DescribeSecret, GetSecretValue, PutSecretValue and
-//! UpdateSecretVersionStage on the secret, and GetRandomPassword on `*`;
-//! a missing one shows up as an access-denied error mid-rotation.
-//! Evidence names the statement that decides each action.
-//! Knowledge: rotation-knowledge §4.1.
+#![doc = include_str!("../../docs/checks/function-permissions.md")]
 
 use serde_json::json;
 
@@ -20,6 +11,7 @@ use crate::iam::Decision;
 pub const CHECK: CheckDef = CheckDef {
     slug: "function-permissions",
     title: "The rotation function's role may call what rotation needs",
+    explanation: include_str!("../../docs/checks/function-permissions.md"),
     reads: &[
         "secretsmanager:DescribeSecret",
         "secretsmanager:GetResourcePolicy",

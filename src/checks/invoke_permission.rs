@@ -1,13 +1,4 @@
-//! `invoke-permission`: the rotation function's resource-based policy lets
-//! Secrets Manager invoke it, for this account and this secret.
-//!
-//! Reads: `secret` (secretsmanager:DescribeSecret), `function_policy`
-//! (lambda:GetPolicy).
-//! Without it, Secrets Manager refuses to configure rotation ("Secrets Manager
-//! cannot invoke the specified Lambda function") and scheduled rotations fail.
-//! Known limits: conditions on keys other than `aws:SourceAccount` and
-//! `aws:SourceArn` are not evaluated; a grant that rests on one gives `warn`.
-//! Knowledge: rotation-knowledge §4.2.
+#![doc = include_str!("../../docs/checks/invoke-permission.md")]
 
 use std::collections::BTreeMap;
 
@@ -20,6 +11,7 @@ use crate::policy::{self, Applies, Effect, Principal, Request, StatementVerdict}
 pub const CHECK: CheckDef = CheckDef {
     slug: "invoke-permission",
     title: "Secrets Manager may invoke the rotation function",
+    explanation: include_str!("../../docs/checks/invoke-permission.md"),
     reads: &[
         "secretsmanager:DescribeSecret",
         "lambda:GetFunction",

@@ -1,13 +1,4 @@
-//! `kms-access`: the secret's customer managed KMS key is usable, and the
-//! rotation role may decrypt and encrypt with it.
-//!
-//! Reads: `secret_key` (kms:DescribeKey, kms:GetKeyPolicy), `rotation_role`.
-//! Secrets Manager uses the key on the role's behalf for every read and
-//! write of the secret; without it rotation fails with "Access to KMS is not
-//! allowed". The key policy must allow the role, or delegate to the account
-//! so that the role's policies decide.
-//! The AWS managed key `aws/secretsmanager` needs no grant: `skip`.
-//! Knowledge: rotation-knowledge §4.1, §3.1 ("Access to KMS is not allowed").
+#![doc = include_str!("../../docs/checks/kms-access.md")]
 
 use serde_json::json;
 
@@ -21,6 +12,7 @@ use crate::iam::{Decision, Missing};
 pub const CHECK: CheckDef = CheckDef {
     slug: "kms-access",
     title: "The rotation role may use the secret's KMS key",
+    explanation: include_str!("../../docs/checks/kms-access.md"),
     reads: &[
         "secretsmanager:DescribeSecret",
         "lambda:GetFunction",

@@ -1,14 +1,4 @@
-//! `master-secret-access`: for multi-user rotation, the master secret exists
-//! and the rotation role may read it (and use its KMS key).
-//!
-//! Reads: `secret_value` (its `masterarn`), `master_secret`
-//! (secretsmanager:DescribeSecret and GetResourcePolicy on the master, its
-//! key), `rotation_role`.
-//! "My first rotation fails after I enable rotation": Secrets Manager cannot
-//! grant the function access to the master secret by itself.
-//! The partial-ARN trap: a `Resource` that names the master secret without
-//! its six-character suffix matches nothing; the evidence says so.
-//! Knowledge: rotation-knowledge §2.7, §3.2, §4.1.
+#![doc = include_str!("../../docs/checks/master-secret-access.md")]
 
 use serde_json::{Value, json};
 
@@ -22,6 +12,7 @@ use crate::template;
 pub const CHECK: CheckDef = CheckDef {
     slug: "master-secret-access",
     title: "The rotation role may read the master secret",
+    explanation: include_str!("../../docs/checks/master-secret-access.md"),
     reads: &[
         "secretsmanager:DescribeSecret",
         "secretsmanager:GetSecretValue",

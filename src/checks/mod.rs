@@ -36,6 +36,9 @@ pub struct CheckDef {
     pub slug: &'static str,
     /// The requirement, in the present tense.
     pub title: &'static str,
+    /// What it checks, what it reads, what it concludes and how to fix it:
+    /// `docs/checks/<slug>.md`, also the module's documentation.
+    pub explanation: &'static str,
     /// The read-only IAM actions rotdoctor needs for this check.
     pub reads: &'static [&'static str],
     pub run: fn(&Facts) -> Outcome,

@@ -1,16 +1,4 @@
-//! `password-charset`: the passwords the function generates are ones the
-//! database accepts.
-//!
-//! Reads: `rotation_function` (lambda:GetFunction: `EXCLUDE_CHARACTERS`,
-//! `EXCLUDE_PUNCTUATION`, `PASSWORD_LENGTH`, `USERNAME_CHARACTER_LIMIT`, and
-//! what identifies the template), `secret_value` (its shape: the password's
-//! length and character classes, the username).
-//! A generated password with a character the database rejects fails
-//! `setSecret` with an opaque "Internal failure"; a multi-user template
-//! refuses a username whose `_clone` form is too long.
-//! Knowledge: rotation-knowledge §2.3, §2.4, §2.7, §7.
-//! Known limits: database-side password policies (complexity, verify
-//! functions) are not visible to rotdoctor.
+#![doc = include_str!("../../docs/checks/password-charset.md")]
 
 use super::{CheckDef, Outcome, premise};
 use crate::command::set_function_variable;
@@ -21,6 +9,7 @@ use crate::template::{self, Database, Template};
 pub const CHECK: CheckDef = CheckDef {
     slug: "password-charset",
     title: "Generated passwords use only characters the database accepts",
+    explanation: include_str!("../../docs/checks/password-charset.md"),
     reads: &[
         "secretsmanager:DescribeSecret",
         "secretsmanager:GetSecretValue",
@@ -269,7 +258,7 @@ fn current_password_problems(object: &ObjectShape, database: &Database) -> Vec<P
 }
 
 /// Multi-user templates alternate `user` and `user_clone`; a clone name over
-/// the template's limit stops rotation (rotation-knowledge §2.6).
+/// the template's limit stops rotation.
 fn clone_problem(
     object: &ObjectShape,
     template: &Template,

@@ -1,13 +1,4 @@
-//! `pending-version`: no version is stranded at `AWSPENDING`.
-//!
-//! Reads: `secret` (secretsmanager:DescribeSecret, `VersionIdsToStages`).
-//! A failed rotation can leave `AWSPENDING` on a version that is not
-//! `AWSCURRENT`; every later rotation then fails with "A previous rotation
-//! isn't complete". `AWSPENDING` on the `AWSCURRENT` version, and versions
-//! with no label, are normal.
-//! Known limits: during a rotation that is running right now, `AWSPENDING`
-//! sits on the new version for a few seconds; this check cannot tell the two apart.
-//! Knowledge: rotation-knowledge §1.2.
+#![doc = include_str!("../../docs/checks/pending-version.md")]
 
 use super::{CheckDef, Outcome, premise};
 use crate::command::aws;
@@ -17,6 +8,7 @@ use crate::finding::Verdict;
 pub const CHECK: CheckDef = CheckDef {
     slug: "pending-version",
     title: "No secret version is stranded at AWSPENDING",
+    explanation: include_str!("../../docs/checks/pending-version.md"),
     reads: &["secretsmanager:DescribeSecret"],
     run,
 };

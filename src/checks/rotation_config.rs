@@ -1,11 +1,4 @@
-//! `rotation-config`: rotation is enabled, and its function is set, exists, is
-//! `Active` and was last updated successfully.
-//!
-//! Reads: `secret` (secretsmanager:DescribeSecret), `rotation_function`
-//! (lambda:GetFunction).
-//! Managed rotation (a service owns the secret, no function) is recognised here;
-//! the checks about the function then skip, naming this check.
-//! Knowledge: rotation-knowledge §1, §5.5.
+#![doc = include_str!("../../docs/checks/rotation-config.md")]
 
 use super::{CheckDef, Outcome, premise};
 use crate::command::aws;
@@ -15,6 +8,7 @@ use crate::finding::Verdict;
 pub const CHECK: CheckDef = CheckDef {
     slug: "rotation-config",
     title: "Rotation is enabled with a working rotation function",
+    explanation: include_str!("../../docs/checks/rotation-config.md"),
     reads: &["secretsmanager:DescribeSecret", "lambda:GetFunction"],
     run,
 };

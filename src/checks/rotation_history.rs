@@ -1,11 +1,4 @@
-//! `rotation-history`: the last rotation attempt in the window succeeded.
-//!
-//! Reads: `rotation_events` (cloudtrail:LookupEvents: `RotationStarted`,
-//! `RotationSucceeded`, `RotationFailed`, `RotationAbandoned`,
-//! `TestRotation*`, matched on `additionalEventData.SecretId`).
-//! A `RotationFailed` names the failing step in its message ("Error when
-//! executing lambda ... during setSecret step").
-//! Knowledge: rotation-knowledge §5.6.
+#![doc = include_str!("../../docs/checks/rotation-history.md")]
 
 use super::{CheckDef, Outcome, premise};
 use crate::facts::{Facts, TrailEvent};
@@ -14,6 +7,7 @@ use crate::finding::Verdict;
 pub const CHECK: CheckDef = CheckDef {
     slug: "rotation-history",
     title: "The last rotation attempt succeeded",
+    explanation: include_str!("../../docs/checks/rotation-history.md"),
     reads: &["secretsmanager:DescribeSecret", "cloudtrail:LookupEvents"],
     run,
 };

@@ -1,14 +1,4 @@
-//! `rotation-schedule`: the schedule is valid, rotation is not overdue, and
-//! the next rotation window is known.
-//!
-//! Reads: `secret` (secretsmanager:DescribeSecret: `RotationRules`,
-//! `LastRotatedDate`, `NextRotationDate`, `CreatedDate`) and `collected_at`.
-//! `NextRotationDate` is the latest date rotation will happen; past it,
-//! rotation is failing or stuck. Secrets Manager picks the minute inside the
-//! window: only the window can be predicted.
-//! Known limits: DescribeSecret does not say when rotation was turned on, so
-//! "never rotated" counts from the secret's creation.
-//! Knowledge: rotation-knowledge §5.
+#![doc = include_str!("../../docs/checks/rotation-schedule.md")]
 
 use jiff::Timestamp;
 
@@ -21,6 +11,7 @@ use crate::schedule::Expression;
 pub const CHECK: CheckDef = CheckDef {
     slug: "rotation-schedule",
     title: "The rotation schedule is valid and rotation is on time",
+    explanation: include_str!("../../docs/checks/rotation-schedule.md"),
     reads: &["secretsmanager:DescribeSecret"],
     run,
 };

@@ -1,12 +1,4 @@
-//! `secret-schema`: the secret's value has the shape its rotation template reads.
-//!
-//! Reads: `secret_value` (secretsmanager:GetSecretValue, as its shape),
-//! `rotation_function` (lambda:GetFunction: tags and name identify the template).
-//! A template reads the AWSCURRENT SecretString as a JSON object and stops at
-//! the first missing key ("<key> key is missing from secret JSON") or wrong
-//! engine ("Database engine must be set to ..."). Evidence names keys only.
-//! Known limits: custom rotation functions define their own format: `skip`.
-//! Knowledge: rotation-knowledge §2.1, §2.2.
+#![doc = include_str!("../../docs/checks/secret-schema.md")]
 
 use super::{CheckDef, Outcome, premise};
 use crate::command::aws;
@@ -17,6 +9,7 @@ use crate::template::{self, Identified, Template};
 pub const CHECK: CheckDef = CheckDef {
     slug: "secret-schema",
     title: "The secret value has the shape the rotation function reads",
+    explanation: include_str!("../../docs/checks/secret-schema.md"),
     reads: &[
         "secretsmanager:DescribeSecret",
         "secretsmanager:GetSecretValue",

@@ -2,7 +2,8 @@
 
 Usage: seed.py ENDPOINT SCENARIO
 
-Moto runs rotations itself in ways AWS does not (see feasibility notes), so
+Moto runs rotations itself in ways AWS does not (it runs them synchronously, ignores their result and moves labels
+itself), so
 each scenario seeds the end state directly: labels through PutSecretValue and
 UpdateSecretVersionStage, never by letting moto rotate.
 """
@@ -488,7 +489,7 @@ def canary(aws, endpoint):
 
 REQUEST = "8f2e6a4c-1b3d-4e5f-9a7b-0c1d2e3f4a5b"
 
-# Real template log lines (rotation-knowledge §1.4, §8), one invocation each.
+# Real template log lines, one invocation each.
 LOGS = {
     "logs-success": [
         "[INFO]\t{t}\t{r}\tFound credentials in environment variables.",
