@@ -218,6 +218,11 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub selection: SelectionArgs,
 
+    /// Accept the findings this file lists, with a reason each: they are
+    /// reported as suppressed and no longer fail the gate
+    #[arg(long, value_name = "FILE")]
+    pub suppressions: Option<PathBuf>,
+
     /// Also write GitHub Actions annotations to stderr [default: on when GITHUB_ACTIONS=true]
     #[arg(long)]
     pub github: bool,

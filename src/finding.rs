@@ -122,4 +122,8 @@ pub struct Finding {
     pub summary: String,
     pub evidence: Vec<Evidence>,
     pub fix: Option<Fix>,
+    /// Why the finding is accepted, when a suppression file says so: it is
+    /// still reported, but no longer fails the gate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
 }

@@ -18,4 +18,5 @@ pub mod report;
 pub mod run;
 pub mod schedule;
 pub mod signatures;
+pub mod suppress;
 pub mod template;

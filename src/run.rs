@@ -77,10 +77,13 @@ async fn check(cli: &Cli, args: &CheckArgs) -> Result<Exit, Stop> {
         write_facts(path, &all_facts)?;
     }
     let selection = args.selection.selection();
-    let reports = all_facts
+    let mut reports = all_facts
         .iter()
         .map(|facts| SecretReport::new(facts, checks::run_selected(facts, &selection)))
         .collect::<Vec<_>>();
+    if let Some(path) = &args.suppressions {
+        read_suppressions(path)?.apply(&mut reports);
+    }
 
     let mut stdout = io::stdout().lock();
     let written = match args.output {
@@ -97,7 +100,35 @@ async fn check(cli: &Cli, args: &CheckArgs) -> Result<Exit, Stop> {
             &mut io::stderr().lock(),
         ))?;
     }
-    Ok(exit_for(&Summary::of(&reports), args.fail_on))
+    Ok(exit_for(&gating(&reports), args.fail_on))
+}
+
+/// The summary the gate decides on: suppressed findings do not count.
+fn gating(reports: &[SecretReport]) -> Summary {
+    let unsuppressed = reports
+        .iter()
+        .map(|report| SecretReport {
+            findings: report
+                .findings
+                .iter()
+                .filter(|f| f.suppressed.is_none())
+                .cloned()
+                .collect(),
+            ..report.clone()
+        })
+        .collect::<Vec<_>>();
+    Summary::of(&unsuppressed)
+}
+
+fn read_suppressions(path: &Path) -> Result<crate::suppress::Suppressions, Stop> {
+    let unreadable = |why: String| {
+        Stop(
+            Exit::BadInput,
+            format!("cannot read suppressions file {}: {why}", path.display()),
+        )
+    };
+    let text = fs::read_to_string(path).map_err(|error| unreadable(error.to_string()))?;
+    serde_json::from_str(&text).map_err(|error| unreadable(error.to_string()))
 }
 
 fn exit_for(summary: &Summary, fail_on: FailOn) -> Exit {

@@ -202,3 +202,48 @@ fn checks_explain_and_permissions_need_no_account() {
         serde_json::json!(["cloudtrail:LookupEvents", "secretsmanager:DescribeSecret"])
     );
 }
+
+#[test]
+fn suppressed_findings_are_reported_but_do_not_fail_the_gate() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let file = dir.join(format!("suppressions-{}.json", std::process::id()));
+    let accept = |checks: &[&str]| {
+        let entries = checks
+            .iter()
+            .map(|c| serde_json::json!({"check": c, "secret": "prod/*", "reason": "known, fixed next sprint"}))
+            .collect::<Vec<_>>();
+        std::fs::write(
+            &file,
+            serde_json::json!({"suppressions": entries}).to_string(),
+        )
+        .unwrap();
+    };
+    let stuck = [
+        "check",
+        "--facts",
+        "fixtures/stuck-rotation.json",
+        "--suppressions",
+    ];
+    accept(&["pending-version"]);
+    let output = rotdoctor().args(stuck).arg(&file).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "four failures remain");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("suppressed: known, fixed next sprint")
+    );
+    accept(&[
+        "database-reachability",
+        "pending-version",
+        "rotation-schedule",
+        "rotation-history",
+        "function-logs",
+    ]);
+    rotdoctor()
+        .args(stuck)
+        .arg(&file)
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("; 5 suppressed"));
+    std::fs::write(&file, "{\"suppressions\": [{\"check\": \"x\"}]}").unwrap();
+    rotdoctor().args(stuck).arg(&file).assert().code(2);
+    let _ = std::fs::remove_file(&file);
+}

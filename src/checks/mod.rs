@@ -114,6 +114,7 @@ pub fn run_selected(facts: &Facts, selection: &Selection) -> Vec<Finding> {
                 summary: verdict.summary,
                 evidence: verdict.evidence,
                 fix: verdict.fix,
+                suppressed: None,
             }
         })
         .collect()

@@ -52,6 +52,9 @@ fn body(finding: &Finding, verbose: bool) -> String {
         Status::Skip => finding.summary.dimmed().to_string(),
         _ => finding.summary.clone(),
     }];
+    if let Some(reason) = &finding.suppressed {
+        lines.push(format!("  {} {reason}", "suppressed:".bold()));
+    }
     let is_problem = matches!(finding.status, Status::Warn | Status::Fail | Status::Error);
     if is_problem || verbose {
         for evidence in &finding.evidence {
@@ -104,6 +107,9 @@ fn summary_line(summary: &Summary) -> String {
     }
     if summary.skip > 0 {
         line.push_str(&format!("; {} skipped", summary.skip));
+    }
+    if summary.suppressed > 0 {
+        line.push_str(&format!("; {} suppressed", summary.suppressed));
     }
     line
 }

@@ -46,6 +46,8 @@ pub struct Summary {
     pub fail: usize,
     pub skip: usize,
     pub error: usize,
+    /// Findings a suppression file accepts (also counted by status).
+    pub suppressed: usize,
 }
 
 impl Summary {
@@ -53,6 +55,7 @@ impl Summary {
         let mut summary = Summary::default();
         for finding in reports.iter().flat_map(|r| &r.findings) {
             *summary.count_mut(finding.status) += 1;
+            summary.suppressed += usize::from(finding.suppressed.is_some());
         }
         summary
     }
