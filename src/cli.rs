@@ -53,6 +53,13 @@ pub enum Command {
     },
     /// Print the read-only IAM policy rotdoctor itself needs
     Permissions(SelectionArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    Man,
 }
 
 /// Which checks to run.

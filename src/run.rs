@@ -44,6 +44,15 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Logs(args) => runtime.block_on(logs(&cli, args)),
         Command::Checks => list_checks(),
         Command::Explain { check } => explain(check),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut command, "rotdoctor", &mut io::stdout());
+            Ok(Exit::Clean)
+        }
+        Command::Man => {
+            let page = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+            finish(page.render(&mut io::stdout().lock())).map(|()| Exit::Clean)
+        }
         Command::Permissions(selection) => print_permissions(&selection.selection()),
     };
     match result {

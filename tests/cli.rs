@@ -247,3 +247,11 @@ fn suppressed_findings_are_reported_but_do_not_fail_the_gate() {
     rotdoctor().args(stuck).arg(&file).assert().code(2);
     let _ = std::fs::remove_file(&file);
 }
+
+#[test]
+fn completions_and_man_page_come_from_the_command_line_definition() {
+    let bash = rotdoctor().args(["completions", "bash"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&bash.stdout).contains("--fail-on"));
+    let man = rotdoctor().arg("man").output().unwrap();
+    assert!(String::from_utf8_lossy(&man.stdout).starts_with(".ie"));
+}
