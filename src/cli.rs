@@ -203,7 +203,7 @@ pub struct CheckArgs {
     pub tag: Vec<(String, String)>,
 
     /// How many secrets are examined at once
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
 
     /// Check facts saved by --save-facts instead of asking AWS (no account needed)

@@ -226,7 +226,12 @@ async fn gather(cli: &Cli, args: &CheckArgs) -> Result<Vec<Facts>, Stop> {
     } else {
         args.secrets.iter().cloned().map(Target::Named).collect()
     };
-    let results = gatherer.gather_all(targets).await;
+    // A progress line helps a person waiting on a long scan, and only them.
+    let progress = targets.len() > 1
+        && args.output == Output::Human
+        && io::stderr().is_terminal()
+        && std::env::var_os("CI").is_none();
+    let results = gatherer.gather_all(targets, progress).await;
     trace_calls(cli, &gatherer);
     results
         .into_iter()

@@ -120,8 +120,13 @@ impl Gatherer {
     }
 
     /// Gathers the facts about several secrets concurrently, a bounded
-    /// number at a time, in the order given.
-    pub async fn gather_all(&self, targets: Vec<Target>) -> Vec<Result<Facts, GatherError>> {
+    /// number at a time, in the order given. With `progress`, a line on
+    /// stderr counts the secrets done.
+    pub async fn gather_all(
+        &self,
+        targets: Vec<Target>,
+        progress: bool,
+    ) -> Vec<Result<Facts, GatherError>> {
         let mut tasks = tokio::task::JoinSet::new();
         let count = targets.len();
         for (index, target) in targets.into_iter().enumerate() {
@@ -138,6 +143,13 @@ impl Gatherer {
                 Ok(result) => results.push(result),
                 Err(panic) => std::panic::resume_unwind(panic.into_panic()),
             }
+            if progress {
+                eprint!("\rrotdoctor: examined {} of {count} secrets", results.len());
+            }
+        }
+        if progress {
+            // Clear the progress line before the report.
+            eprint!("\r\x1b[K");
         }
         results.sort_by_key(|(index, _)| *index);
         results.into_iter().map(|(_, result)| result).collect()
