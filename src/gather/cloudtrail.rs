@@ -89,17 +89,20 @@ async fn lookup(
         .send();
     let mut pages = pages;
     let mut events = Vec::new();
-    let mut count = 0;
-    loop {
-        let page = gatherer.call(LOOKUP, value, pages.next()).await;
-        match page {
+    for _ in 0..MAX_PAGES {
+        // The paginator answers `None` without a request once it is done:
+        // only the pages it fetched are recorded as calls.
+        let started = std::time::Instant::now();
+        let page = match pages.next().await {
             None => break,
-            Some(Ok(page)) => events.extend(page.events().iter().filter_map(trail_event)),
-            Some(Err(error)) => return Err(lookup_error(LOOKUP, &error)),
-        }
-        count += 1;
-        if count == MAX_PAGES {
-            break;
+            Some(page) => page,
+        };
+        gatherer
+            .calls
+            .record(LOOKUP, value, started, std::time::Instant::now());
+        match page {
+            Ok(page) => events.extend(page.events().iter().filter_map(trail_event)),
+            Err(error) => return Err(lookup_error(LOOKUP, &error)),
         }
     }
     events.sort_by_key(|e| e.time);

@@ -1,0 +1,241 @@
+"""Measures rotdoctor against moto behind a proxy that adds a fixed latency
+to every request, as a real region does, and prints figures.
+
+For 1, 100 and 1,000 secrets rotated by 5 shared functions: API requests in
+total and per secret, wall time, wall time over the latency (the run's
+sequential round trips) and peak memory. For one secret it also times the
+manual investigation with the AWS CLI through the same proxy.
+
+Usage: bench.py ROTDOCTOR_BINARY [SIZES...]
+"""
+
+import http.client
+import http.server
+import io
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import zipfile
+
+import boto3
+
+LATENCY = 0.050
+FUNCTIONS = 5
+VENV = os.path.dirname(sys.executable)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Proxy(http.server.ThreadingHTTPServer):
+    """Forwards every request to moto after LATENCY seconds, and counts them."""
+
+    daemon_threads = True
+
+    def __init__(self, upstream):
+        self.upstream = upstream
+        self.requests = 0
+        self.lock = threading.Lock()
+        super().__init__(("127.0.0.1", free_port()), Handler)
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def forward(self):
+        with self.server.lock:
+            self.server.requests += 1
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        time.sleep(LATENCY)
+        if "CloudTrail" in self.headers.get("X-Amz-Target", ""):
+            # moto has no LookupEvents: answer as a region with no events would.
+            payload = b'{"Events": []}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            return
+        upstream = http.client.HTTPConnection("127.0.0.1", self.server.upstream)
+        upstream.request(self.command, self.path, body, dict(self.headers))
+        response = upstream.getresponse()
+        payload = response.read()
+        self.send_response(response.status)
+        for key, value in response.getheaders():
+            if key.lower() not in ("content-length", "transfer-encoding", "connection"):
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = forward
+
+
+def start_moto():
+    port = free_port()
+    server = subprocess.Popen(
+        [os.path.join(VENV, "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    # The simple Lambda backend: no Docker, so seeding is quick.
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/moto-api/config",
+        data=json.dumps({"lambda": {"use_docker": False}}).encode(),
+        method="POST",
+    )
+    urllib.request.urlopen(request).read()
+    return server, port
+
+
+def seed(port, size):
+    settings = dict(
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    iam = boto3.client("iam", **settings)
+    lam = boto3.client("lambda", **settings)
+    sm = boto3.client("secretsmanager", **settings)
+    role = iam.create_role(
+        RoleName="rotation",
+        AssumeRolePolicyDocument=json.dumps(
+            {"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+        ),
+    )["Role"]["Arn"]
+    iam.put_role_policy(
+        RoleName="rotation",
+        PolicyName="rotation",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"}]}
+        ),
+    )
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("lambda_function.py", "def lambda_handler(event, context):\n    pass\n")
+    functions = []
+    for n in range(FUNCTIONS):
+        arn = lam.create_function(
+            FunctionName=f"rotate-{n}",
+            Runtime="python3.12",
+            Role=role,
+            Handler="lambda_function.lambda_handler",
+            Code={"ZipFile": archive.getvalue()},
+        )["FunctionArn"]
+        lam.add_permission(
+            FunctionName=arn,
+            StatementId="SecretsManagerAccess",
+            Action="lambda:InvokeFunction",
+            Principal="secretsmanager.amazonaws.com",
+            SourceAccount="123456789012",
+        )
+        functions.append(arn)
+    value = json.dumps({"engine": "postgres", "host": "db.internal", "username": "app", "password": "x" * 24})
+    for n in range(size):
+        arn = sm.create_secret(Name=f"app/secret-{n:04d}", SecretString=value)["ARN"]
+        sm.rotate_secret(
+            SecretId=arn,
+            RotationLambdaARN=functions[n % FUNCTIONS],
+            RotationRules={"AutomaticallyAfterDays": 30},
+            RotateImmediately=False,
+        )
+
+
+def run(command, env):
+    """Runs a command; returns its wall time and peak RSS in MiB."""
+    started = time.monotonic()
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    return time.monotonic() - started, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def environment(proxy_port):
+    env = dict(os.environ)
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_REGION="us-east-1",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_ENDPOINT_URL=f"http://127.0.0.1:{proxy_port}",
+        NO_COLOR="1",
+    )
+    return env
+
+
+MANUAL = [
+    ["secretsmanager", "describe-secret", "--secret-id", "app/secret-0000"],
+    ["lambda", "get-function", "--function-name", "rotate-0"],
+    ["lambda", "get-policy", "--function-name", "rotate-0"],
+    ["iam", "get-role", "--role-name", "rotation"],
+    ["iam", "list-role-policies", "--role-name", "rotation"],
+    ["iam", "get-role-policy", "--role-name", "rotation", "--policy-name", "rotation"],
+    ["iam", "list-attached-role-policies", "--role-name", "rotation"],
+    ["secretsmanager", "get-resource-policy", "--secret-id", "app/secret-0000"],
+    ["secretsmanager", "get-secret-value", "--secret-id", "app/secret-0000", "--query", "Name"],
+    ["secretsmanager", "list-secret-version-ids", "--secret-id", "app/secret-0000"],
+    ["ec2", "describe-vpc-endpoints"],
+    ["ec2", "describe-route-tables"],
+    ["ec2", "describe-security-groups"],
+    ["logs", "describe-log-streams", "--log-group-name", "/aws/lambda/rotate-0"],
+]
+
+
+def main():
+    binary = sys.argv[1]
+    sizes = [int(s) for s in sys.argv[2:]] or [1, 100, 1000]
+    print(f"latency {LATENCY * 1000:.0f} ms per request; {FUNCTIONS} shared rotation functions")
+    print(f"{'secrets':>8} {'requests':>9} {'per secret':>11} {'wall s':>8} {'round trips':>12} {'peak MiB':>9}")
+    for size in sizes:
+        moto, moto_port = start_moto()
+        try:
+            seed(moto_port, size)
+            proxy = Proxy(moto_port)
+            threading.Thread(target=proxy.serve_forever, daemon=True).start()
+            env = environment(proxy.server_address[1])
+            command = [binary, "check", "--all", "--output", "json"] if size > 1 else [binary, "check", "app/secret-0000", "--output", "json"]
+            # moto loads each service on its first call: warm it up first.
+            run(command, env)
+            proxy.requests = 0
+            wall, peak, _ = run(command, env)
+            print(
+                f"{size:>8} {proxy.requests:>9} {proxy.requests / size:>11.2f} {wall:>8.2f} {wall / LATENCY:>12.1f} {peak:>9.1f}"
+            )
+            if size == 1:
+                manual = 0.0
+                for words in MANUAL:
+                    elapsed, _, _ = run([os.path.join(VENV, "aws"), *words, "--output", "json"], env)
+                    manual += elapsed
+                print(f"         manual AWS CLI path: {len(MANUAL)} commands, {manual:.2f} s, {manual / wall:.0f}x rotdoctor's wall time")
+            proxy.shutdown()
+        finally:
+            moto.terminate()
+            moto.wait()
+    versions = [run([binary, "--version"], os.environ)[0] for _ in range(20)]
+    print(f"rotdoctor --version: {min(versions) * 1000:.1f} ms (best of 20)")
+    stripped = subprocess.run(["strip", "-o", "/tmp/rotdoctor-stripped", binary], check=False)
+    if stripped.returncode == 0:
+        print(f"binary: {os.path.getsize(binary) / 2**20:.1f} MiB, stripped {os.path.getsize('/tmp/rotdoctor-stripped') / 2**20:.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
