@@ -5,8 +5,9 @@
 //!  "secrets": [{"secret": {"id", "arn", "name"}, "collected_at",
 //!               "findings": [{"check", "status", "title", "summary",
 //!                             "evidence": [{"source", "observed"}],
-//!                             "fix": {"summary", "commands"} | null}]}],
-//!  "summary": {"pass", "warn", "fail", "skip", "error"}}
+//!                             "fix": {"summary", "commands"} | null,
+//!                             "suppressed": reason (only when suppressed)}]}],
+//!  "summary": {"pass", "warn", "fail", "skip", "error", "suppressed"}}
 //! ```
 //! Fields may be added; none of these may change without a new schema version.
 
