@@ -71,6 +71,33 @@ pub async fn function_log(gatherer: &Gatherer, group: &str, since: Timestamp) ->
 /// Masks what looks like a password in a log line: the AWS templates never
 /// log one, but a custom function might, and rotdoctor must not repeat it.
 pub fn redact(line: &str) -> String {
+    mask_password_values(&mask_url_passwords(line))
+}
+
+/// `scheme://user:password@host` keeps its user and host only.
+fn mask_url_passwords(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let authority_end = tail.find(['/', ' ', '"', '\'']).unwrap_or(tail.len());
+        let authority = &tail[..authority_end];
+        match (authority.rfind('@'), authority.find(':')) {
+            (Some(at_sign), Some(colon)) if colon < at_sign => {
+                out.push_str(&authority[..=colon]);
+                out.push_str("***");
+                out.push_str(&authority[at_sign..]);
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &tail[authority_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn mask_password_values(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
     while let Some(at) = find_password_key(rest) {
@@ -128,5 +155,13 @@ mod tests {
             "setSecret: Unable to log into database with previous, current, or pending secret"
         );
         assert_eq!(redact("PASSWORD: abc def"), "PASSWORD: *** def");
+        assert_eq!(
+            redact("connecting to postgres://app:s3cr3t@db.internal:5432/orders"),
+            "connecting to postgres://app:***@db.internal:5432/orders"
+        );
+        assert_eq!(
+            redact("see https://example.com/x"),
+            "see https://example.com/x"
+        );
     }
 }
