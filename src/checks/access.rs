@@ -73,6 +73,30 @@ impl Caller<'_> {
         iam::authorize(&request, &policies)
     }
 
+    /// Whether the role may do each of `actions` on `resource`.
+    pub fn may_all<'a>(
+        &self,
+        actions: &[&'a str],
+        resource: &str,
+        context: &BTreeMap<String, Option<String>>,
+        resource_policy: Option<(&str, &Value)>,
+        key_policy: Option<(&str, &Value)>,
+    ) -> Vec<(&'a str, Decision)> {
+        actions
+            .iter()
+            .map(|action| {
+                let decision = self.may(
+                    action,
+                    resource,
+                    context.clone(),
+                    resource_policy,
+                    key_policy,
+                );
+                (*action, decision)
+            })
+            .collect()
+    }
+
     /// `aws iam put-role-policy` adding `statements` as an inline policy.
     pub fn put_role_policy(&self, policy_name: &str, statements: Vec<Value>) -> String {
         let document = json!({"Version": "2012-10-17", "Statement": statements}).to_string();

@@ -50,31 +50,10 @@ fn run(facts: &Facts) -> Outcome {
     let resource_policy = premise::looked_up(&facts.secret_policy)?;
     let resource = resource_policy.map(|p| ("secret's resource policy", &p.0));
 
-    let mut decisions = ON_SECRET
-        .iter()
-        .map(|action| {
-            (
-                *action,
-                caller.may(
-                    action,
-                    &secret.arn,
-                    access::secret_context(secret),
-                    resource,
-                    None,
-                ),
-            )
-        })
-        .collect::<Vec<_>>();
-    decisions.push((
-        RANDOM_PASSWORD,
-        caller.may(
-            RANDOM_PASSWORD,
-            "*",
-            access::secret_context(secret),
-            None,
-            None,
-        ),
-    ));
+    let context = access::secret_context(secret);
+    let mut decisions = caller.may_all(&ON_SECRET, &secret.arn, &context, resource, None);
+    // GetRandomPassword acts on no resource: the secret's policy has no say.
+    decisions.extend(caller.may_all(&[RANDOM_PASSWORD], "*", &context, None, None));
 
     let status = access::status(&decisions);
     let role = &caller.role.name;

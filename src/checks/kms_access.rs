@@ -78,21 +78,13 @@ pub fn judge_key(
         Err(verdict) => return verdict,
     };
     let key_policy = key_policy.map(|p| ("key policy", &p.0));
-    let decisions = KEY_ACTIONS
-        .iter()
-        .map(|action| {
-            (
-                *action,
-                caller.may(
-                    action,
-                    &key.arn,
-                    access::kms_context(secret),
-                    None,
-                    key_policy,
-                ),
-            )
-        })
-        .collect::<Vec<_>>();
+    let decisions = caller.may_all(
+        &KEY_ACTIONS,
+        &key.arn,
+        &access::kms_context(secret),
+        None,
+        key_policy,
+    );
     let verdict = match access::status(&decisions) {
         Status::Pass => Verdict::pass(format!(
             "The role {} may decrypt and encrypt with the key",

@@ -69,21 +69,8 @@ fn run(facts: &Facts) -> Outcome {
     let caller = access::caller(facts)?;
     let master_policy = premise::looked_up(&master.policy)?;
     let resource = master_policy.map(|p| ("master secret's resource policy", &p.0));
-    let decisions = ON_MASTER
-        .iter()
-        .map(|action| {
-            (
-                *action,
-                caller.may(
-                    action,
-                    &master_secret.arn,
-                    access::secret_context(master_secret),
-                    resource,
-                    None,
-                ),
-            )
-        })
-        .collect::<Vec<_>>();
+    let context = access::secret_context(master_secret);
+    let decisions = caller.may_all(&ON_MASTER, &master_secret.arn, &context, resource, None);
 
     let role = &caller.role.name;
     let mut verdict = match access::status(&decisions) {
