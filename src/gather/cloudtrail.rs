@@ -16,22 +16,24 @@ const LOOKUP: &str = "cloudtrail:LookupEvents";
 /// Pages of 50 events per lookup: enough for weeks of rotations, bounded.
 const MAX_PAGES: usize = 10;
 
-/// The rotation service events Secrets Manager records.
-const ROTATION_EVENTS: &[&str] = &[
-    "RotationStarted",
+/// The rotation events that end an attempt, which `rotation-history` reads.
+/// (Each name is a request: LookupEvents takes one attribute at a time.)
+pub const OUTCOMES: &[&str] = &[
     "RotationSucceeded",
     "RotationFailed",
     "RotationAbandoned",
-    "TestRotationStarted",
-    "TestRotationSucceeded",
     "TestRotationFailed",
 ];
 
-/// Every rotation event of the account and region in the window, for all secrets.
-pub async fn rotation_events(gatherer: &Gatherer) -> Fact<Vec<TrailEvent>> {
+/// The event that starts an attempt, which `rotdoctor logs` starts from.
+pub const STARTS: &[&str] = &["RotationStarted"];
+
+/// The account and region's events of these names in the window, for all
+/// secrets, oldest first: looked up once per run.
+pub async fn rotation_events(gatherer: &Gatherer, names: &[&str]) -> Fact<Vec<TrailEvent>> {
     let fetch = async {
         let mut events = Vec::new();
-        for name in ROTATION_EVENTS {
+        for name in names {
             match lookup(gatherer, LookupAttributeKey::EventName, name).await {
                 Ok(found) => events.extend(found),
                 Err(error) => return Fact::Unavailable(error),
@@ -40,7 +42,20 @@ pub async fn rotation_events(gatherer: &Gatherer) -> Fact<Vec<TrailEvent>> {
         events.sort_by_key(|e| e.time);
         Fact::Found(events)
     };
-    gatherer.shared.trail.get("rotation events", fetch).await
+    gatherer.shared.trail.get(&names.join(" "), fetch).await
+}
+
+/// The events of `all` that are about `secret_arn`.
+pub fn about(all: Fact<Vec<TrailEvent>>, secret_arn: &str) -> Fact<Vec<TrailEvent>> {
+    match all {
+        Fact::Found(events) => Fact::Found(
+            events
+                .into_iter()
+                .filter(|e| e.resource.as_deref() == Some(secret_arn))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// The calls a function's role session (named after the function) was refused.

@@ -32,6 +32,9 @@ use crate::facts::{
 };
 use memo::Memo;
 
+/// A finished gathering task: the secret's position, and its facts.
+type Joined = Result<(usize, Result<Facts, GatherError>), tokio::task::JoinError>;
+
 /// A secret to gather facts about.
 #[derive(Debug, Clone)]
 pub enum Target {
@@ -66,7 +69,7 @@ pub struct Gatherer {
     /// The start of the history window (`--since`).
     since: Timestamp,
     /// How many secrets are gathered at once.
-    limit: Arc<tokio::sync::Semaphore>,
+    concurrency: usize,
     shared: Arc<Shared>,
     calls: CallLog,
 }
@@ -99,7 +102,7 @@ impl Gatherer {
             trail: aws_sdk_cloudtrail::Client::new(config),
             logs: aws_sdk_cloudwatchlogs::Client::new(config),
             since,
-            limit: Arc::new(tokio::sync::Semaphore::new(concurrency.max(1))),
+            concurrency: concurrency.max(1),
             shared: Arc::default(),
             calls: CallLog::default(),
         }
@@ -127,25 +130,29 @@ impl Gatherer {
         targets: Vec<Target>,
         progress: bool,
     ) -> Vec<Result<Facts, GatherError>> {
-        let mut tasks = tokio::task::JoinSet::new();
         let count = targets.len();
-        for (index, target) in targets.into_iter().enumerate() {
-            let gatherer = self.clone();
-            tasks.spawn(async move {
-                // The semaphore is never closed: a permit always comes.
-                let _permit = gatherer.limit.acquire().await.ok();
-                (index, gatherer.gather(target).await)
-            });
-        }
         let mut results = Vec::with_capacity(count);
-        while let Some(joined) = tasks.join_next().await {
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut collect = |joined: Option<Joined>| {
             match joined {
-                Ok(result) => results.push(result),
-                Err(panic) => std::panic::resume_unwind(panic.into_panic()),
+                Some(Ok(result)) => results.push(result),
+                Some(Err(panic)) => std::panic::resume_unwind(panic.into_panic()),
+                None => return,
             }
             if progress {
                 eprint!("\rrotdoctor: examined {} of {count} secrets", results.len());
             }
+        };
+        for (index, target) in targets.into_iter().enumerate() {
+            // At most `concurrency` secrets are in flight, however many are listed.
+            while tasks.len() >= self.concurrency {
+                collect(tasks.join_next().await);
+            }
+            let gatherer = self.clone();
+            tasks.spawn(async move { (index, gatherer.gather(target).await) });
+        }
+        while !tasks.is_empty() {
+            collect(tasks.join_next().await);
         }
         if progress {
             // Clear the progress line before the report.
@@ -155,10 +162,24 @@ impl Gatherer {
         results.into_iter().map(|(_, result)| result).collect()
     }
 
-    /// Gathers everything the checks need about one secret, in three rounds
-    /// of concurrent calls. The longest chain: DescribeSecret, GetFunction,
-    /// ListAttachedRolePolicies, GetPolicy, GetPolicyVersion.
+    /// Gathers everything the checks need about one secret: its own facts in
+    /// three rounds of concurrent calls (the longest chain: DescribeSecret,
+    /// GetFunction, ListAttachedRolePolicies, GetPolicy, GetPolicyVersion),
+    /// and alongside them the run's CloudTrail rotation outcomes, which
+    /// depend on no other fact.
     pub async fn gather(&self, target: Target) -> Result<Facts, GatherError> {
+        let (facts, outcomes) = tokio::join!(
+            Box::pin(self.gather_own(target)),
+            Box::pin(cloudtrail::rotation_events(self, cloudtrail::OUTCOMES)),
+        );
+        let mut facts = facts?;
+        if let Some(secret) = facts.secret.found() {
+            facts.rotation_events = cloudtrail::about(outcomes, &secret.arn);
+        }
+        Ok(facts)
+    }
+
+    async fn gather_own(&self, target: Target) -> Result<Facts, GatherError> {
         let collected_at = Timestamp::now();
         let (secret_id, listed) = match target {
             Target::Named(id) => (id, None),
@@ -216,8 +237,7 @@ impl Gatherer {
         };
         let function_name = function.map(|f| f.name.clone());
         let log_group = function.map(|f| f.log_group());
-        let secret_arn = found.map(|s| s.arn.clone());
-        let (rotation_role, network, rotation_events, denied_calls, function_log) = tokio::join!(
+        let (rotation_role, network, denied_calls, function_log) = tokio::join!(
             self.when(role_arn.as_deref(), |role| self
                 .shared
                 .roles
@@ -228,9 +248,6 @@ impl Gatherer {
                 let fetch = Box::pin(ec2::network(self, vpc, &subnets, &groups, &region));
                 async move { self.shared.networks.get(&key, fetch).await }
             }),
-            self.when(secret_arn.as_deref(), |arn| Box::pin(
-                self.rotation_events_of(arn)
-            )),
             self.when(function_name.as_deref(), |name| Box::pin(
                 cloudtrail::denied_calls(self, name)
             )),
@@ -254,7 +271,8 @@ impl Gatherer {
             network,
             database,
             lookback_start: Some(self.since),
-            rotation_events,
+            // Filled in by `gather`, which looks it up alongside.
+            rotation_events: Fact::NotCollected,
             denied_calls,
             function_log,
         })
@@ -278,31 +296,16 @@ impl Gatherer {
 
     /// When the latest rotation attempt of `secret_arn` started, if CloudTrail says.
     pub async fn last_rotation_attempt(&self, secret_arn: &str) -> Option<Timestamp> {
-        let events = self.rotation_events_of(secret_arn).await;
-        events
+        let started = cloudtrail::rotation_events(self, cloudtrail::STARTS).await;
+        cloudtrail::about(started, secret_arn)
             .found()?
-            .iter()
-            .rev()
-            .find(|e| e.name.ends_with("Started"))
+            .last()
             .map(|e| e.time)
     }
 
     /// The function's log events in `group` since `since`, bounded.
     pub async fn function_log(&self, group: &str, since: Timestamp) -> Fact<FunctionLog> {
         logs::function_log(self, group, since).await
-    }
-
-    /// The run's rotation events that are about `secret_arn`.
-    async fn rotation_events_of(&self, secret_arn: &str) -> Fact<Vec<TrailEvent>> {
-        match cloudtrail::rotation_events(self).await {
-            Fact::Found(events) => Fact::Found(
-                events
-                    .into_iter()
-                    .filter(|e| e.resource.as_deref() == Some(secret_arn))
-                    .collect(),
-            ),
-            other => other,
-        }
     }
 
     /// Looks a fact up only when what it hangs off is known.
