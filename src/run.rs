@@ -32,8 +32,12 @@ struct Stop(Exit, String);
 
 pub fn main(cli: Cli) -> ExitCode {
     set_color(cli.color);
+    // The AWS SDK's futures are large, the more so in debug builds, and a
+    // secret's gathering nests many of them: tokio's 2 MiB default stack is
+    // too tight (the big ones are boxed as well).
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(8 * 1024 * 1024)
         .build()
     {
         Ok(runtime) => runtime,
