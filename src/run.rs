@@ -11,7 +11,7 @@ use crate::cli::{
 use crate::facts::{FACTS_SCHEMA_VERSION, Fact, Facts, FactsFile, FunctionLog, LookupError};
 use crate::finding::Status;
 use crate::gather::{Fleet, GatherError, Gatherer, Target};
-use crate::report::{self, SecretReport, Summary};
+use crate::report::{self, SecretReport};
 use crate::{aws, checks};
 
 /// The documented exit codes.
@@ -113,24 +113,13 @@ async fn check(cli: &Cli, args: &CheckArgs) -> Result<Exit, Stop> {
             &mut io::stderr().lock(),
         ))?;
     }
-    Ok(exit_for(&gating(&reports), args.fail_on))
-}
-
-/// The summary the gate decides on: suppressed findings do not count.
-fn gating(reports: &[SecretReport]) -> Summary {
-    let unsuppressed = reports
+    // Suppressed findings are reported but do not count.
+    let gated = reports
         .iter()
-        .map(|report| SecretReport {
-            findings: report
-                .findings
-                .iter()
-                .filter(|f| f.suppressed.is_none())
-                .cloned()
-                .collect(),
-            ..report.clone()
-        })
-        .collect::<Vec<_>>();
-    Summary::of(&unsuppressed)
+        .flat_map(|report| &report.findings)
+        .filter(|finding| finding.suppressed.is_none())
+        .map(|finding| finding.status);
+    Ok(exit_for(gated, args.fail_on))
 }
 
 fn read_suppressions(path: &Path) -> Result<crate::suppress::Suppressions, Stop> {
@@ -144,12 +133,12 @@ fn read_suppressions(path: &Path) -> Result<crate::suppress::Suppressions, Stop>
     serde_json::from_str(&text).map_err(|error| unreadable(error.to_string()))
 }
 
-fn exit_for(summary: &Summary, fail_on: FailOn) -> Exit {
+fn exit_for(statuses: impl IntoIterator<Item = Status>, fail_on: FailOn) -> Exit {
     let counted = match fail_on {
         FailOn::Fail => [Status::Fail, Status::Error].as_slice(),
         FailOn::Warn => [Status::Fail, Status::Error, Status::Warn].as_slice(),
     };
-    if counted.iter().any(|status| summary.count(*status) > 0) {
+    if statuses.into_iter().any(|status| counted.contains(&status)) {
         Exit::Problems
     } else {
         Exit::Clean
@@ -492,17 +481,9 @@ mod tests {
 
     #[test]
     fn exit_codes_follow_fail_on() {
-        let warn_only = Summary {
-            warn: 1,
-            pass: 3,
-            ..Summary::default()
-        };
-        assert_eq!(exit_for(&warn_only, FailOn::Fail), Exit::Clean);
-        assert_eq!(exit_for(&warn_only, FailOn::Warn), Exit::Problems);
-        let error = Summary {
-            error: 1,
-            ..Summary::default()
-        };
-        assert_eq!(exit_for(&error, FailOn::Fail), Exit::Problems);
+        let warn_only = [Status::Warn, Status::Pass, Status::Skip];
+        assert_eq!(exit_for(warn_only, FailOn::Fail), Exit::Clean);
+        assert_eq!(exit_for(warn_only, FailOn::Warn), Exit::Problems);
+        assert_eq!(exit_for([Status::Error], FailOn::Fail), Exit::Problems);
     }
 }
