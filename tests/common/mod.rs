@@ -58,27 +58,35 @@ impl Moto {
             server.display()
         );
         let python = server.with_file_name("python");
-        let port = free_port();
-        let child = Command::new(&server)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|error| panic!("cannot start {}: {error}", server.display()));
-        let mut moto = Moto {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-            python,
-        };
-        moto.wait_until_ready(port);
-        moto
+        // A port found free can be taken before moto binds it; a moto that
+        // could not bind exits, and another free port is tried.
+        for _ in 0..5 {
+            let port = free_port();
+            let child = Command::new(&server)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|error| panic!("cannot start {}: {error}", server.display()));
+            let mut moto = Moto {
+                child,
+                endpoint: format!("http://127.0.0.1:{port}"),
+                python: python.clone(),
+            };
+            if moto.wait_until_ready(port) {
+                return moto;
+            }
+        }
+        panic!("moto_server did not start on any of 5 free ports");
     }
 
-    fn wait_until_ready(&mut self, port: u16) {
+    /// Whether this moto listens on `port`: the port answers and the
+    /// process still runs (someone else's server may answer otherwise).
+    fn wait_until_ready(&mut self, port: u16) -> bool {
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("moto_server exited before it was ready: {status}");
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return false;
             }
             assert!(
                 Instant::now() < deadline,
@@ -86,6 +94,8 @@ impl Moto {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+        std::thread::sleep(Duration::from_millis(200));
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     /// Seeds one scenario of `tests/moto/seed.py`; returns what it created.
