@@ -168,6 +168,28 @@ def run(command, env):
     return time.monotonic() - started, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
 
+def verdicts(command, env):
+    """Each secret's check statuses in a JSON report."""
+    report = json.loads(subprocess.run(command, env=env, capture_output=True, check=False).stdout)
+    return {
+        entry["secret"]["name"]: [finding["status"] for finding in entry["findings"]]
+        for entry in report["secrets"]
+    }
+
+
+def same_verdicts(binary, moto_port, size):
+    """--all gives every secret the verdicts it gets when checked alone.
+    Straight to moto, without the proxy: moto answers LookupEvents with an
+    error, which one attempt settles the same way for both."""
+    env = dict(environment(moto_port), AWS_MAX_ATTEMPTS="1")
+    together = verdicts([binary, "check", "--all", "--output", "json"], env)
+    alone = {}
+    for name in together:
+        alone.update(verdicts([binary, "check", name, "--output", "json"], env))
+    equal = sum(1 for name in together if together[name] == alone.get(name))
+    print(f"         verdicts: {equal} of {len(together)} secrets the same under --all as checked alone")
+
+
 def environment(proxy_port):
     env = dict(os.environ)
     env.update(
@@ -227,6 +249,8 @@ def main():
                     manual += elapsed
                 print(f"         manual AWS CLI path: {len(MANUAL)} commands, {manual:.2f} s, {manual / wall:.0f}x rotdoctor's wall time")
             proxy.shutdown()
+            if size == max(sizes):
+                same_verdicts(binary, moto_port, size)
         finally:
             moto.terminate()
             moto.wait()
