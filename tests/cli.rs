@@ -255,3 +255,34 @@ fn completions_and_man_page_come_from_the_command_line_definition() {
     let man = rotdoctor().arg("man").output().unwrap();
     assert!(String::from_utf8_lossy(&man.stdout).starts_with(".ie"));
 }
+
+#[test]
+fn the_exit_code_is_the_same_in_every_format() {
+    for format in ["human", "json", "sarif", "junit", "markdown"] {
+        let run = |fixture: &str, extra: &[&str]| {
+            rotdoctor()
+                .args(["check", "--output", format, "--facts", fixture])
+                .args(extra)
+                .output()
+                .unwrap()
+                .status
+                .code()
+        };
+        assert_eq!(run("fixtures/healthy.json", &[]), Some(0), "{format}");
+        assert_eq!(
+            run("fixtures/stuck-rotation.json", &[]),
+            Some(1),
+            "{format}"
+        );
+        assert_eq!(
+            run("fixtures/rotation-not-enabled.json", &[]),
+            Some(0),
+            "{format}"
+        );
+        assert_eq!(
+            run("fixtures/rotation-not-enabled.json", &["--fail-on", "warn"]),
+            Some(1),
+            "{format}"
+        );
+    }
+}
