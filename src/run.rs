@@ -166,7 +166,7 @@ fn explain(slug: &str) -> Result<Exit, Stop> {
         "{}\n\n{}\nrotdoctor reads: {}\n",
         check.title,
         check.explanation,
-        check.reads.join(", ")
+        check.actions().join(", ")
     );
     finish(io::stdout().lock().write_all(text.as_bytes()))?;
     Ok(Exit::Clean)

@@ -70,7 +70,7 @@ fn evidence_cites_only_calls_the_check_declares() {
                     .unwrap();
                 for evidence in &finding.evidence {
                     assert!(
-                        check.reads.contains(&evidence.source.as_str()),
+                        check.actions().contains(&evidence.source.as_str()),
                         "{} cites {} but does not declare it",
                         check.slug,
                         evidence.source

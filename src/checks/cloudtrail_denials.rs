@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::{CheckDef, Outcome, premise};
+use super::{CheckDef, Outcome, premise, reads};
 use crate::facts::Facts;
 use crate::finding::Verdict;
 
@@ -12,11 +12,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "cloudtrail-denials",
     title: "CloudTrail shows no refused call by the rotation function",
     explanation: include_str!("../../docs/checks/cloudtrail-denials.md"),
-    reads: &[
-        "secretsmanager:DescribeSecret",
-        "lambda:GetFunction",
-        "cloudtrail:LookupEvents",
-    ],
+    reads: &[reads::SECRET, reads::FUNCTION, reads::TRAIL],
     run,
 };
 

@@ -1,6 +1,6 @@
 #![doc = include_str!("../../docs/checks/database-reachability.md")]
 
-use super::{CheckDef, Outcome, premise};
+use super::{CheckDef, Outcome, premise, reads};
 use crate::command::aws;
 use crate::facts::{DatabaseFacts, Facts, FunctionFacts, SecretShape, Subnet};
 use crate::finding::Verdict;
@@ -12,21 +12,11 @@ pub const CHECK: CheckDef = CheckDef {
     title: "The rotation function can reach the database",
     explanation: include_str!("../../docs/checks/database-reachability.md"),
     reads: &[
-        "secretsmanager:DescribeSecret",
-        "secretsmanager:GetSecretValue",
-        "lambda:GetFunction",
-        "rds:DescribeDBInstances",
-        "rds:DescribeDBClusters",
-        "rds:DescribeDBSubnetGroups",
-        "ec2:DescribeNetworkInterfaces",
-        "ec2:DescribeSubnets",
-        "ec2:DescribeVpcs",
-        "ec2:DescribeVpcAttribute",
-        "ec2:DescribeRouteTables",
-        "ec2:DescribeNatGateways",
-        "ec2:DescribeVpcEndpoints",
-        "ec2:DescribeNetworkAcls",
-        "ec2:DescribeSecurityGroups",
+        reads::SECRET,
+        reads::SECRET_VALUE,
+        reads::FUNCTION,
+        reads::DATABASE,
+        reads::NETWORK,
     ],
     run,
 };

@@ -1,6 +1,6 @@
 #![doc = include_str!("../../docs/checks/endpoint-reachability.md")]
 
-use super::{CheckDef, Outcome, premise};
+use super::{CheckDef, Outcome, premise, reads};
 use crate::command::{aws, set_function_variable};
 use crate::facts::{
     Facts, FunctionFacts, NetworkFacts, SecretFacts, SecurityGroup, Subnet, VpcAttachment,
@@ -12,18 +12,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "endpoint-reachability",
     title: "The rotation function can reach the Secrets Manager endpoint",
     explanation: include_str!("../../docs/checks/endpoint-reachability.md"),
-    reads: &[
-        "secretsmanager:DescribeSecret",
-        "lambda:GetFunction",
-        "ec2:DescribeSubnets",
-        "ec2:DescribeVpcs",
-        "ec2:DescribeVpcAttribute",
-        "ec2:DescribeRouteTables",
-        "ec2:DescribeNatGateways",
-        "ec2:DescribeVpcEndpoints",
-        "ec2:DescribeNetworkAcls",
-        "ec2:DescribeSecurityGroups",
-    ],
+    reads: &[reads::SECRET, reads::FUNCTION, reads::NETWORK],
     run,
 };
 

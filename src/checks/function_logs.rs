@@ -1,6 +1,6 @@
 #![doc = include_str!("../../docs/checks/function-logs.md")]
 
-use super::{CheckDef, Outcome, premise};
+use super::{CheckDef, Outcome, premise, reads};
 use crate::facts::Facts;
 use crate::finding::Verdict;
 use crate::signatures;
@@ -9,11 +9,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "function-logs",
     title: "The rotation function's latest invocations logged no error",
     explanation: include_str!("../../docs/checks/function-logs.md"),
-    reads: &[
-        "secretsmanager:DescribeSecret",
-        "lambda:GetFunction",
-        "logs:FilterLogEvents",
-    ],
+    reads: &[reads::SECRET, reads::FUNCTION, reads::LOGS],
     run,
 };
 

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::access::{self, Caller};
-use super::{CheckDef, Outcome, premise};
+use super::{CheckDef, Outcome, premise, reads};
 use crate::facts::Facts;
 use crate::finding::{Status, Verdict};
 use crate::iam::Decision;
@@ -13,15 +13,10 @@ pub const CHECK: CheckDef = CheckDef {
     title: "The rotation function's role may call what rotation needs",
     explanation: include_str!("../../docs/checks/function-permissions.md"),
     reads: &[
-        "secretsmanager:DescribeSecret",
-        "secretsmanager:GetResourcePolicy",
-        "lambda:GetFunction",
-        "iam:GetRole",
-        "iam:ListRolePolicies",
-        "iam:GetRolePolicy",
-        "iam:ListAttachedRolePolicies",
-        "iam:GetPolicy",
-        "iam:GetPolicyVersion",
+        reads::SECRET,
+        reads::SECRET_POLICY,
+        reads::FUNCTION,
+        reads::ROLE,
     ],
     run,
 };

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{CheckDef, Outcome, premise};
+use super::{CheckDef, Outcome, premise, reads};
 use crate::command::aws;
 use crate::facts::{Fact, Facts};
 use crate::finding::Verdict;
@@ -12,11 +12,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "invoke-permission",
     title: "Secrets Manager may invoke the rotation function",
     explanation: include_str!("../../docs/checks/invoke-permission.md"),
-    reads: &[
-        "secretsmanager:DescribeSecret",
-        "lambda:GetFunction",
-        "lambda:GetPolicy",
-    ],
+    reads: &[reads::SECRET, reads::FUNCTION, reads::FUNCTION_POLICY],
     run,
 };
 

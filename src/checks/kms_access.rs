@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::access::{self, Caller};
-use super::{CheckDef, Outcome, premise};
+use super::{CheckDef, Outcome, premise, reads};
 use crate::command::aws;
 use crate::facts::{Facts, KeyFacts, SecretFacts};
 use crate::finding::{Status, Verdict};
@@ -13,18 +13,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "kms-access",
     title: "The rotation role may use the secret's KMS key",
     explanation: include_str!("../../docs/checks/kms-access.md"),
-    reads: &[
-        "secretsmanager:DescribeSecret",
-        "lambda:GetFunction",
-        "iam:GetRole",
-        "iam:ListRolePolicies",
-        "iam:GetRolePolicy",
-        "iam:ListAttachedRolePolicies",
-        "iam:GetPolicy",
-        "iam:GetPolicyVersion",
-        "kms:DescribeKey",
-        "kms:GetKeyPolicy",
-    ],
+    reads: &[reads::SECRET, reads::FUNCTION, reads::ROLE, reads::KEY],
     run,
 };
 

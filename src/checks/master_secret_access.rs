@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::access::{self, Caller};
 use super::kms_access::judge_key;
-use super::{CheckDef, Outcome, premise};
+use super::{CheckDef, Outcome, premise, reads};
 use crate::facts::{Fact, Facts, MasterSecretFacts, SecretShape};
 use crate::finding::{Status, Verdict};
 use crate::template;
@@ -14,18 +14,12 @@ pub const CHECK: CheckDef = CheckDef {
     title: "The rotation role may read the master secret",
     explanation: include_str!("../../docs/checks/master-secret-access.md"),
     reads: &[
-        "secretsmanager:DescribeSecret",
-        "secretsmanager:GetSecretValue",
-        "secretsmanager:GetResourcePolicy",
-        "lambda:GetFunction",
-        "iam:GetRole",
-        "iam:ListRolePolicies",
-        "iam:GetRolePolicy",
-        "iam:ListAttachedRolePolicies",
-        "iam:GetPolicy",
-        "iam:GetPolicyVersion",
-        "kms:DescribeKey",
-        "kms:GetKeyPolicy",
+        reads::SECRET,
+        reads::SECRET_VALUE,
+        reads::SECRET_POLICY,
+        reads::FUNCTION,
+        reads::ROLE,
+        reads::KEY,
     ],
     run,
 };

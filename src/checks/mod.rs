@@ -11,6 +11,7 @@ use crate::finding::{Finding, Verdict};
 
 mod access;
 pub mod premise;
+pub mod reads;
 
 mod cloudtrail_denials;
 mod database_reachability;
@@ -39,9 +40,23 @@ pub struct CheckDef {
     /// What it checks, what it reads, what it concludes and how to fix it:
     /// `docs/checks/<slug>.md`, also the module's documentation.
     pub explanation: &'static str,
-    /// The read-only IAM actions rotdoctor needs for this check.
-    pub reads: &'static [&'static str],
+    /// The read-only IAM actions rotdoctor needs for this check, as the
+    /// groups of [`reads`] behind the facts it stands on.
+    pub reads: &'static [&'static [&'static str]],
     pub run: fn(&Facts) -> Outcome,
+}
+
+impl CheckDef {
+    /// Every action this check reads with, each once.
+    pub fn actions(&self) -> Vec<&'static str> {
+        let mut actions = self
+            .reads
+            .iter()
+            .flat_map(|group| group.iter().copied())
+            .collect::<Vec<_>>();
+        actions.dedup();
+        actions
+    }
 }
 
 /// The checks to run: all but `skip`, or only `only`.
@@ -71,7 +86,7 @@ pub fn slugs() -> Vec<&'static str> {
 pub fn permissions(selection: &Selection) -> Vec<&'static str> {
     let mut actions = selection
         .checks()
-        .flat_map(|c| c.reads.iter().copied())
+        .flat_map(|c| c.actions())
         .collect::<Vec<_>>();
     actions.sort();
     actions.dedup();

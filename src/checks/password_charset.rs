@@ -1,6 +1,6 @@
 #![doc = include_str!("../../docs/checks/password-charset.md")]
 
-use super::{CheckDef, Outcome, premise};
+use super::{CheckDef, Outcome, premise, reads};
 use crate::command::set_function_variable;
 use crate::facts::{CharClass, Facts, FunctionFacts, ObjectShape, SecretShape};
 use crate::finding::{Status, Verdict};
@@ -10,11 +10,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "password-charset",
     title: "Generated passwords use only characters the database accepts",
     explanation: include_str!("../../docs/checks/password-charset.md"),
-    reads: &[
-        "secretsmanager:DescribeSecret",
-        "secretsmanager:GetSecretValue",
-        "lambda:GetFunction",
-    ],
+    reads: &[reads::SECRET, reads::SECRET_VALUE, reads::FUNCTION],
     run,
 };
 

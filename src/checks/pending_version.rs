@@ -1,6 +1,6 @@
 #![doc = include_str!("../../docs/checks/pending-version.md")]
 
-use super::{CheckDef, Outcome, premise};
+use super::{CheckDef, Outcome, premise, reads};
 use crate::command::aws;
 use crate::facts::Facts;
 use crate::finding::Verdict;
@@ -9,7 +9,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "pending-version",
     title: "No secret version is stranded at AWSPENDING",
     explanation: include_str!("../../docs/checks/pending-version.md"),
-    reads: &["secretsmanager:DescribeSecret"],
+    reads: &[reads::SECRET],
     run,
 };
 

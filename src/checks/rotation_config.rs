@@ -1,6 +1,6 @@
 #![doc = include_str!("../../docs/checks/rotation-config.md")]
 
-use super::{CheckDef, Outcome, premise};
+use super::{CheckDef, Outcome, premise, reads};
 use crate::command::aws;
 use crate::facts::{FunctionFacts, RotationRules, SecretFacts};
 use crate::finding::Verdict;
@@ -9,7 +9,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "rotation-config",
     title: "Rotation is enabled with a working rotation function",
     explanation: include_str!("../../docs/checks/rotation-config.md"),
-    reads: &["secretsmanager:DescribeSecret", "lambda:GetFunction"],
+    reads: &[reads::SECRET, reads::FUNCTION],
     run,
 };
 

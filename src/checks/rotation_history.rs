@@ -1,6 +1,6 @@
 #![doc = include_str!("../../docs/checks/rotation-history.md")]
 
-use super::{CheckDef, Outcome, premise};
+use super::{CheckDef, Outcome, premise, reads};
 use crate::facts::{Facts, TrailEvent};
 use crate::finding::Verdict;
 
@@ -8,7 +8,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "rotation-history",
     title: "The last rotation attempt succeeded",
     explanation: include_str!("../../docs/checks/rotation-history.md"),
-    reads: &["secretsmanager:DescribeSecret", "cloudtrail:LookupEvents"],
+    reads: &[reads::SECRET, reads::TRAIL],
     run,
 };
 

@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 
-use super::{CheckDef, Outcome, premise};
+use super::{CheckDef, Outcome, premise, reads};
 use crate::command::aws;
 use crate::facts::{Facts, RotationRules};
 use crate::finding::Verdict;
@@ -12,7 +12,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "rotation-schedule",
     title: "The rotation schedule is valid and rotation is on time",
     explanation: include_str!("../../docs/checks/rotation-schedule.md"),
-    reads: &["secretsmanager:DescribeSecret"],
+    reads: &[reads::SECRET],
     run,
 };
 

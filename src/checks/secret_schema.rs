@@ -1,6 +1,6 @@
 #![doc = include_str!("../../docs/checks/secret-schema.md")]
 
-use super::{CheckDef, Outcome, premise};
+use super::{CheckDef, Outcome, premise, reads};
 use crate::command::aws;
 use crate::facts::{Facts, JsonType, ObjectShape, SecretFacts, SecretShape};
 use crate::finding::Verdict;
@@ -10,11 +10,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "secret-schema",
     title: "The secret value has the shape the rotation function reads",
     explanation: include_str!("../../docs/checks/secret-schema.md"),
-    reads: &[
-        "secretsmanager:DescribeSecret",
-        "secretsmanager:GetSecretValue",
-        "lambda:GetFunction",
-    ],
+    reads: &[reads::SECRET, reads::SECRET_VALUE, reads::FUNCTION],
     run,
 };
 

@@ -1,0 +1,35 @@
+//! The read-only IAM actions behind each fact, grouped as the checks use
+//! them: a check's `reads` lists the groups of the facts it stands on.
+
+pub const SECRET: &[&str] = &["secretsmanager:DescribeSecret"];
+pub const SECRET_VALUE: &[&str] = &["secretsmanager:GetSecretValue"];
+pub const SECRET_POLICY: &[&str] = &["secretsmanager:GetResourcePolicy"];
+pub const FUNCTION: &[&str] = &["lambda:GetFunction"];
+pub const FUNCTION_POLICY: &[&str] = &["lambda:GetPolicy"];
+pub const ROLE: &[&str] = &[
+    "iam:GetRole",
+    "iam:ListRolePolicies",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+];
+pub const KEY: &[&str] = &["kms:DescribeKey", "kms:GetKeyPolicy"];
+pub const NETWORK: &[&str] = &[
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeVpcAttribute",
+    "ec2:DescribeRouteTables",
+    "ec2:DescribeNatGateways",
+    "ec2:DescribeVpcEndpoints",
+    "ec2:DescribeNetworkAcls",
+    "ec2:DescribeSecurityGroups",
+];
+pub const DATABASE: &[&str] = &[
+    "rds:DescribeDBInstances",
+    "rds:DescribeDBClusters",
+    "rds:DescribeDBSubnetGroups",
+    "ec2:DescribeNetworkInterfaces",
+];
+pub const TRAIL: &[&str] = &["cloudtrail:LookupEvents"];
+pub const LOGS: &[&str] = &["logs:FilterLogEvents"];
