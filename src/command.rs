@@ -39,7 +39,7 @@ pub fn aws(service: &str, operation: &str, args: &[&str], region: Option<&str>) 
 /// `update-function-configuration --environment` (which replaces them all)
 /// gets them all back.
 pub fn set_function_variable(function_arn: &str, name: &str, value: &str) -> String {
-    let region = function_arn.split(':').nth(3).filter(|r| !r.is_empty());
+    let region = crate::arn::region(function_arn);
     let read = aws(
         "lambda",
         "get-function-configuration",

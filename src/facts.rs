@@ -391,18 +391,12 @@ pub struct SecretFacts {
 impl SecretFacts {
     /// The account that owns the secret, from its ARN.
     pub fn account(&self) -> Option<&str> {
-        self.arn
-            .split(':')
-            .nth(4)
-            .filter(|account| !account.is_empty())
+        crate::arn::account(&self.arn)
     }
 
     /// The secret's region, from its ARN.
     pub fn region(&self) -> Option<&str> {
-        self.arn
-            .split(':')
-            .nth(3)
-            .filter(|region| !region.is_empty())
+        crate::arn::region(&self.arn)
     }
 
     /// The secret's KMS key when it is a customer managed one: DescribeSecret

@@ -4,6 +4,7 @@
 //! [`checks`] turn facts into findings, one pure function per failure mode;
 //! [`report`] renders the findings for people or scripts.
 
+pub mod arn;
 pub mod aws;
 pub mod checks;
 pub mod cli;

@@ -30,7 +30,9 @@ pub fn caller(facts: &Facts) -> Result<Caller<'_>, Verdict> {
             "The function's role does not exist (see function-permissions)",
         ));
     };
-    let account = role.arn.split(':').nth(4).unwrap_or_default().to_string();
+    let account = crate::arn::account(&role.arn)
+        .unwrap_or_default()
+        .to_string();
     Ok(Caller {
         session_arn: format!(
             "arn:aws:sts::{account}:assumed-role/{}/{}",

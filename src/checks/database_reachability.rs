@@ -1,6 +1,7 @@
 #![doc = include_str!("../../docs/checks/database-reachability.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
+use crate::arn;
 use crate::command::aws;
 use crate::facts::{DatabaseFacts, Facts, FunctionFacts, SecretShape, Subnet};
 use crate::finding::Verdict;
@@ -135,7 +136,7 @@ fn run(facts: &Facts) -> Outcome {
         (source, format!("the database listens on TCP {port}")),
     ];
     let mut fixes = Vec::new();
-    let region = function.arn.split(':').nth(3);
+    let region = arn::region(&function.arn);
 
     let function_peer = Peer {
         cidrs: function_subnets
@@ -335,7 +336,7 @@ fn move_into(function: &FunctionFacts, database: &DatabaseFacts) -> Vec<String> 
         database.subnet_ids.join(","),
         database.security_group_ids.join(",")
     );
-    let region = function.arn.split(':').nth(3);
+    let region = arn::region(&function.arn);
     vec![aws(
         "lambda",
         "update-function-configuration",

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{CheckDef, Outcome, premise, reads};
+use crate::arn;
 use crate::command::aws;
 use crate::facts::{Fact, Facts};
 use crate::finding::Verdict;
@@ -197,7 +198,7 @@ fn grant_commands(
             "--source-account",
             account,
         ],
-        region(function_arn),
+        arn::region(function_arn),
     ));
     commands
 }
@@ -224,12 +225,8 @@ fn remove_permission(function_arn: &str, sid: &str) -> String {
         "lambda",
         "remove-permission",
         &["--function-name", function_arn, "--statement-id", sid],
-        region(function_arn),
+        arn::region(function_arn),
     )
-}
-
-fn region(arn: &str) -> Option<&str> {
-    arn.split(':').nth(3).filter(|r| !r.is_empty())
 }
 
 #[cfg(test)]

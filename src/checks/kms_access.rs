@@ -4,6 +4,7 @@ use serde_json::json;
 
 use super::access::{self, Caller};
 use super::{CheckDef, Outcome, premise, reads};
+use crate::arn;
 use crate::command::aws;
 use crate::facts::{Facts, KeyFacts, SecretFacts};
 use crate::finding::{Status, Verdict};
@@ -103,7 +104,7 @@ pub fn judge_key(
 }
 
 fn enable_key(key: &KeyFacts) -> Vec<String> {
-    let region = key.arn.split(':').nth(3);
+    let region = arn::region(&key.arn);
     let enable = aws("kms", "enable-key", &["--key-id", &key.arn], region);
     match key.state.as_str() {
         "PendingDeletion" => vec![
@@ -157,7 +158,7 @@ fn grant(
         "Resource": "*",
         "Condition": statement["Condition"],
     });
-    let key_region = key.arn.split(':').nth(3);
+    let key_region = arn::region(&key.arn);
     verdict.fix(
         format!(
             "The key policy must allow the role: add this statement to key-policy.json, then put it back: {key_statement}"

@@ -1,6 +1,7 @@
 #![doc = include_str!("../../docs/checks/rotation-config.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
+use crate::arn;
 use crate::command::aws;
 use crate::facts::{FunctionFacts, RotationRules, SecretFacts};
 use crate::finding::Verdict;
@@ -119,12 +120,12 @@ fn judge_function(function: &FunctionFacts) -> Verdict {
         ("Failed", _) => Verdict::fail(format!("The rotation function {name} is in the Failed state"))
             .fix(
                 "Lambda cannot run the function until it is redeployed; the reason above says why. Inspect it with:",
-                vec![aws("lambda", "get-function-configuration", &["--function-name", &function.arn], arn_region(&function.arn))],
+                vec![aws("lambda", "get-function-configuration", &["--function-name", &function.arn], arn::region(&function.arn))],
             ),
         (_, "Failed") => Verdict::fail(format!("The last update of the rotation function {name} failed"))
             .fix(
                 "Lambda keeps running the previous configuration until an update succeeds; the reason above says why. Inspect it with:",
-                vec![aws("lambda", "get-function-configuration", &["--function-name", &function.arn], arn_region(&function.arn))],
+                vec![aws("lambda", "get-function-configuration", &["--function-name", &function.arn], arn::region(&function.arn))],
             ),
         ("Inactive", _) => Verdict::warn(format!(
             "The rotation function {name} is Inactive: Lambda reactivates it on the next rotation, which may fail while it does"
@@ -181,10 +182,6 @@ fn rules_json(rules: Option<&RotationRules>) -> String {
 
 fn function_name(arn: &str) -> &str {
     arn.split(':').nth(6).unwrap_or(arn)
-}
-
-fn arn_region(arn: &str) -> Option<&str> {
-    arn.split(':').nth(3).filter(|r| !r.is_empty())
 }
 
 #[cfg(test)]
