@@ -1,8 +1,7 @@
 //! Gathering: AWS API calls turned into [`Facts`]. The only code that talks to AWS.
 //!
 //! Every call here is read-only. Calls that do not depend on each other run
-//! concurrently; the longest chain for one secret is DescribeSecret, then the
-//! function's configuration and policy side by side.
+//! concurrently, and each starts as soon as the facts it needs are known.
 
 mod calls;
 mod cloudtrail;
@@ -22,13 +21,14 @@ use std::time::Instant;
 
 use aws_config::SdkConfig;
 use jiff::Timestamp;
+use tokio::sync::oneshot;
 
 pub use calls::{ApiCall, CallLog};
 pub use secretsmanager::Fleet;
 
 use crate::facts::{
     Fact, Facts, FunctionFacts, FunctionLog, KeyFacts, LookupError, MasterSecretFacts, NamedPolicy,
-    PolicyDocument, RoleFacts, SecretFacts, SecretShape, TrailEvent,
+    NetworkFacts, PolicyDocument, RoleFacts, SecretFacts, SecretShape, TrailEvent,
 };
 use memo::Memo;
 
@@ -53,6 +53,15 @@ pub enum GatherError {
     /// rotdoctor cannot reach AWS at all (endpoint, network, credentials).
     #[error("{0}")]
     Unreachable(String),
+}
+
+/// The rotation function's facts and those that hang off it.
+struct FunctionSide {
+    function: Fact<FunctionFacts>,
+    role: Fact<RoleFacts>,
+    network: Fact<NetworkFacts>,
+    denied_calls: Fact<Vec<TrailEvent>>,
+    log: Fact<FunctionLog>,
 }
 
 /// The AWS clients facts are gathered with.
@@ -84,7 +93,7 @@ struct Shared {
     keys: Memo<Fact<KeyFacts>>,
     trail: Memo<Fact<Vec<TrailEvent>>>,
     databases: Memo<Result<rds::Listing, LookupError>>,
-    networks: Memo<Fact<crate::facts::NetworkFacts>>,
+    networks: Memo<Fact<NetworkFacts>>,
     logs: Memo<Fact<FunctionLog>>,
 }
 
@@ -162,11 +171,11 @@ impl Gatherer {
         results.into_iter().map(|(_, result)| result).collect()
     }
 
-    /// Gathers everything the checks need about one secret: its own facts in
-    /// three rounds of concurrent calls (the longest chain: DescribeSecret,
-    /// GetFunction, ListAttachedRolePolicies, GetPolicy, GetPolicyVersion),
-    /// and alongside them the run's CloudTrail rotation outcomes, which
-    /// depend on no other fact.
+    /// Gathers everything the checks need about one secret: its own facts
+    /// (the longest chain: DescribeSecret, GetFunction,
+    /// ListAttachedRolePolicies, GetPolicy, GetPolicyVersion), and alongside
+    /// them the run's CloudTrail rotation outcomes, which depend on no other
+    /// fact.
     pub async fn gather(&self, target: Target) -> Result<Facts, GatherError> {
         let (facts, outcomes) = tokio::join!(
             Box::pin(self.gather_own(target)),
@@ -179,6 +188,10 @@ impl Gatherer {
         Ok(facts)
     }
 
+    /// The secret's own facts. Each lookup starts as soon as what it hangs
+    /// off is known: the function's side (DescribeSecret, GetFunction, then
+    /// its role, network, refusals and log) runs alongside the value's side
+    /// (GetSecretValue, then the master secret and the database).
     async fn gather_own(&self, target: Target) -> Result<Facts, GatherError> {
         let collected_at = Timestamp::now();
         let (secret_id, listed) = match target {
@@ -186,96 +199,124 @@ impl Gatherer {
             Target::Listed(secret) => (secret.name.clone(), Some(*secret)),
         };
         let secret_id = secret_id.as_str();
-        let describe = async {
-            match listed {
-                Some(secret) => Ok(Fact::Found(secret)),
-                None => secretsmanager::describe_secret(self, secret_id).await,
-            }
+        // The function's network is read together with the database's subnets
+        // and security groups, which the value's side finds.
+        let (placement_found, placement) = oneshot::channel();
+
+        let secret_side = async {
+            let secret = match listed {
+                Some(secret) => Fact::Found(secret),
+                None => secretsmanager::describe_secret(self, secret_id).await?,
+            };
+            let found = secret.found();
+            let region = found.and_then(|s| s.region()).unwrap_or_default();
+            let function_arn = found.and_then(|s| s.rotation_lambda_arn.as_deref());
+            let key_id = found.and_then(|s| s.customer_key());
+            let (function, function_policy, secret_key) = tokio::join!(
+                Box::pin(self.function_side(function_arn, region, placement)),
+                self.when(function_arn, |arn| self
+                    .shared
+                    .function_policies
+                    .get(arn, lambda::get_policy(self, arn))),
+                self.when(key_id, |key| kms::key(self, key)),
+            );
+            Ok((secret, function, function_policy, secret_key))
         };
-        let (secret, secret_value, secret_policy) = tokio::join!(
-            describe,
-            secret_value::get_secret_value(self, secret_id),
+
+        let value_side = async {
+            let secret_value = secret_value::get_secret_value(self, secret_id).await;
+            let object = match secret_value.found() {
+                Some(SecretShape::Object(object)) => Some(object),
+                _ => None,
+            };
+            let masterarn = object.and_then(|o| o.masterarn.as_deref());
+            let host = object.and_then(|o| o.host.as_deref());
+            let (master_secret, database) = tokio::join!(
+                self.when(masterarn, |arn| Box::pin(self.master_secret(arn))),
+                self.when(host, |host| Box::pin(rds::database(self, host))),
+            );
+            let where_database_is = match database.found() {
+                Some(db) => (db.subnet_ids.clone(), db.security_group_ids.clone()),
+                None => Default::default(),
+            };
+            // Unheard when the function is not in a VPC: nothing waits then.
+            let _ = placement_found.send(where_database_is);
+            (secret_value, master_secret, database)
+        };
+
+        let (secret_side, (secret_value, master_secret, database), secret_policy) = tokio::join!(
+            secret_side,
+            value_side,
             secretsmanager::get_resource_policy(self, secret_id),
         );
-        let secret = secret?;
-        let found = secret.found();
-        let region = found
-            .and_then(|s| s.region())
-            .unwrap_or_default()
-            .to_string();
-        let function_arn = found.and_then(|s| s.rotation_lambda_arn.clone());
-        let key_id = found.and_then(|s| s.customer_key().map(str::to_string));
-        let object = match secret_value.found() {
-            Some(SecretShape::Object(object)) => Some(object),
-            _ => None,
-        };
-        let masterarn = object.and_then(|o| o.masterarn.clone());
-        let host = object.and_then(|o| o.host.clone());
-
-        let (rotation_function, function_policy, secret_key, master_secret, database) = tokio::join!(
-            self.when(function_arn.as_deref(), |arn| self
-                .shared
-                .functions
-                .get(arn, lambda::get_function(self, arn))),
-            self.when(function_arn.as_deref(), |arn| self
-                .shared
-                .function_policies
-                .get(arn, lambda::get_policy(self, arn))),
-            self.when(key_id.as_deref(), |key| kms::key(self, key)),
-            self.when(masterarn.as_deref(), |arn| Box::pin(
-                self.master_secret(arn)
-            )),
-            self.when(host.as_deref(), |host| Box::pin(rds::database(self, host))),
-        );
-
-        let function = rotation_function.found();
-        let role_arn = function.and_then(|f| f.role.clone());
-        let vpc = function.and_then(|f| f.vpc.clone());
-        let (subnets, groups) = match database.found() {
-            Some(db) => (db.subnet_ids.clone(), db.security_group_ids.clone()),
-            None => (Vec::new(), Vec::new()),
-        };
-        let function_name = function.map(|f| f.name.clone());
-        let log_group = function.map(|f| f.log_group());
-        let (rotation_role, network, denied_calls, function_log) = tokio::join!(
-            self.when(role_arn.as_deref(), |role| self
-                .shared
-                .roles
-                .get(role, Box::pin(iam::role(self, role)))),
-            self.when(vpc.as_ref(), |vpc| {
-                // Secrets that share a function and a database share its network.
-                let key = format!("{vpc:?} {subnets:?} {groups:?}");
-                let fetch = Box::pin(ec2::network(self, vpc, &subnets, &groups, &region));
-                async move { self.shared.networks.get(&key, fetch).await }
-            }),
-            self.when(function_name.as_deref(), |name| Box::pin(
-                cloudtrail::denied_calls(self, name)
-            )),
-            self.when(log_group.as_deref(), |group| self
-                .shared
-                .logs
-                .get(group, Box::pin(logs::function_log(self, group, self.since)))),
-        );
+        let (secret, function, function_policy, secret_key) = secret_side?;
 
         Ok(Facts {
             secret_id: secret_id.to_string(),
             collected_at,
             secret,
             secret_value,
-            rotation_function,
+            rotation_function: function.function,
             function_policy,
-            rotation_role,
+            rotation_role: function.role,
             secret_policy,
             secret_key,
             master_secret,
-            network,
+            network: function.network,
             database,
             lookback_start: Some(self.since),
             // Filled in by `gather`, which looks it up alongside.
             rotation_events: Fact::NotCollected,
-            denied_calls,
-            function_log,
+            denied_calls: function.denied_calls,
+            function_log: function.log,
         })
+    }
+
+    /// The rotation function and what hangs off it. `placement` brings the
+    /// database's subnets and security groups, which the network reads.
+    async fn function_side(
+        &self,
+        function_arn: Option<&str>,
+        region: &str,
+        placement: oneshot::Receiver<(Vec<String>, Vec<String>)>,
+    ) -> FunctionSide {
+        let function = self
+            .when(function_arn, |arn| {
+                self.shared
+                    .functions
+                    .get(arn, lambda::get_function(self, arn))
+            })
+            .await;
+        let found = function.found();
+        let role_arn = found.and_then(|f| f.role.as_deref());
+        let vpc = found.and_then(|f| f.vpc.as_ref());
+        let name = found.map(|f| f.name.as_str());
+        let log_group = found.map(|f| f.log_group());
+        let (role, network, denied_calls, log) = tokio::join!(
+            self.when(role_arn, |role| self
+                .shared
+                .roles
+                .get(role, Box::pin(iam::role(self, role)))),
+            self.when(vpc, |vpc| async move {
+                let (subnets, groups) = placement.await.unwrap_or_default();
+                // Secrets that share a function and a database share its network.
+                let key = format!("{vpc:?} {subnets:?} {groups:?}");
+                let fetch = Box::pin(ec2::network(self, vpc, &subnets, &groups, region));
+                self.shared.networks.get(&key, fetch).await
+            }),
+            self.when(name, |name| Box::pin(cloudtrail::denied_calls(self, name))),
+            self.when(log_group.as_deref(), |group| self
+                .shared
+                .logs
+                .get(group, Box::pin(logs::function_log(self, group, self.since)))),
+        );
+        FunctionSide {
+            function,
+            role,
+            network,
+            denied_calls,
+            log,
+        }
     }
 
     /// `DescribeSecret` then `GetFunction`: what `rotdoctor logs` starts from.
