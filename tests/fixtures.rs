@@ -9,6 +9,7 @@ use rotdoctor::checks;
 use rotdoctor::facts::FactsFile;
 use rotdoctor::finding::Status;
 use rotdoctor::report::{self, SecretReport};
+use rotdoctor::suppress::Suppressions;
 
 fn reports(path: &Path) -> Vec<SecretReport> {
     let text = std::fs::read_to_string(path).unwrap();
@@ -81,10 +82,16 @@ fn evidence_cites_only_calls_the_check_declares() {
     }
 }
 
-/// The CI formats of one report, as a CI system receives them.
+/// The CI formats of one report, as a CI system receives them, with one of
+/// its failures accepted by a suppression file.
 #[test]
 fn ci_formats_of_a_stuck_rotation() {
-    let reports = reports(Path::new("fixtures/stuck-rotation.json"));
+    let mut reports = reports(Path::new("fixtures/stuck-rotation.json"));
+    let accepted: Suppressions = serde_json::from_str(
+        r#"{"suppressions": [{"check": "rotation-schedule", "secret": "prod/*", "reason": "rotated by hand until Q3"}]}"#,
+    )
+    .unwrap();
+    accepted.apply(&mut reports);
     let render = |write: fn(&[SecretReport], &mut dyn std::io::Write) -> std::io::Result<()>| {
         let mut out = Vec::new();
         write(&reports, &mut out).unwrap();
@@ -100,6 +107,12 @@ fn ci_formats_of_a_stuck_rotation() {
             .iter()
             .all(|r| r["partialFingerprints"]["rotdoctor/v1"].is_string())
     );
+    let suppressed = results
+        .iter()
+        .filter(|r| r["suppressions"][0]["justification"] == "rotated by hand until Q3")
+        .map(|r| &r["ruleId"])
+        .collect::<Vec<_>>();
+    assert_eq!(suppressed, ["rotation-schedule"]);
     insta::assert_snapshot!("sarif", sarif);
     insta::assert_snapshot!("junit", render(report::ci::render_junit));
     insta::assert_snapshot!("markdown", render(report::ci::render_markdown));

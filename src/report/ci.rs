@@ -17,6 +17,7 @@ use crate::finding::{Finding, Status};
 /// SARIF: one rule per check (`ruleId` is the slug), one result per warn,
 /// fail and error, located at a stable synthetic URI for the secret, with a
 /// fingerprint that stays the same from run to run so alerts do not churn.
+/// A suppressed finding's result carries its suppression and reason.
 pub fn render_sarif(reports: &[SecretReport], out: &mut dyn Write) -> io::Result<()> {
     let rules = CHECKS
         .iter()
@@ -39,7 +40,7 @@ pub fn render_sarif(reports: &[SecretReport], out: &mut dyn Write) -> io::Result
                 Status::Error => "note",
                 Status::Pass | Status::Skip => continue,
             };
-            results.push(json!({
+            let mut result = json!({
                 "ruleId": finding.check,
                 "level": level,
                 "message": {"text": format!("{}: {}", report.id, finding.summary)},
@@ -48,7 +49,16 @@ pub fn render_sarif(reports: &[SecretReport], out: &mut dyn Write) -> io::Result
                     "logicalLocations": [{"fullyQualifiedName": arn, "kind": "resource"}],
                 }],
                 "partialFingerprints": {"rotdoctor/v1": fingerprint(&format!("{}|{arn}", finding.check))},
-            }));
+            });
+            if let Some(reason) = &finding.suppressed {
+                // Accepted in a file kept beside the scan, not in the "source".
+                result["suppressions"] = json!([{
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": reason,
+                }]);
+            }
+            results.push(result);
         }
     }
     let document = json!({
@@ -87,30 +97,30 @@ fn fingerprint(text: &str) -> String {
     format!("{hash:016x}")
 }
 
-/// JUnit XML: a test suite per secret, a test case per check. `fail` is a
-/// failure, `error` an error, `skip` skipped; a `warn` passes with its
-/// verdict as output.
+/// JUnit XML (the common schema Jenkins, GitLab and pytest use): a test
+/// suite per secret, a test case per check. `fail` is a failure, `error` an
+/// error, `skip` skipped; a `warn` passes with its verdict as output. A
+/// suppressed finding no longer fails the gate, so it is skipped, with the
+/// reason and its verdict.
 pub fn render_junit(reports: &[SecretReport], out: &mut dyn Write) -> io::Result<()> {
-    let total = Summary::of(reports);
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    // The schema has no `skipped` count on <testsuites>, only on each suite.
+    let all = JunitCounts::of(reports.iter().flat_map(|r| &r.findings));
     let _ = writeln!(
         xml,
-        "<testsuites name=\"rotdoctor\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
-        total.total(),
-        total.fail,
-        total.error,
-        total.skip
+        "<testsuites name=\"rotdoctor\" tests=\"{}\" failures=\"{}\" errors=\"{}\">",
+        all.tests, all.failures, all.errors
     );
     for report in reports {
-        let summary = Summary::of(std::slice::from_ref(report));
+        let suite = JunitCounts::of(report.findings.iter());
         let _ = writeln!(
             xml,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
             escape(&report.id),
-            summary.total(),
-            summary.fail,
-            summary.error,
-            summary.skip
+            suite.tests,
+            suite.failures,
+            suite.errors,
+            suite.skipped
         );
         for finding in &report.findings {
             let _ = write!(
@@ -119,32 +129,80 @@ pub fn render_junit(reports: &[SecretReport], out: &mut dyn Write) -> io::Result
                 escape(&report.id),
                 escape(finding.check)
             );
-            let details = escape(&details(finding));
             let message = escape(&finding.summary);
-            let _ = match finding.status {
-                Status::Pass => writeln!(xml, "/>"),
-                Status::Warn => writeln!(
-                    xml,
-                    ">\n      <system-out>warning: {message}\n{details}</system-out>\n    </testcase>"
+            let details = escape(&details(finding));
+            let body = match (JunitOutcome::of(finding), &finding.suppressed) {
+                (JunitOutcome::Passed, _) if finding.status == Status::Warn => {
+                    format!("<system-out>warning: {message}\n{details}</system-out>")
+                }
+                (JunitOutcome::Passed, _) => String::new(),
+                (JunitOutcome::Skipped, Some(reason)) => format!(
+                    "<skipped message=\"suppressed: {}\"/>\n      <system-out>{}: {message}\n{details}</system-out>",
+                    escape(reason),
+                    finding.status.as_str()
                 ),
-                Status::Skip => writeln!(
-                    xml,
-                    ">\n      <skipped message=\"{message}\"/>\n    </testcase>"
-                ),
-                Status::Fail => writeln!(
-                    xml,
-                    ">\n      <failure message=\"{message}\">{details}</failure>\n    </testcase>"
-                ),
-                Status::Error => writeln!(
-                    xml,
-                    ">\n      <error message=\"{message}\">{details}</error>\n    </testcase>"
-                ),
+                (JunitOutcome::Skipped, None) => format!("<skipped message=\"{message}\"/>"),
+                (JunitOutcome::Failure, _) => {
+                    format!("<failure message=\"{message}\">{details}</failure>")
+                }
+                (JunitOutcome::Error, _) => {
+                    format!("<error message=\"{message}\">{details}</error>")
+                }
+            };
+            let _ = if body.is_empty() {
+                writeln!(xml, "/>")
+            } else {
+                writeln!(xml, ">\n      {body}\n    </testcase>")
             };
         }
         let _ = writeln!(xml, "  </testsuite>");
     }
     xml.push_str("</testsuites>\n");
     out.write_all(xml.as_bytes())
+}
+
+/// How a finding shows as a JUnit test case.
+enum JunitOutcome {
+    Passed,
+    Failure,
+    Error,
+    Skipped,
+}
+
+impl JunitOutcome {
+    fn of(finding: &Finding) -> Self {
+        match (finding.status, &finding.suppressed) {
+            (Status::Pass, _) | (Status::Warn, None) => JunitOutcome::Passed,
+            (Status::Skip, _) | (_, Some(_)) => JunitOutcome::Skipped,
+            (Status::Fail, None) => JunitOutcome::Failure,
+            (Status::Error, None) => JunitOutcome::Error,
+        }
+    }
+}
+
+/// The counts a JUnit suite declares.
+#[derive(Default)]
+struct JunitCounts {
+    tests: usize,
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+}
+
+impl JunitCounts {
+    fn of<'a>(findings: impl Iterator<Item = &'a Finding>) -> Self {
+        let mut counts = JunitCounts::default();
+        for finding in findings {
+            counts.tests += 1;
+            match JunitOutcome::of(finding) {
+                JunitOutcome::Passed => {}
+                JunitOutcome::Failure => counts.failures += 1,
+                JunitOutcome::Error => counts.errors += 1,
+                JunitOutcome::Skipped => counts.skipped += 1,
+            }
+        }
+        counts
+    }
 }
 
 /// The evidence and fix of a finding as plain text lines.
@@ -184,9 +242,13 @@ pub fn render_markdown(reports: &[SecretReport], out: &mut dyn Write) -> io::Res
         let _ = writeln!(md, "### `{}`\n", report.id);
         let _ = writeln!(md, "| | check | verdict |\n|---|---|---|");
         for finding in &report.findings {
+            let accepted = match &finding.suppressed {
+                Some(reason) => format!(" *(suppressed: {})*", cell(reason)),
+                None => String::new(),
+            };
             let _ = writeln!(
                 md,
-                "| {} | `{}` | {} |",
+                "| {} | `{}` | {}{accepted} |",
                 mark(finding.status),
                 finding.check,
                 cell(&finding.summary)
@@ -217,11 +279,15 @@ pub fn render_markdown(reports: &[SecretReport], out: &mut dyn Write) -> io::Res
         md.push('\n');
     }
     let summary = Summary::of(reports);
-    let _ = writeln!(
+    let _ = write!(
         md,
-        "**{} fail, {} warn, {} error, {} pass, {} skip**",
+        "**{} fail, {} warn, {} error, {} pass, {} skip",
         summary.fail, summary.warn, summary.error, summary.pass, summary.skip
     );
+    if summary.suppressed > 0 {
+        let _ = write!(md, "; {} suppressed", summary.suppressed);
+    }
+    md.push_str("**\n");
     out.write_all(md.as_bytes())
 }
 
@@ -240,23 +306,29 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-/// GitHub Actions annotations, one per warn, fail and error. They go to
-/// stderr, which the runner reads as it reads stdout, so that they never mix
-/// with a report on stdout.
+/// GitHub Actions annotations, one per warn, fail and error (a notice when
+/// suppressed). They go to stderr, which the runner reads as it reads
+/// stdout, so that they never mix with a report on stdout.
 pub fn write_annotations(reports: &[SecretReport], out: &mut dyn Write) -> io::Result<()> {
     for report in reports {
         for finding in &report.findings {
-            let command = match finding.status {
-                Status::Fail => "error",
-                Status::Warn => "warning",
-                Status::Error => "notice",
-                Status::Pass | Status::Skip => continue,
+            let command = match (finding.status, &finding.suppressed) {
+                (Status::Pass | Status::Skip, _) => continue,
+                // Accepted: a note for whoever reads the run, not an alarm.
+                (_, Some(_)) => "notice",
+                (Status::Fail, None) => "error",
+                (Status::Warn, None) => "warning",
+                (Status::Error, None) => "notice",
+            };
+            let accepted = match &finding.suppressed {
+                Some(reason) => format!(" (suppressed: {reason})"),
+                None => String::new(),
             };
             writeln!(
                 out,
                 "::{command} title={}::{}",
                 property(&format!("rotdoctor {}", finding.check)),
-                data(&format!("{}: {}", report.id, finding.summary))
+                data(&format!("{}: {}{accepted}", report.id, finding.summary))
             )?;
         }
     }
