@@ -208,7 +208,11 @@ async fn connect(
 
 async fn gather(cli: &Cli, args: &CheckArgs) -> Result<Vec<Facts>, Stop> {
     let since = args.since.resolve(jiff::Timestamp::now());
-    let gatherer = connect(cli, &args.secrets, since, usize::from(args.concurrency)).await?;
+    // Only the facts the selected checks read: no call outside the policy
+    // `rotdoctor permissions` prints for them.
+    let gatherer = connect(cli, &args.secrets, since, usize::from(args.concurrency))
+        .await?
+        .reading(checks::permissions(&args.selection.selection()));
     let targets = if args.all {
         let fleet = Fleet {
             include_unrotated: args.include_unrotated,

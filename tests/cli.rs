@@ -199,7 +199,11 @@ fn checks_explain_and_permissions_need_no_account() {
     let policy: serde_json::Value = serde_json::from_slice(&policy.stdout).unwrap();
     assert_eq!(
         policy["Statement"][0]["Action"],
-        serde_json::json!(["cloudtrail:LookupEvents", "secretsmanager:DescribeSecret"])
+        serde_json::json!([
+            "cloudtrail:LookupEvents",
+            "secretsmanager:DescribeSecret",
+            "secretsmanager:ListSecrets"
+        ])
     );
 }
 

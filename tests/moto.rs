@@ -353,6 +353,50 @@ fn verbose_times_each_call_on_stderr() {
     );
 }
 
+/// `check --only CHECK` reads only what that check needs: every call it
+/// makes is in `permissions --only CHECK`, and its verdict is the one the
+/// full run gives: with a network, with a master secret, with a customer key.
+#[test]
+fn one_check_reads_only_its_own_facts_and_keeps_its_verdict() {
+    for scenario in ["healthy", "master-secret-no-access", "kms-without-decrypt"] {
+        let moto = Moto::start();
+        moto.seed(scenario);
+        let (full, _) = check(&moto, "prod/orders-db");
+        for slug in statuses(&full).into_iter().map(|(slug, _)| slug) {
+            let granted = moto
+                .rotdoctor()
+                .args(["permissions", "--only", &slug])
+                .output()
+                .unwrap();
+            let granted: Value = serde_json::from_slice(&granted.stdout).unwrap();
+            let granted = &granted["Statement"][0]["Action"];
+            let output = moto
+                .rotdoctor()
+                .args(["check", "prod/orders-db", "--output", "json", "-v"])
+                .args(["--only", &slug])
+                .output()
+                .unwrap();
+            let alone: Value = serde_json::from_slice(&output.stdout).unwrap();
+            assert_eq!(
+                finding(&alone, &slug),
+                finding(&full, &slug),
+                "{scenario}: {slug}"
+            );
+            let stderr = String::from_utf8(output.stderr).unwrap();
+            for call in stderr
+                .lines()
+                .filter_map(|line| line.strip_prefix("rotdoctor: "))
+            {
+                let action = call.split(' ').next().unwrap();
+                assert!(
+                    granted.as_array().unwrap().iter().any(|a| a == action),
+                    "{scenario}: --only {slug} called {action}, not in {granted}"
+                );
+            }
+        }
+    }
+}
+
 /// Runs `check` on one seeded scenario and returns the status of one check.
 fn status_of(scenario: &str, check_slug: &str) -> (String, Value) {
     let moto = Moto::start();

@@ -82,11 +82,13 @@ pub fn slugs() -> Vec<&'static str> {
     CHECKS.iter().map(|c| c.slug).collect()
 }
 
-/// The read-only IAM actions the selected checks need, sorted, each once.
+/// The read-only IAM actions the selected checks need, and the listing
+/// `check --all` starts from, sorted, each once.
 pub fn permissions(selection: &Selection) -> Vec<&'static str> {
     let mut actions = selection
         .checks()
         .flat_map(|c| c.actions())
+        .chain(reads::FLEET.iter().copied())
         .collect::<Vec<_>>();
     actions.sort();
     actions.dedup();

@@ -2,6 +2,8 @@
 //! them: a check's `reads` lists the groups of the facts it stands on.
 
 pub const SECRET: &[&str] = &["secretsmanager:DescribeSecret"];
+/// What `check --all` lists the secrets with.
+pub const FLEET: &[&str] = &["secretsmanager:ListSecrets"];
 pub const SECRET_VALUE: &[&str] = &["secretsmanager:GetSecretValue"];
 pub const SECRET_POLICY: &[&str] = &["secretsmanager:GetResourcePolicy"];
 pub const FUNCTION: &[&str] = &["lambda:GetFunction"];

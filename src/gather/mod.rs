@@ -16,6 +16,7 @@ mod rds;
 mod secret_value;
 mod secretsmanager;
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -26,6 +27,7 @@ use tokio::sync::oneshot;
 pub use calls::{ApiCall, CallLog};
 pub use secretsmanager::Fleet;
 
+use crate::checks::{self, reads};
 use crate::facts::{
     Fact, Facts, FunctionFacts, FunctionLog, KeyFacts, LookupError, MasterSecretFacts, NamedPolicy,
     NetworkFacts, PolicyDocument, RoleFacts, SecretFacts, SecretShape, TrailEvent,
@@ -79,6 +81,10 @@ pub struct Gatherer {
     since: Timestamp,
     /// How many secrets are gathered at once.
     concurrency: usize,
+    /// The read-only actions the selected checks stand on: no other call is
+    /// made, so rotdoctor stays inside the policy `rotdoctor permissions`
+    /// prints for them.
+    wanted: Arc<BTreeSet<&'static str>>,
     shared: Arc<Shared>,
     calls: CallLog,
 }
@@ -112,9 +118,20 @@ impl Gatherer {
             logs: aws_sdk_cloudwatchlogs::Client::new(config),
             since,
             concurrency: concurrency.max(1),
+            wanted: Arc::new(
+                checks::permissions(&checks::Selection::default())
+                    .into_iter()
+                    .collect(),
+            ),
             shared: Arc::default(),
             calls: CallLog::default(),
         }
+    }
+
+    /// Gathers only the facts these actions fetch (those of the checks selected).
+    pub fn reading(mut self, actions: Vec<&'static str>) -> Self {
+        self.wanted = Arc::new(actions.into_iter().collect());
+        self
     }
 
     /// Every API call made so far, for `-v`.
@@ -179,7 +196,9 @@ impl Gatherer {
     pub async fn gather(&self, target: Target) -> Result<Facts, GatherError> {
         let (facts, outcomes) = tokio::join!(
             Box::pin(self.gather_own(target)),
-            Box::pin(cloudtrail::rotation_events(self, cloudtrail::OUTCOMES)),
+            self.when(reads::TRAIL, Some(cloudtrail::OUTCOMES), |names| Box::pin(
+                cloudtrail::rotation_events(self, names)
+            )),
         );
         let mut facts = facts?;
         if let Some(secret) = facts.secret.found() {
@@ -214,17 +233,21 @@ impl Gatherer {
             let key_id = found.and_then(|s| s.customer_key());
             let (function, function_policy, secret_key) = tokio::join!(
                 Box::pin(self.function_side(function_arn, region, placement)),
-                self.when(function_arn, |arn| self
+                self.when(reads::FUNCTION_POLICY, function_arn, |arn| self
                     .shared
                     .function_policies
                     .get(arn, lambda::get_policy(self, arn))),
-                self.when(key_id, |key| kms::key(self, key)),
+                self.when(reads::KEY, key_id, |key| kms::key(self, key)),
             );
             Ok((secret, function, function_policy, secret_key))
         };
 
         let value_side = async {
-            let secret_value = secret_value::get_secret_value(self, secret_id).await;
+            let secret_value = self
+                .when(reads::SECRET_VALUE, Some(secret_id), |id| {
+                    secret_value::get_secret_value(self, id)
+                })
+                .await;
             let object = match secret_value.found() {
                 Some(SecretShape::Object(object)) => Some(object),
                 _ => None,
@@ -232,8 +255,12 @@ impl Gatherer {
             let masterarn = object.and_then(|o| o.masterarn.as_deref());
             let host = object.and_then(|o| o.host.as_deref());
             let (master_secret, database) = tokio::join!(
-                self.when(masterarn, |arn| Box::pin(self.master_secret(arn))),
-                self.when(host, |host| Box::pin(rds::database(self, host))),
+                self.when(reads::SECRET, masterarn, |arn| Box::pin(
+                    self.master_secret(arn)
+                )),
+                self.when(reads::DATABASE, host, |host| Box::pin(rds::database(
+                    self, host
+                ))),
             );
             let where_database_is = match database.found() {
                 Some(db) => (db.subnet_ids.clone(), db.security_group_ids.clone()),
@@ -247,7 +274,9 @@ impl Gatherer {
         let (secret_side, (secret_value, master_secret, database), secret_policy) = tokio::join!(
             secret_side,
             value_side,
-            secretsmanager::get_resource_policy(self, secret_id),
+            self.when(reads::SECRET_POLICY, Some(secret_id), |id| {
+                secretsmanager::get_resource_policy(self, id)
+            }),
         );
         let (secret, function, function_policy, secret_key) = secret_side?;
 
@@ -281,7 +310,7 @@ impl Gatherer {
         placement: oneshot::Receiver<(Vec<String>, Vec<String>)>,
     ) -> FunctionSide {
         let function = self
-            .when(function_arn, |arn| {
+            .when(reads::FUNCTION, function_arn, |arn| {
                 self.shared
                     .functions
                     .get(arn, lambda::get_function(self, arn))
@@ -293,19 +322,21 @@ impl Gatherer {
         let name = found.map(|f| f.name.as_str());
         let log_group = found.map(|f| f.log_group());
         let (role, network, denied_calls, log) = tokio::join!(
-            self.when(role_arn, |role| self
+            self.when(reads::ROLE, role_arn, |role| self
                 .shared
                 .roles
                 .get(role, Box::pin(iam::role(self, role)))),
-            self.when(vpc, |vpc| async move {
+            self.when(reads::NETWORK, vpc, |vpc| async move {
                 let (subnets, groups) = placement.await.unwrap_or_default();
                 // Secrets that share a function and a database share its network.
                 let key = format!("{vpc:?} {subnets:?} {groups:?}");
                 let fetch = Box::pin(ec2::network(self, vpc, &subnets, &groups, region));
                 self.shared.networks.get(&key, fetch).await
             }),
-            self.when(name, |name| Box::pin(cloudtrail::denied_calls(self, name))),
-            self.when(log_group.as_deref(), |group| self
+            self.when(reads::TRAIL, name, |name| Box::pin(
+                cloudtrail::denied_calls(self, name)
+            )),
+            self.when(reads::LOGS, log_group.as_deref(), |group| self
                 .shared
                 .logs
                 .get(group, Box::pin(logs::function_log(self, group, self.since)))),
@@ -349,30 +380,35 @@ impl Gatherer {
         logs::function_log(self, group, since).await
     }
 
-    /// Looks a fact up only when what it hangs off is known.
+    /// Looks a fact up only when what it hangs off is known and a selected
+    /// check reads it; `actions` are those the lookup calls.
     async fn when<'a, K: ?Sized, T, F>(
         &'a self,
+        actions: &[&str],
         key: Option<&'a K>,
         fetch: impl FnOnce(&'a K) -> F,
     ) -> Fact<T>
     where
         F: Future<Output = Fact<T>>,
     {
+        let wanted = actions.iter().all(|action| self.wanted.contains(action));
         match key {
-            Some(key) => fetch(key).await,
-            None => Fact::NotCollected,
+            Some(key) if wanted => fetch(key).await,
+            _ => Fact::NotCollected,
         }
     }
 
     async fn master_secret(&self, masterarn: &str) -> Fact<MasterSecretFacts> {
         let (secret, policy) = tokio::join!(
             secretsmanager::describe_other(self, masterarn),
-            secretsmanager::get_resource_policy(self, masterarn),
+            self.when(reads::SECRET_POLICY, Some(masterarn), |arn| {
+                secretsmanager::get_resource_policy(self, arn)
+            }),
         );
-        let key = match secret.found().and_then(|s| s.customer_key()) {
-            Some(key) => kms::key(self, key).await,
-            None => Fact::NotCollected,
-        };
+        let key_id = secret.found().and_then(|s| s.customer_key());
+        let key = self
+            .when(reads::KEY, key_id, |key| kms::key(self, key))
+            .await;
         // A master secret that does not exist has no policy or key to speak of.
         let (policy, key) = match secret {
             Fact::Absent => (Fact::NotCollected, Fact::NotCollected),
