@@ -104,7 +104,7 @@ mod tests {
             denied("2026-11-24T02:00:00Z"),
             denied("2026-11-24T02:05:00Z"),
         ]);
-        let verdict = run(&facts).unwrap_or_else(|v| v);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert_eq!(
             verdict.summary,
@@ -119,6 +119,6 @@ mod tests {
     fn no_refusal_passes() {
         let mut facts = healthy();
         facts.denied_calls = Fact::Found(Vec::new());
-        assert_eq!(run(&facts).unwrap_or_else(|v| v).status, Status::Pass);
+        assert_eq!(CHECK.verdict(&facts).status, Status::Pass);
     }
 }

@@ -352,13 +352,9 @@ mod tests {
     use crate::facts::Fact;
     use crate::finding::Status;
 
-    fn verdict(facts: &Facts) -> Verdict {
-        run(facts).unwrap_or_else(|v| v)
-    }
-
     #[test]
     fn same_vpc_with_a_rule_for_the_function_passes() {
-        let verdict = verdict(&in_vpc());
+        let verdict = CHECK.verdict(&in_vpc());
         assert_eq!(verdict.status, Status::Pass, "{verdict:#?}");
         assert_eq!(verdict.summary, "The function reaches prod-db on TCP 5432");
     }
@@ -367,7 +363,7 @@ mod tests {
     fn a_database_group_without_the_function_fails_with_the_rule_to_add() {
         let mut facts = in_vpc();
         network_mut(&mut facts).security_groups[1].ingress.clear();
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert_eq!(
             verdict.fix.unwrap().commands[0],
@@ -381,7 +377,7 @@ mod tests {
         if let Fact::Found(database) = &mut facts.database {
             database.vpc_id = Some("vpc-other".into());
         }
-        assert_eq!(verdict(&facts).status, Status::Fail);
+        assert_eq!(CHECK.verdict(&facts).status, Status::Fail);
         network_mut(&mut facts).subnets[0]
             .routes
             .push(crate::facts::Route {
@@ -389,17 +385,17 @@ mod tests {
                 target: "pcx-01".into(),
                 state: "active".into(),
             });
-        assert_eq!(verdict(&facts).status, Status::Warn);
+        assert_eq!(CHECK.verdict(&facts).status, Status::Warn);
     }
 
     #[test]
     fn outside_a_vpc_reaches_only_a_public_database() {
-        assert_eq!(verdict(&healthy()).status, Status::Pass);
+        assert_eq!(CHECK.verdict(&healthy()).status, Status::Pass);
         let mut private = healthy();
         if let Fact::Found(database) = &mut private.database {
             database.publicly_accessible = false;
         }
-        let verdict = verdict(&private);
+        let verdict = CHECK.verdict(&private);
         assert_eq!(verdict.status, Status::Fail);
         let words = shlex::split(&verdict.fix.unwrap().commands[0]).unwrap();
         let config = "SubnetIds=subnet-db-a,SecurityGroupIds=sg-db".to_string();
@@ -410,6 +406,6 @@ mod tests {
     fn an_unknown_host_warns() {
         let mut facts = healthy();
         facts.database = Fact::Absent;
-        assert_eq!(verdict(&facts).status, Status::Warn);
+        assert_eq!(CHECK.verdict(&facts).status, Status::Warn);
     }
 }

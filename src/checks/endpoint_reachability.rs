@@ -414,10 +414,6 @@ mod tests {
     use crate::facts::{Fact, VpcEndpoint};
     use crate::finding::Status;
 
-    fn verdict(facts: &Facts) -> Verdict {
-        run(facts).unwrap_or_else(|v| v)
-    }
-
     fn with_endpoint(private_dns: bool, admits_function: bool) -> Facts {
         let mut facts = in_vpc();
         let network = network_mut(&mut facts);
@@ -452,20 +448,20 @@ mod tests {
 
     #[test]
     fn outside_a_vpc_passes() {
-        assert_eq!(verdict(&healthy()).status, Status::Pass);
+        assert_eq!(CHECK.verdict(&healthy()).status, Status::Pass);
     }
 
     #[test]
     fn a_nat_route_passes_and_an_internet_gateway_fails() {
         assert_eq!(
-            verdict(&in_vpc()).status,
+            CHECK.verdict(&in_vpc()).status,
             Status::Pass,
             "{:#?}",
-            verdict(&in_vpc())
+            CHECK.verdict(&in_vpc())
         );
         let mut facts = in_vpc();
         network_mut(&mut facts).subnets[0].routes[1].target = "igw-01".into();
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert!(
             verdict.summary.contains("never get a public IP address"),
@@ -483,7 +479,7 @@ mod tests {
     fn no_path_fails() {
         let mut facts = in_vpc();
         network_mut(&mut facts).subnets[0].routes.pop();
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert!(
             verdict.summary.contains("has no route out of the VPC"),
@@ -494,14 +490,14 @@ mod tests {
 
     #[test]
     fn a_healthy_endpoint_passes() {
-        let verdict = verdict(&with_endpoint(true, true));
+        let verdict = CHECK.verdict(&with_endpoint(true, true));
         assert_eq!(verdict.status, Status::Pass, "{verdict:#?}");
         assert!(verdict.summary.contains("vpce-01"));
     }
 
     #[test]
     fn an_endpoint_with_private_dns_off_fails() {
-        let verdict = verdict(&with_endpoint(false, true));
+        let verdict = CHECK.verdict(&with_endpoint(false, true));
         assert_eq!(verdict.status, Status::Fail);
         assert!(
             verdict.fix.unwrap().commands[0]
@@ -511,7 +507,7 @@ mod tests {
 
     #[test]
     fn an_endpoint_that_admits_nothing_fails_with_the_rule_to_add() {
-        let verdict = verdict(&with_endpoint(true, false));
+        let verdict = CHECK.verdict(&with_endpoint(true, false));
         assert_eq!(verdict.status, Status::Fail);
         assert_eq!(
             verdict.fix.unwrap().commands[0],
@@ -525,7 +521,7 @@ mod tests {
         network_mut(&mut facts).subnets[0]
             .acl_entries
             .retain(|e| e.egress);
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert!(
             verdict.summary.contains("blocks the replies"),
@@ -543,6 +539,6 @@ mod tests {
                 "https://secretsmanager.eu-west-1.amazonaws.com".into(),
             );
         }
-        assert_eq!(verdict(&facts).status, Status::Fail);
+        assert_eq!(CHECK.verdict(&facts).status, Status::Fail);
     }
 }

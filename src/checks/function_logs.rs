@@ -121,7 +121,7 @@ mod tests {
                 "[ERROR]\t2026-11-24T02:00:01Z\t{B}\tsetSecret: Unable to log into database with previous, current, or pending secret of secret arn x"
             ),
         ]);
-        let verdict = run(&facts).unwrap_or_else(|v| v);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert!(
             verdict.summary.contains("(see database-reachability)"),
@@ -142,11 +142,11 @@ mod tests {
         let unknown = with_log(&[&format!(
             "[ERROR]\t2026-11-24T02:00:01Z\t{A}\tsomething odd"
         )]);
-        assert_eq!(run(&unknown).unwrap_or_else(|v| v).status, Status::Warn);
+        assert_eq!(CHECK.verdict(&unknown).status, Status::Warn);
         let clean = with_log(&[&format!(
             "[INFO]\t2026-11-24T02:00:00Z\t{A}\tfinishSecret: Successfully set AWSCURRENT stage to version v for secret x."
         )]);
-        assert_eq!(run(&clean).unwrap_or_else(|v| v).status, Status::Pass);
+        assert_eq!(CHECK.verdict(&clean).status, Status::Pass);
     }
 
     #[test]
@@ -157,6 +157,6 @@ mod tests {
                 "[INFO]\t2026-11-24T02:00:00Z\t{B}\tfinishSecret: Successfully set AWSCURRENT stage to version v for secret x."
             ),
         ]);
-        assert_eq!(run(&facts).unwrap_or_else(|v| v).status, Status::Pass);
+        assert_eq!(CHECK.verdict(&facts).status, Status::Pass);
     }
 }

@@ -113,10 +113,6 @@ mod tests {
     use crate::checks::testing::{SECRET_ARN, healthy};
     use crate::facts::{Fact, NamedPolicy, PolicyDocument};
 
-    fn verdict(facts: &Facts) -> Verdict {
-        run(facts).unwrap_or_else(|v| v)
-    }
-
     fn role_policies(facts: &mut Facts) -> &mut Vec<NamedPolicy> {
         match &mut facts.rotation_role {
             Fact::Found(role) => &mut role.policies,
@@ -126,7 +122,7 @@ mod tests {
 
     #[test]
     fn the_documented_policy_passes() {
-        let verdict = verdict(&healthy());
+        let verdict = CHECK.verdict(&healthy());
         assert_eq!(verdict.status, Status::Pass, "{verdict:#?}");
         assert!(
             verdict.evidence[1]
@@ -142,7 +138,7 @@ mod tests {
             "secretsmanager:DescribeSecret",
             "secretsmanager:GetSecretValue"
         ]);
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert_eq!(
             verdict.summary,
@@ -164,7 +160,7 @@ mod tests {
             "Sid": "NoWrites", "Effect": "Deny", "Principal": {"AWS": "*"},
             "Action": "secretsmanager:PutSecretValue", "Resource": "*"
         }]})));
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert!(
             verdict
@@ -179,8 +175,8 @@ mod tests {
     fn a_missing_role_fails_and_an_unreadable_one_is_an_error() {
         let mut facts = healthy();
         facts.rotation_role = Fact::Absent;
-        assert_eq!(verdict(&facts).status, Status::Fail);
+        assert_eq!(CHECK.verdict(&facts).status, Status::Fail);
         facts.rotation_role = crate::checks::testing::denied("iam:GetRole");
-        assert_eq!(verdict(&facts).status, Status::Error);
+        assert_eq!(CHECK.verdict(&facts).status, Status::Error);
     }
 }

@@ -237,10 +237,6 @@ mod tests {
     use crate::finding::Status;
     use serde_json::json;
 
-    fn verdict(facts: &Facts) -> Verdict {
-        run(facts).unwrap_or_else(|v| v)
-    }
-
     fn with_statement(statement: serde_json::Value) -> Facts {
         let mut facts = healthy();
         facts.function_policy = Fact::Found(PolicyDocument(
@@ -251,7 +247,7 @@ mod tests {
 
     #[test]
     fn grant_for_this_account_passes() {
-        let verdict = verdict(&healthy());
+        let verdict = CHECK.verdict(&healthy());
         assert_eq!(verdict.status, Status::Pass);
         assert_eq!(
             verdict.summary,
@@ -263,7 +259,7 @@ mod tests {
     fn no_policy_fails_with_the_add_permission_command() {
         let mut facts = healthy();
         facts.function_policy = Fact::Absent;
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert_eq!(
             verdict.fix.unwrap().commands,
@@ -283,7 +279,7 @@ mod tests {
             "Action": "lambda:InvokeFunction", "Resource": FUNCTION_ARN,
             "Condition": {"StringEquals": {"AWS:SourceAccount": "999999999999"}}
         }));
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert!(
             verdict.evidence[0]
@@ -302,7 +298,7 @@ mod tests {
             "Sid": "events", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
             "Action": "lambda:InvokeFunction", "Resource": FUNCTION_ARN
         }));
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         // The unrelated statement stays; a new id avoids a clash with it.
         let commands = verdict.fix.unwrap().commands;
@@ -316,7 +312,7 @@ mod tests {
             "Action": "lambda:*",
             "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}
         }));
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Warn);
         assert!(verdict.summary.contains("aws:PrincipalOrgID"));
     }
@@ -328,25 +324,25 @@ mod tests {
             "Action": "lambda:InvokeFunction",
             "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:secretsmanager:us-east-1:111122223333:secret:other-*"}}
         }));
-        assert_eq!(verdict(&facts).status, Status::Fail);
+        assert_eq!(CHECK.verdict(&facts).status, Status::Fail);
     }
 
     #[test]
     fn premises_skip_or_error() {
         let mut off = healthy();
         secret_mut(&mut off).rotation_enabled = false;
-        assert_eq!(verdict(&off).status, Status::Skip);
+        assert_eq!(CHECK.verdict(&off).status, Status::Skip);
 
         let mut gone = healthy();
         gone.rotation_function = Fact::Absent;
         gone.function_policy = Fact::Absent;
-        let skipped = verdict(&gone);
+        let skipped = CHECK.verdict(&gone);
         assert_eq!(skipped.status, Status::Skip);
         assert!(skipped.summary.contains("rotation-config"));
 
         let mut denied_policy = healthy();
         denied_policy.function_policy = denied("lambda:GetPolicy");
-        let error = verdict(&denied_policy);
+        let error = CHECK.verdict(&denied_policy);
         assert_eq!(error.status, Status::Error);
         assert!(error.summary.contains("lambda:GetPolicy"));
     }

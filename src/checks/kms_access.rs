@@ -206,18 +206,14 @@ mod tests {
             "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}]})
     }
 
-    fn verdict(facts: &Facts) -> Verdict {
-        run(facts).unwrap_or_else(|v| v)
-    }
-
     #[test]
     fn the_aws_managed_key_skips() {
-        assert_eq!(verdict(&healthy()).status, Status::Skip);
+        assert_eq!(CHECK.verdict(&healthy()).status, Status::Skip);
     }
 
     #[test]
     fn a_delegating_key_without_a_role_grant_fails_with_put_role_policy() {
-        let verdict = verdict(&with_key(delegating(), "Enabled"));
+        let verdict = CHECK.verdict(&with_key(delegating(), "Enabled"));
         assert_eq!(verdict.status, Status::Fail, "{verdict:#?}");
         let fix = verdict.fix.unwrap();
         assert!(
@@ -232,16 +228,16 @@ mod tests {
         let policy = json!({"Statement": [{"Sid": "Rotation", "Effect": "Allow",
             "Principal": {"AWS": "arn:aws:iam::111122223333:role/rotate-prod-db"},
             "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*"}]});
-        let verdict = verdict(&with_key(policy, "Enabled"));
+        let verdict = CHECK.verdict(&with_key(policy, "Enabled"));
         assert_eq!(verdict.status, Status::Pass, "{verdict:#?}");
     }
 
     #[test]
     fn a_disabled_key_fails_with_enable_key() {
-        let verdict = verdict(&with_key(delegating(), "Disabled"));
+        let verdict = CHECK.verdict(&with_key(delegating(), "Disabled"));
         assert_eq!(verdict.status, Status::Fail);
         assert!(verdict.fix.unwrap().commands[0].starts_with("aws kms enable-key --key-id"));
-        let pending = run(&with_key(delegating(), "PendingDeletion")).unwrap_or_else(|v| v);
+        let pending = CHECK.verdict(&with_key(delegating(), "PendingDeletion"));
         assert!(pending.fix.unwrap().commands[0].starts_with("aws kms cancel-key-deletion"));
     }
 
@@ -249,7 +245,7 @@ mod tests {
     fn a_key_policy_that_ignores_the_role_fails_with_a_key_policy_statement() {
         let policy = json!({"Statement": [{"Effect": "Allow",
             "Principal": {"AWS": "arn:aws:iam::111122223333:role/admin"}, "Action": "kms:*", "Resource": "*"}]});
-        let verdict = verdict(&with_key(policy, "Enabled"));
+        let verdict = CHECK.verdict(&with_key(policy, "Enabled"));
         assert_eq!(verdict.status, Status::Fail);
         let fix = verdict.fix.unwrap();
         assert!(fix.summary.contains("AllowSecretsManagerRotation"));

@@ -197,10 +197,6 @@ mod tests {
     use crate::checks::testing::{MASTER_ARN, healthy, multi_user};
     use crate::facts::NamedPolicy;
 
-    fn verdict(facts: &Facts) -> Verdict {
-        run(facts).unwrap_or_else(|v| v)
-    }
-
     fn grant(facts: &mut Facts, resource: &str) {
         if let Fact::Found(role) = &mut facts.rotation_role {
             role.policies.push(NamedPolicy {
@@ -214,7 +210,7 @@ mod tests {
 
     #[test]
     fn single_user_rotation_skips() {
-        let verdict = verdict(&healthy());
+        let verdict = CHECK.verdict(&healthy());
         assert_eq!(verdict.status, Status::Skip);
         assert!(verdict.summary.contains("Single-user"));
     }
@@ -223,13 +219,13 @@ mod tests {
     fn a_grant_on_the_full_arn_passes() {
         let mut facts = multi_user();
         grant(&mut facts, MASTER_ARN);
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Pass, "{verdict:#?}");
     }
 
     #[test]
     fn no_grant_fails_with_put_role_policy() {
-        let verdict = verdict(&multi_user());
+        let verdict = CHECK.verdict(&multi_user());
         assert_eq!(verdict.status, Status::Fail);
         assert!(verdict.fix.unwrap().commands[0].contains(MASTER_ARN));
     }
@@ -239,7 +235,7 @@ mod tests {
         let mut facts = multi_user();
         let partial = MASTER_ARN.rsplit_once('-').unwrap().0.to_string();
         grant(&mut facts, &partial);
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert!(
             verdict.evidence.iter().any(|e| e
@@ -255,6 +251,6 @@ mod tests {
         if let Fact::Found(master) = &mut facts.master_secret {
             master.secret = Fact::Absent;
         }
-        assert_eq!(verdict(&facts).status, Status::Fail);
+        assert_eq!(CHECK.verdict(&facts).status, Status::Fail);
     }
 }

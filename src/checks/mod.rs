@@ -47,6 +47,11 @@ pub struct CheckDef {
 }
 
 impl CheckDef {
+    /// The check's verdict on one secret's facts, reached on a premise or not.
+    pub fn verdict(&self, facts: &Facts) -> Verdict {
+        (self.run)(facts).unwrap_or_else(|premise| premise)
+    }
+
     /// Every action this check reads with, each once.
     pub fn actions(&self) -> Vec<&'static str> {
         let mut actions = self
@@ -123,7 +128,7 @@ pub fn run_selected(facts: &Facts, selection: &Selection) -> Vec<Finding> {
     selection
         .checks()
         .map(|check| {
-            let verdict = (check.run)(facts).unwrap_or_else(|stopped| stopped);
+            let verdict = check.verdict(facts);
             Finding {
                 check: check.slug,
                 status: verdict.status,

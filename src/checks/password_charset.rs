@@ -303,10 +303,6 @@ mod tests {
     use crate::checks::testing::{function_mut, healthy, object_mut};
     use crate::facts::{Fact, PasswordShape};
 
-    fn verdict(facts: &Facts) -> Verdict {
-        run(facts).unwrap_or_else(|v| v)
-    }
-
     fn as_mysql(facts: &mut Facts) {
         function_mut(facts).template_tags.insert(
             "serverlessrepo:applicationId".to_string(),
@@ -318,7 +314,7 @@ mod tests {
 
     #[test]
     fn template_defaults_pass() {
-        let verdict = verdict(&healthy());
+        let verdict = CHECK.verdict(&healthy());
         assert_eq!(verdict.status, Status::Pass, "{verdict:?}");
     }
 
@@ -329,7 +325,7 @@ mod tests {
         function_mut(&mut facts)
             .environment
             .insert("EXCLUDE_CHARACTERS".to_string(), "@\"'\\".to_string());
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert_eq!(
             verdict.summary,
@@ -361,7 +357,7 @@ mod tests {
         function_mut(&mut facts)
             .environment
             .insert("EXCLUDE_CHARACTERS".to_string(), "/@\"'\\".to_string());
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Warn);
         assert!(verdict.summary.contains(".pgpass"), "{}", verdict.summary);
         assert!(verdict.fix.is_some());
@@ -374,14 +370,14 @@ mod tests {
         let variables = &mut function_mut(&mut facts).environment;
         variables.insert("EXCLUDE_CHARACTERS".to_string(), String::new());
         variables.insert("EXCLUDE_PUNCTUATION".to_string(), "true".to_string());
-        assert_eq!(verdict(&facts).status, Status::Pass);
+        assert_eq!(CHECK.verdict(&facts).status, Status::Pass);
     }
 
     #[test]
     fn current_password_with_rejected_characters_warns_by_class_and_count() {
         let mut facts = healthy();
         object_mut(&mut facts).password = Some(PasswordShape::of("abc/def@@ghijklmnop"));
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Warn);
         assert_eq!(
             verdict.summary,
@@ -400,7 +396,7 @@ mod tests {
         function_mut(&mut facts)
             .environment
             .insert("PASSWORD_LENGTH".to_string(), "32".to_string());
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert!(
             verdict
@@ -420,7 +416,7 @@ mod tests {
         );
         object_mut(&mut facts).engine = Some("mysql".to_string());
         object_mut(&mut facts).username = Some("orders_service".to_string());
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert!(
             verdict
@@ -430,13 +426,13 @@ mod tests {
             verdict.summary
         );
         object_mut(&mut facts).username = Some("orders_clone".to_string());
-        assert_ne!(run(&facts).unwrap_or_else(|v| v).status, Status::Fail);
+        assert_ne!(CHECK.verdict(&facts).status, Status::Fail);
     }
 
     #[test]
     fn missing_function_skips() {
         let mut facts = healthy();
         facts.rotation_function = Fact::Absent;
-        assert_eq!(verdict(&facts).status, Status::Skip);
+        assert_eq!(CHECK.verdict(&facts).status, Status::Skip);
     }
 }

@@ -191,13 +191,9 @@ mod tests {
     use crate::facts::Fact;
     use crate::finding::Status;
 
-    fn verdict(facts: &crate::facts::Facts) -> Verdict {
-        run(facts).unwrap_or_else(|v| v)
-    }
-
     #[test]
     fn active_function_passes() {
-        let verdict = verdict(&healthy());
+        let verdict = CHECK.verdict(&healthy());
         assert_eq!(verdict.status, Status::Pass);
         assert_eq!(
             verdict.summary,
@@ -209,7 +205,7 @@ mod tests {
     fn rotation_off_warns_with_the_command_that_turns_it_back_on() {
         let mut facts = healthy();
         secret_mut(&mut facts).rotation_enabled = false;
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Warn);
         assert_eq!(
             verdict.fix.unwrap().commands,
@@ -225,7 +221,7 @@ mod tests {
     fn missing_function_fails() {
         let mut facts = healthy();
         facts.rotation_function = Fact::Absent;
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert_eq!(
             verdict.summary,
@@ -240,7 +236,7 @@ mod tests {
             function.state = Some("Failed".to_string());
             function.state_reason = Some("The role cannot be assumed".to_string());
         }
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert!(
             verdict
@@ -257,7 +253,7 @@ mod tests {
         secret.owning_service = Some("rds".to_string());
         secret.rotation_lambda_arn = None;
         facts.rotation_function = Fact::NotCollected;
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Pass);
         assert!(verdict.summary.starts_with("Managed rotation by rds"));
     }
@@ -266,7 +262,7 @@ mod tests {
     fn unreadable_function_is_an_error_not_a_failure() {
         let mut facts = healthy();
         facts.rotation_function = denied("lambda:GetFunction");
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Error);
         assert_eq!(
             verdict.summary,

@@ -111,7 +111,7 @@ mod tests {
     fn verdict(events: Vec<TrailEvent>) -> Verdict {
         let mut facts = healthy();
         facts.rotation_events = Fact::Found(events);
-        run(&facts).unwrap_or_else(|v| v)
+        CHECK.verdict(&facts)
     }
 
     #[test]
@@ -156,6 +156,6 @@ mod tests {
     fn unreadable_cloudtrail_is_an_error() {
         let mut facts = healthy();
         facts.rotation_events = crate::checks::testing::denied("cloudtrail:LookupEvents");
-        assert_eq!(run(&facts).unwrap_or_else(|v| v).status, Status::Error);
+        assert_eq!(CHECK.verdict(&facts).status, Status::Error);
     }
 }

@@ -151,13 +151,9 @@ mod tests {
     use crate::checks::testing::{healthy, secret_mut};
     use crate::finding::Status;
 
-    fn verdict(facts: &Facts) -> Verdict {
-        run(facts).unwrap_or_else(|v| v)
-    }
-
     #[test]
     fn on_time_rotation_predicts_the_window() {
-        let verdict = verdict(&healthy());
+        let verdict = CHECK.verdict(&healthy());
         assert_eq!(verdict.status, Status::Pass);
         assert_eq!(
             verdict.summary,
@@ -173,7 +169,7 @@ mod tests {
     fn past_next_rotation_date_fails() {
         let mut facts = healthy();
         secret_mut(&mut facts).next_rotation = Some("2026-11-20T23:59:59Z".parse().unwrap());
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert_eq!(
             verdict.summary,
@@ -187,7 +183,7 @@ mod tests {
         let secret = secret_mut(&mut facts);
         secret.last_rotated = None;
         secret.next_rotation = None;
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Warn);
         assert!(
             verdict.summary.contains("2026-02-09"),
@@ -204,7 +200,7 @@ mod tests {
             schedule_expression: Some("cron(0 16 1,15 * ? *)".to_string()),
             duration: Some("2h".to_string()),
         });
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Pass);
         assert!(
             verdict.summary.contains("2026-12-01 16:00–18:00 UTC"),
@@ -221,14 +217,14 @@ mod tests {
             schedule_expression: Some("cron(15 10 * * ? *)".to_string()),
             duration: None,
         });
-        assert_eq!(verdict(&facts).status, Status::Fail);
+        assert_eq!(CHECK.verdict(&facts).status, Status::Fail);
     }
 
     #[test]
     fn rotation_off_skips() {
         let mut facts = healthy();
         secret_mut(&mut facts).rotation_enabled = false;
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Skip);
         assert!(verdict.summary.contains("rotation-config"));
     }

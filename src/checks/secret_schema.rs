@@ -207,13 +207,9 @@ mod tests {
         facts
     }
 
-    fn verdict(facts: &Facts) -> Verdict {
-        run(facts).unwrap_or_else(|v| v)
-    }
-
     #[test]
     fn a_complete_postgres_secret_passes() {
-        let verdict = verdict(&healthy());
+        let verdict = CHECK.verdict(&healthy());
         assert_eq!(verdict.status, Status::Pass, "{verdict:?}");
         assert_eq!(
             verdict.summary,
@@ -229,7 +225,7 @@ mod tests {
             if key == "engine" {
                 object_mut(&mut facts).engine = None;
             }
-            let verdict = verdict(&facts);
+            let verdict = CHECK.verdict(&facts);
             assert_eq!(verdict.status, Status::Fail, "{key}: {verdict:?}");
             assert!(
                 verdict
@@ -245,7 +241,7 @@ mod tests {
     fn engine_mismatch_fails() {
         let mut facts = healthy();
         object_mut(&mut facts).engine = Some("mysql".to_string());
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert!(
             verdict
@@ -258,7 +254,7 @@ mod tests {
 
     #[test]
     fn non_json_and_binary_values_fail_with_an_example_shape() {
-        let text = verdict(&with_value(SecretShape::Text { length: 24 }));
+        let text = CHECK.verdict(&with_value(SecretShape::Text { length: 24 }));
         assert_eq!(text.status, Status::Fail);
         let fix = text.fix.unwrap();
         assert!(
@@ -268,7 +264,9 @@ mod tests {
         );
         assert!(fix.commands[0].contains("file://secret.json"));
         assert_eq!(
-            verdict(&with_value(SecretShape::Binary { length: 8 })).status,
+            CHECK
+                .verdict(&with_value(SecretShape::Binary { length: 8 }))
+                .status,
             Status::Fail
         );
     }
@@ -277,7 +275,7 @@ mod tests {
     fn bad_port_fails() {
         let mut facts = healthy();
         object_mut(&mut facts).port = Some("\"54x\"".to_string());
-        assert_eq!(verdict(&facts).status, Status::Fail);
+        assert_eq!(CHECK.verdict(&facts).status, Status::Fail);
         assert!(valid_port("5432") && valid_port("\"5432\"") && !valid_port("70000"));
     }
 
@@ -285,7 +283,7 @@ mod tests {
     fn unreadable_value_is_an_error() {
         let mut facts = healthy();
         facts.secret_value = denied("secretsmanager:GetSecretValue");
-        let verdict = verdict(&facts);
+        let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Error);
         assert!(verdict.summary.contains("secretsmanager:GetSecretValue"));
     }
