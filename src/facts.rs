@@ -246,6 +246,20 @@ pub struct DatabaseFacts {
     pub publicly_accessible: bool,
     #[serde(default)]
     pub port: Option<i32>,
+    /// For an RDS read replica: the identifier of the instance it copies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replica_of: Option<String>,
+}
+
+impl DatabaseFacts {
+    /// The call that found the database at its host: the evidence's source.
+    pub fn found_by(&self) -> &'static str {
+        match self.kind.as_str() {
+            "RDS cluster" => "rds:DescribeDBClusters",
+            "network interface" => "ec2:DescribeNetworkInterfaces",
+            _ => "rds:DescribeDBInstances",
+        }
+    }
 }
 
 /// An IAM role and every policy that decides what it may do.
@@ -297,6 +311,15 @@ pub struct MasterSecretFacts {
     pub policy: Fact<PolicyDocument>,
     /// Its KMS key, when not the AWS managed one.
     pub key: Fact<KeyFacts>,
+    /// `GetSecretValue` on it, reduced to its shape like the secret's own,
+    /// without its user name or the shape of its password: only where it
+    /// logs in matters.
+    #[serde(default)]
+    pub value: Fact<SecretShape>,
+    /// For a master secret RDS made and whose value names no host: the
+    /// database its tag names, which the templates log in to instead.
+    #[serde(default)]
+    pub database: Fact<DatabaseFacts>,
 }
 
 /// How the lookup of one fact went.
@@ -386,6 +409,10 @@ pub struct SecretFacts {
     /// `VersionIdsToStages`, sorted by version id.
     #[serde(default)]
     pub versions: Vec<SecretVersion>,
+    /// The `aws:rds:primaryDBInstanceArn` or `aws:rds:primaryDBClusterArn`
+    /// tag of a secret RDS made: the database it belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rds_database_arn: Option<String>,
 }
 
 impl SecretFacts {

@@ -78,6 +78,7 @@ fn healthy_secret_passes_every_check_moto_can_answer() {
             ("function-permissions", "pass"),
             ("kms-access", "skip"),
             ("master-secret-access", "skip"),
+            ("master-secret-host", "skip"),
             ("secret-schema", "pass"),
             ("password-charset", "pass"),
             ("endpoint-reachability", "pass"),
@@ -159,6 +160,7 @@ fn deleted_function_fails_once_and_skips_what_depends_on_it() {
             ("function-permissions", "skip"),
             ("kms-access", "skip"),
             ("master-secret-access", "skip"),
+            ("master-secret-host", "skip"),
             ("secret-schema", "pass"),
             ("password-charset", "skip"),
             ("endpoint-reachability", "skip"),
@@ -210,6 +212,7 @@ fn rotation_never_enabled_warns_and_skips_the_function_checks() {
             ("function-permissions", "skip"),
             ("kms-access", "skip"),
             ("master-secret-access", "skip"),
+            ("master-secret-host", "skip"),
             ("secret-schema", "skip"),
             ("password-charset", "skip"),
             ("endpoint-reachability", "skip"),
@@ -263,6 +266,7 @@ fn what_rotdoctor_may_not_read_is_an_error_not_a_failure() {
             ("function-permissions", "error"),
             ("kms-access", "skip"),
             ("master-secret-access", "error"),
+            ("master-secret-host", "error"),
             ("secret-schema", "error"),
             ("password-charset", "error"),
             ("endpoint-reachability", "error"),
@@ -351,6 +355,23 @@ fn verbose_times_each_call_on_stderr() {
         stdout.contains("RotationEnabled is true"),
         "-v shows the evidence of passing checks"
     );
+}
+
+/// The multi-user template stops in setSecret when the master secret is for
+/// another host: reported before the rotation runs.
+#[test]
+fn a_master_secret_for_another_host_fails() {
+    let (status, found) = status_of("master-secret-other-host", "master-secret-host");
+    assert_eq!(status, "fail", "{found:#}");
+    assert!(
+        found["summary"]
+            .as_str()
+            .unwrap()
+            .contains("is neither the master secret's host billing.internal"),
+        "{found:#}"
+    );
+    let (status, found) = status_of("multi-user-healthy", "master-secret-host");
+    assert_eq!(status, "pass", "{found:#}");
 }
 
 /// `check --only CHECK` reads only what that check needs: every call it

@@ -1,9 +1,9 @@
 //! No secret value ever leaves rotdoctor: not on stdout, not on stderr, not
 //! in a facts file, whatever the command, format, verbosity or error path.
 //!
-//! moto holds secrets whose password, unknown keys, nested values, binary and
-//! plain-text values and a function variable all carry a canary; every run
-//! of the binary is searched for it.
+//! moto holds secrets whose password, unknown keys, nested values, master
+//! secret, binary and plain-text values and a function variable all carry a
+//! canary; every run of the binary is searched for it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic here is a failed test
 

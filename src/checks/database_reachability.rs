@@ -56,12 +56,7 @@ fn run(facts: &Facts) -> Outcome {
                 .map(|t| t.default_port)
         })
         .unwrap_or(0);
-    // The call that found the database at that host.
-    let source = match database.kind.as_str() {
-        "RDS cluster" => "rds:DescribeDBClusters",
-        "network interface" => "ec2:DescribeNetworkInterfaces",
-        _ => RDS,
-    };
+    let source = database.found_by();
     let found = format!(
         "{host} is the {} {} in {}{}",
         database.kind,

@@ -21,6 +21,7 @@ mod function_permissions;
 mod invoke_permission;
 mod kms_access;
 mod master_secret_access;
+mod master_secret_host;
 mod password_charset;
 mod pending_version;
 mod rotation_config;
@@ -107,6 +108,7 @@ pub const CHECKS: &[&CheckDef] = &[
     &function_permissions::CHECK,
     &kms_access::CHECK,
     &master_secret_access::CHECK,
+    &master_secret_host::CHECK,
     &secret_schema::CHECK,
     &password_charset::CHECK,
     &endpoint_reachability::CHECK,
@@ -190,6 +192,7 @@ pub(crate) mod testing {
                         stages: vec!["AWSPREVIOUS".to_string()],
                     },
                 ],
+                rds_database_arn: None,
             }),
             secret_value: Fact::Found(SecretShape::Object(ObjectShape {
                 keys: ["engine", "host", "port", "username", "password", "dbname"]
@@ -269,6 +272,7 @@ pub(crate) mod testing {
                 security_group_ids: vec!["sg-db".to_string()],
                 publicly_accessible: true,
                 port: Some(5432),
+                replica_of: None,
             }),
             lookback_start: Some("2026-11-18T12:00:00Z".parse().unwrap()),
             rotation_events: Fact::Found(vec![TrailEvent {
@@ -410,11 +414,25 @@ pub(crate) mod testing {
         master.name = "prod/db-master".to_string();
         master.rotation_enabled = false;
         master.rotation_lambda_arn = None;
+        // The master's credentials are for the secret's own database.
+        let master_value = match &facts.secret_value {
+            Fact::Found(SecretShape::Object(object)) => {
+                let mut admin = object.clone();
+                admin.username = None;
+                admin.password = None;
+                admin.masterarn = None;
+                admin.keys.remove("masterarn");
+                Fact::Found(SecretShape::Object(admin))
+            }
+            _ => unreachable!("healthy() has a JSON value"),
+        };
         facts.master_secret = Fact::Found(MasterSecretFacts {
             masterarn: MASTER_ARN.to_string(),
             secret: Fact::Found(master),
             policy: Fact::Absent,
             key: Fact::NotCollected,
+            value: master_value,
+            database: Fact::NotCollected,
         });
         facts
     }
@@ -469,6 +487,7 @@ mod tests {
             "function-permissions",
             "kms-access",
             "master-secret-access",
+            "master-secret-host",
             "secret-schema",
             "password-charset",
             "endpoint-reachability",

@@ -399,26 +399,50 @@ impl Gatherer {
     }
 
     async fn master_secret(&self, masterarn: &str) -> Fact<MasterSecretFacts> {
-        let (secret, policy) = tokio::join!(
+        let (secret, policy, value) = tokio::join!(
             secretsmanager::describe_other(self, masterarn),
             self.when(reads::SECRET_POLICY, Some(masterarn), |arn| {
                 secretsmanager::get_resource_policy(self, arn)
             }),
+            self.when(reads::SECRET_VALUE, Some(masterarn), |arn| {
+                secret_value::get_secret_value(self, arn)
+            }),
         );
-        let key_id = secret.found().and_then(|s| s.customer_key());
-        let key = self
-            .when(reads::KEY, key_id, |key| kms::key(self, key))
-            .await;
-        // A master secret that does not exist has no policy or key to speak of.
-        let (policy, key) = match secret {
-            Fact::Absent => (Fact::NotCollected, Fact::NotCollected),
-            _ => (policy, key),
+        // Only where the master's credentials log in matters: its user name
+        // and the shape of its password are not kept.
+        let value = match value {
+            Fact::Found(SecretShape::Object(mut object)) => {
+                object.username = None;
+                object.password = None;
+                Fact::Found(SecretShape::Object(object))
+            }
+            other => other,
+        };
+        let found = secret.found();
+        let key_id = found.and_then(|s| s.customer_key());
+        // The templates log in to the tagged database when the value names no host.
+        let names_host = matches!(value.found(), Some(SecretShape::Object(o)) if o.host.is_some());
+        let tagged = found
+            .and_then(|s| s.rds_database_arn.as_deref())
+            .filter(|_| !names_host);
+        let (key, database) = tokio::join!(
+            self.when(reads::KEY, key_id, |key| kms::key(self, key)),
+            self.when(reads::DATABASE, tagged, |arn| Box::pin(
+                rds::database_by_arn(self, arn)
+            )),
+        );
+        // A master secret that does not exist has nothing else to speak of.
+        let (policy, key, value) = match secret {
+            Fact::Absent => (Fact::NotCollected, Fact::NotCollected, Fact::NotCollected),
+            _ => (policy, key, value),
         };
         Fact::Found(MasterSecretFacts {
             masterarn: masterarn.to_string(),
             secret,
             policy,
             key,
+            value,
+            database,
         })
     }
 

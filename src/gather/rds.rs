@@ -50,73 +50,114 @@ async fn listing(gatherer: &Gatherer) -> Result<Listing, LookupError> {
     gatherer.shared.databases.get("all", fetch).await
 }
 
+/// The database answering at `host`: an RDS instance or cluster endpoint,
+/// else a network interface with that address.
 pub async fn database(gatherer: &Gatherer, host: &str) -> Fact<DatabaseFacts> {
     let listing = match listing(gatherer).await {
         Ok(listing) => listing,
         Err(error) => return Fact::Unavailable(error),
     };
-    let (instances, clusters) = (listing.instances, listing.clusters);
     let host_is = |address: Option<&str>| address.is_some_and(|a| a.eq_ignore_ascii_case(host));
-    if let Some(instance) = instances
+    if let Some(instance) = listing
+        .instances
         .iter()
         .find(|i| host_is(i.endpoint().and_then(|e| e.address())))
     {
-        let group = instance.db_subnet_group();
-        return Fact::Found(DatabaseFacts {
-            host: host.to_string(),
-            kind: "RDS instance".to_string(),
-            id: instance
-                .db_instance_identifier()
-                .unwrap_or_default()
-                .to_string(),
-            vpc_id: group.and_then(|g| g.vpc_id()).map(str::to_string),
-            subnet_ids: group
-                .map(|g| {
-                    g.subnets()
-                        .iter()
-                        .filter_map(|s| s.subnet_identifier())
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default(),
-            security_group_ids: instance
-                .vpc_security_groups()
-                .iter()
-                .filter_map(|g| g.vpc_security_group_id())
-                .map(str::to_string)
-                .collect(),
-            publicly_accessible: instance.publicly_accessible().unwrap_or(false),
-            port: instance.endpoint().and_then(|e| e.port()),
-        });
+        return Fact::Found(instance_facts(instance, host));
     }
-    if let Some(cluster) = clusters
+    if let Some(cluster) = listing
+        .clusters
         .iter()
         .find(|c| host_is(c.endpoint()) || host_is(c.reader_endpoint()))
     {
-        let (vpc_id, subnet_ids) = match cluster.db_subnet_group() {
-            Some(name) => subnet_group(gatherer, name).await,
-            None => (None, Vec::new()),
-        };
-        return Fact::Found(DatabaseFacts {
-            host: host.to_string(),
-            kind: "RDS cluster".to_string(),
-            id: cluster
-                .db_cluster_identifier()
-                .unwrap_or_default()
-                .to_string(),
-            vpc_id,
-            subnet_ids,
-            security_group_ids: cluster
-                .vpc_security_groups()
-                .iter()
-                .filter_map(|g| g.vpc_security_group_id())
-                .map(str::to_string)
-                .collect(),
-            publicly_accessible: cluster.publicly_accessible().unwrap_or(false),
-            port: cluster.port(),
-        });
+        return Fact::Found(cluster_facts(gatherer, cluster, host).await);
     }
     network_interface(gatherer, host).await
+}
+
+/// The RDS instance or cluster with this ARN, at its (writer) endpoint, as
+/// the templates connect to it: absent when there is none.
+pub async fn database_by_arn(gatherer: &Gatherer, arn: &str) -> Fact<DatabaseFacts> {
+    let listing = match listing(gatherer).await {
+        Ok(listing) => listing,
+        Err(error) => return Fact::Unavailable(error),
+    };
+    if let Some(instance) = listing
+        .instances
+        .iter()
+        .find(|i| i.db_instance_arn() == Some(arn))
+    {
+        let host = instance.endpoint().and_then(|e| e.address());
+        return Fact::Found(instance_facts(instance, host.unwrap_or_default()));
+    }
+    if let Some(cluster) = listing
+        .clusters
+        .iter()
+        .find(|c| c.db_cluster_arn() == Some(arn))
+    {
+        let host = cluster.endpoint().unwrap_or_default();
+        return Fact::Found(cluster_facts(gatherer, cluster, host).await);
+    }
+    Fact::Absent
+}
+
+fn instance_facts(instance: &DbInstance, host: &str) -> DatabaseFacts {
+    let group = instance.db_subnet_group();
+    DatabaseFacts {
+        host: host.to_string(),
+        kind: "RDS instance".to_string(),
+        id: instance
+            .db_instance_identifier()
+            .unwrap_or_default()
+            .to_string(),
+        vpc_id: group.and_then(|g| g.vpc_id()).map(str::to_string),
+        subnet_ids: group
+            .map(|g| {
+                g.subnets()
+                    .iter()
+                    .filter_map(|s| s.subnet_identifier())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        security_group_ids: instance
+            .vpc_security_groups()
+            .iter()
+            .filter_map(|g| g.vpc_security_group_id())
+            .map(str::to_string)
+            .collect(),
+        publicly_accessible: instance.publicly_accessible().unwrap_or(false),
+        port: instance.endpoint().and_then(|e| e.port()),
+        replica_of: instance
+            .read_replica_source_db_instance_identifier()
+            .map(str::to_string),
+    }
+}
+
+async fn cluster_facts(gatherer: &Gatherer, cluster: &DbCluster, host: &str) -> DatabaseFacts {
+    let (vpc_id, subnet_ids) = match cluster.db_subnet_group() {
+        Some(name) => subnet_group(gatherer, name).await,
+        None => (None, Vec::new()),
+    };
+    DatabaseFacts {
+        host: host.to_string(),
+        kind: "RDS cluster".to_string(),
+        id: cluster
+            .db_cluster_identifier()
+            .unwrap_or_default()
+            .to_string(),
+        vpc_id,
+        subnet_ids,
+        security_group_ids: cluster
+            .vpc_security_groups()
+            .iter()
+            .filter_map(|g| g.vpc_security_group_id())
+            .map(str::to_string)
+            .collect(),
+        publicly_accessible: cluster.publicly_accessible().unwrap_or(false),
+        port: cluster.port(),
+        replica_of: None,
+    }
 }
 
 /// The VPC and subnets of a cluster's subnet group; unknown if unreadable.
@@ -194,6 +235,7 @@ async fn network_interface(gatherer: &Gatherer, host: &str) -> Fact<DatabaseFact
                 .and_then(|a| a.public_ip())
                 .is_some(),
             port: None,
+            replica_of: None,
         }),
         None => Fact::Absent,
     }

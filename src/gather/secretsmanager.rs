@@ -144,6 +144,17 @@ macro_rules! secret_facts {
             next_rotation: output.next_rotation_date().and_then(timestamp),
             deleted: output.deleted_date().and_then(timestamp),
             versions,
+            rds_database_arn: output
+                .tags()
+                .iter()
+                .find(|tag| {
+                    tag.key().is_some_and(|key| {
+                        key.eq_ignore_ascii_case("aws:rds:primaryDBInstanceArn")
+                            || key.eq_ignore_ascii_case("aws:rds:primaryDBClusterArn")
+                    })
+                })
+                .and_then(|tag| tag.value())
+                .map(str::to_string),
         }
     }};
 }

@@ -159,10 +159,10 @@ def rotating_secret(
     return {"secret_arn": secret_arn, "function_arn": function_arn}
 
 
-def master_secret(aws):
+def master_secret(aws, host=POSTGRES["host"]):
     return aws["secretsmanager"].create_secret(
         Name="prod/orders-db-master",
-        SecretString=json.dumps(dict(POSTGRES, username="postgres")),
+        SecretString=json.dumps(dict(POSTGRES, username="postgres", host=host)),
     )["ARN"]
 
 
@@ -344,10 +344,10 @@ def reader_without_lambda_access(aws, endpoint):
     return dict(made, access_key_id=key["AccessKeyId"], secret_access_key=key["SecretAccessKey"])
 
 
-def multi_user(aws, master_resource=None):
+def multi_user(aws, master_resource=None, master_host=POSTGRES["host"]):
     """A multi-user secret; the role may read the master secret by
     `master_resource` (its full ARN, a partial one), or not at all (None)."""
-    master = master_secret(aws)
+    master = master_secret(aws, master_host)
     made = rotating_secret(aws, value=dict(POSTGRES, masterarn=master), template="SecretsManagerRDSPostgreSQLRotationMultiUser")
     if master_resource:
         resource = master if master_resource == "full" else master.rsplit("-", 1)[0]
@@ -366,6 +366,10 @@ def master_secret_no_access(aws, endpoint):
 
 def master_secret_partial_arn(aws, endpoint):
     return multi_user(aws, master_resource="partial")
+
+
+def master_secret_other_host(aws, endpoint):
+    return multi_user(aws, master_resource="full", master_host="billing.internal")
 
 
 def permissions_missing_actions(aws, endpoint):
@@ -470,16 +474,18 @@ def postgres_allows_colon(aws, endpoint):
 
 def canary(aws, endpoint):
     """Every place a secret value could hide: the password, unknown keys,
-    nested values, and a function variable that is not a template setting."""
+    nested values, the master secret's password, and a function variable
+    that is not a template setting."""
     value = dict(
         POSTGRES,
         api_token=f"{CANARY}-token",
         nested={"inner": f"{CANARY}-nested"},
+        masterarn=master_secret(aws),
     )
     made = rotating_secret(
         aws,
         value=value,
-        template="SecretsManagerRDSPostgreSQLRotationSingleUser",
+        template="SecretsManagerRDSPostgreSQLRotationMultiUser",
         environment={"DB_PASSWORD": f"{CANARY}-env"},
     )
     aws["secretsmanager"].create_secret(Name="canary/binary", SecretBinary=f"{CANARY}-binary".encode())
@@ -573,6 +579,7 @@ SCENARIOS = {
     "multi-user-healthy": multi_user_healthy,
     "master-secret-no-access": master_secret_no_access,
     "master-secret-partial-arn": master_secret_partial_arn,
+    "master-secret-other-host": master_secret_other_host,
     "permissions-missing-actions": permissions_missing_actions,
     "permissions-explicit-deny": permissions_explicit_deny,
     "permissions-secret-policy-deny": permissions_secret_policy_deny,
