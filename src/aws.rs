@@ -4,6 +4,7 @@
 //! `AWS_ENDPOINT_URL` (and `AWS_ENDPOINT_URL_<SERVICE>`), profiles, SSO and
 //! `credential_process` with no code of ours; the flags override them.
 
+use aws_config::retry::{RetryConfig, RetryMode};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_secretsmanager::config::ProvideCredentials;
 
@@ -46,6 +47,11 @@ pub async fn load(args: &AwsArgs) -> Result<SdkConfig, ConfigError> {
         loader = loader.endpoint_url(url);
     }
     let config = loader.load().await;
+    let retries = retry_config(
+        config.retry_config(),
+        std::env::var_os("AWS_RETRY_MODE").is_some(),
+    );
+    let config = config.into_builder().retry_config(retries).build();
     if config.region().is_none() {
         return Err(ConfigError::NoRegion);
     }
@@ -67,6 +73,20 @@ pub async fn load(args: &AwsArgs) -> Result<SdkConfig, ConfigError> {
     Ok(config)
 }
 
+/// Adaptive retries unless `AWS_RETRY_MODE` says otherwise: on throttling
+/// they slow every client down instead of spending their attempts, which a
+/// fleet scan needs. The number of attempts stays the user's
+/// (`AWS_MAX_ATTEMPTS`, `max_attempts`, 3 by default). A call that still
+/// fails makes its fact unavailable: an `error`, never a wrong verdict.
+fn retry_config(loaded: Option<&RetryConfig>, mode_set_by_user: bool) -> RetryConfig {
+    let loaded = loaded.cloned().unwrap_or_else(RetryConfig::standard);
+    if mode_set_by_user {
+        loaded
+    } else {
+        loaded.with_retry_mode(RetryMode::Adaptive)
+    }
+}
+
 /// The innermost cause of an SDK error, which says what actually went wrong
 /// ("Connection refused") where the outer ones only say "dispatch failure".
 pub fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {
@@ -75,4 +95,19 @@ pub fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {
         innermost = source;
     }
     innermost.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_are_adaptive_unless_the_user_picks_a_mode() {
+        let loaded = RetryConfig::standard().with_max_attempts(5);
+        let chosen = retry_config(Some(&loaded), false);
+        assert_eq!(chosen.mode(), RetryMode::Adaptive);
+        assert_eq!(chosen.max_attempts(), 5, "the user's attempts are kept");
+        assert_eq!(retry_config(Some(&loaded), true), loaded);
+        assert_eq!(retry_config(None, false).mode(), RetryMode::Adaptive);
+    }
 }
