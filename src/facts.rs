@@ -139,7 +139,8 @@ pub struct NetworkFacts {
     pub vpc_cidrs: Vec<String>,
     pub dns_support: bool,
     pub dns_hostnames: bool,
-    /// The function's subnets, and the database's when it shares the VPC.
+    /// The function's subnets, the database's when it shares the VPC, and
+    /// those of the Secrets Manager endpoints.
     pub subnets: Vec<Subnet>,
     pub nat_gateways: Vec<NatGateway>,
     /// The VPC's Secrets Manager interface endpoints.

@@ -696,6 +696,22 @@ fn an_endpoint_that_admits_nothing_fails_with_the_rule_to_add() {
 }
 
 #[test]
+fn an_endpoint_subnet_whose_network_acl_denies_all_fails() {
+    let (status, found) = status_of(
+        "network-endpoint-subnet-acl-blocks",
+        "endpoint-reachability",
+    );
+    assert_eq!(status, "fail", "{found:#}");
+    assert!(
+        found["summary"]
+            .as_str()
+            .unwrap()
+            .contains("of the endpoint's subnet subnet-"),
+        "{found:#}"
+    );
+}
+
+#[test]
 fn a_database_in_another_vpc_fails() {
     let (status, found) = status_of("database-other-vpc", "database-reachability");
     assert_eq!(status, "fail", "{found:#}");

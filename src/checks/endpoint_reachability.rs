@@ -4,6 +4,7 @@ use super::{CheckDef, Outcome, premise, reads};
 use crate::command::{aws, set_function_variable};
 use crate::facts::{
     Facts, FunctionFacts, NetworkFacts, SecretFacts, SecurityGroup, Subnet, VpcAttachment,
+    VpcEndpoint,
 };
 use crate::finding::Verdict;
 use crate::network::{self, Cidr, Direction, EPHEMERAL, Peer};
@@ -162,11 +163,7 @@ impl<'a> Path<'a> {
         (evidence, problems)
     }
 
-    fn through_endpoint(
-        &self,
-        endpoint: &crate::facts::VpcEndpoint,
-        function: &FunctionFacts,
-    ) -> Verdict {
+    fn through_endpoint(&self, endpoint: &VpcEndpoint, function: &FunctionFacts) -> Verdict {
         let mut evidence = vec![(
             ENDPOINTS,
             format!(
@@ -278,6 +275,9 @@ impl<'a> Path<'a> {
         );
         evidence.extend(more);
         problems.extend(outbound);
+        let (more, inbound) = self.endpoint_subnet_problems(endpoint);
+        evidence.extend(more);
+        problems.extend(inbound);
         verdict(
             problems,
             evidence,
@@ -287,6 +287,55 @@ impl<'a> Path<'a> {
             ),
             fixes,
         )
+    }
+
+    /// The network ACL of each of the endpoint's subnets must let HTTPS in
+    /// from every other subnet of the function, and the replies out: the
+    /// endpoint's name resolves to its addresses in all of them.
+    fn endpoint_subnet_problems(&self, endpoint: &VpcEndpoint) -> (Vec<Line>, Vec<Line>) {
+        let mut evidence = Vec::new();
+        let mut problems = Vec::new();
+        let endpoint_subnets = self
+            .network
+            .subnets
+            .iter()
+            .filter(|s| endpoint.subnet_ids.contains(&s.id));
+        for subnet in endpoint_subnets {
+            let crossing = self.subnets.iter().filter(|from| from.id != subnet.id);
+            let before = problems.len();
+            for from in crossing {
+                let Some(cidr) = Cidr::parse(&from.cidr) else {
+                    continue;
+                };
+                let acl = &subnet.acl_entries;
+                let (admitted, why_in) =
+                    network::acl_allows(acl, Direction::Ingress, (HTTPS, HTTPS), &cidr);
+                let (answered, why_out) =
+                    network::acl_allows(acl, Direction::Egress, EPHEMERAL, &cidr);
+                if !admitted {
+                    problems.push((ACLS, format!(
+                        "Network ACL {} of the endpoint's subnet {} blocks TCP 443 from the function's subnet {} ({}): {why_in}",
+                        subnet.network_acl_id, subnet.id, from.id, from.cidr
+                    )));
+                }
+                if !answered {
+                    problems.push((ACLS, format!(
+                        "Network ACL {} of the endpoint's subnet {} blocks the replies (TCP 1024-65535) to the function's subnet {} ({}): {why_out}",
+                        subnet.network_acl_id, subnet.id, from.id, from.cidr
+                    )));
+                }
+            }
+            if problems.len() == before {
+                evidence.push((
+                    ACLS,
+                    format!(
+                        "network ACL {} of the endpoint's subnet {} passes the function's HTTPS and its replies",
+                        subnet.network_acl_id, subnet.id
+                    ),
+                ));
+            }
+        }
+        (evidence, problems)
     }
 
     fn through_nat(&self, region: &str) -> Verdict {
@@ -411,7 +460,7 @@ fn verdict(problems: Vec<Line>, evidence: Vec<Line>, pass: String, fixes: Vec<St
 mod tests {
     use super::*;
     use crate::checks::testing::{healthy, in_vpc, network_mut};
-    use crate::facts::{Fact, VpcEndpoint};
+    use crate::facts::Fact;
     use crate::finding::Status;
 
     fn with_endpoint(private_dns: bool, admits_function: bool) -> Facts {
@@ -525,6 +574,39 @@ mod tests {
         assert_eq!(verdict.status, Status::Fail);
         assert!(
             verdict.summary.contains("blocks the replies"),
+            "{}",
+            verdict.summary
+        );
+    }
+
+    #[test]
+    fn an_endpoint_subnet_whose_acl_blocks_the_function_fails() {
+        let mut facts = with_endpoint(true, true);
+        let network = network_mut(&mut facts);
+        let mut endpoint_subnet = network.subnets[0].clone();
+        endpoint_subnet.id = "subnet-endpoint".into();
+        endpoint_subnet.cidr = "10.0.200.0/24".into();
+        endpoint_subnet.network_acl_id = "acl-endpoint".into();
+        network.subnets.push(endpoint_subnet.clone());
+        network.endpoints[0].subnet_ids = vec!["subnet-endpoint".into()];
+        let passing = CHECK.verdict(&facts);
+        assert_eq!(passing.status, Status::Pass, "{passing:#?}");
+        assert!(
+            passing
+                .evidence
+                .iter()
+                .any(|e| e.observed.contains("acl-endpoint of the endpoint's subnet"))
+        );
+
+        let network = network_mut(&mut facts);
+        let endpoint_subnet = network.subnets.last_mut().unwrap();
+        endpoint_subnet.acl_entries.retain(|e| e.egress);
+        let verdict = CHECK.verdict(&facts);
+        assert_eq!(verdict.status, Status::Fail);
+        assert!(
+            verdict.summary.starts_with(
+                "Network ACL acl-endpoint of the endpoint's subnet subnet-endpoint blocks TCP 443 from the function's subnet"
+            ),
             "{}",
             verdict.summary
         );

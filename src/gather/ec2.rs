@@ -14,8 +14,9 @@ fn filter(name: &str, value: &str) -> Filter {
 }
 
 /// The VPC of `function`, plus the database's subnets and security groups
-/// when it is in the same VPC. The VPC comes from the subnets: nothing else
-/// reports it reliably.
+/// when it is in the same VPC, and the subnets of its Secrets Manager
+/// endpoints. The VPC comes from the subnets: nothing else reports it
+/// reliably.
 pub async fn network(
     gatherer: &Gatherer,
     function: &VpcAttachment,
@@ -170,31 +171,59 @@ async fn fetch(
     group_ids.extend(database_groups.iter().cloned());
     group_ids.sort();
     group_ids.dedup();
-    let groups = gatherer
-        .call(
+    // The endpoints' own subnets, whose network ACLs the traffic crosses too.
+    let mut endpoint_subnet_ids = endpoints
+        .iter()
+        .flat_map(|e| e.subnet_ids.iter().cloned())
+        .filter(|id| !function.subnet_ids.contains(id) && !database_subnets.contains(id))
+        .collect::<Vec<_>>();
+    endpoint_subnet_ids.sort();
+    endpoint_subnet_ids.dedup();
+    let (groups, endpoint_described) = tokio::join!(
+        gatherer.call(
             "ec2:DescribeSecurityGroups",
             &vpc_id,
             ec2.describe_security_groups()
                 .set_group_ids(Some(group_ids))
                 .send(),
-        )
-        .await
-        .map_err(|e| lookup_error("ec2:DescribeSecurityGroups", &e))?;
+        ),
+        async {
+            let Some(first) = endpoint_subnet_ids.first() else {
+                return Ok(None);
+            };
+            let request = ec2
+                .describe_subnets()
+                .set_subnet_ids(Some(endpoint_subnet_ids.clone()))
+                .send();
+            gatherer
+                .call("ec2:DescribeSubnets", first, request)
+                .await
+                .map(Some)
+        },
+    );
+    let groups = groups.map_err(|e| lookup_error("ec2:DescribeSecurityGroups", &e))?;
+    let endpoint_described =
+        endpoint_described.map_err(|e| lookup_error("ec2:DescribeSubnets", &e))?;
 
     let main_table = tables
         .route_tables()
         .iter()
         .find(|t| t.associations().iter().any(|a| a.main() == Some(true)));
-    let database_subnets = database_described
+    let database_subnets_described = database_described
         .as_ref()
         .map(|d| d.subnets())
         .unwrap_or_default()
         .iter()
         .filter(|s| s.vpc_id() == Some(vpc_id.as_str()));
+    let endpoint_subnets = endpoint_described
+        .as_ref()
+        .map(|d| d.subnets())
+        .unwrap_or_default();
     let subnets = described
         .subnets()
         .iter()
-        .chain(database_subnets)
+        .chain(database_subnets_described)
+        .chain(endpoint_subnets)
         .map(|subnet| {
             let id = subnet.subnet_id().unwrap_or_default();
             let table = tables

@@ -224,8 +224,9 @@ def network(aws, nat=True, database_in_other_vpc=False, database_admits_function
     }
 
 
-def secretsmanager_endpoint(aws, made, private_dns=True, admits_function=True):
-    """An interface endpoint for Secrets Manager in the function's subnet."""
+def secretsmanager_endpoint(aws, made, private_dns=True, admits_function=True, subnet=None):
+    """An interface endpoint for Secrets Manager, in the function's subnet
+    unless `subnet` says otherwise."""
     ec2 = aws["ec2"]
     group = ec2.create_security_group(GroupName="endpoint", Description="endpoint", VpcId=made["vpc"])["GroupId"]
     if admits_function:
@@ -237,7 +238,7 @@ def secretsmanager_endpoint(aws, made, private_dns=True, admits_function=True):
         VpcId=made["vpc"],
         VpcEndpointType="Interface",
         ServiceName="com.amazonaws.us-east-1.secretsmanager",
-        SubnetIds=[made["function_subnet"]],
+        SubnetIds=[subnet or made["function_subnet"]],
         SecurityGroupIds=[group],
         PrivateDnsEnabled=private_dns,
     )["VpcEndpoint"]["VpcEndpointId"]
@@ -274,6 +275,19 @@ def network_endpoint_private_dns_off(aws, endpoint):
 def network_endpoint_admits_nothing(aws, endpoint):
     made = in_network(aws, nat=False)
     return dict(made, endpoint_id=secretsmanager_endpoint(aws, made, admits_function=False))
+
+
+def network_endpoint_subnet_acl_blocks(aws, endpoint):
+    """The endpoint in a subnet of its own, whose new network ACL has only
+    the default deny rules."""
+    made = in_network(aws, nat=False)
+    ec2 = aws["ec2"]
+    subnet = ec2.create_subnet(VpcId=made["vpc"], CidrBlock="10.0.4.0/24", AvailabilityZone="us-east-1b")["Subnet"]["SubnetId"]
+    acl = ec2.create_network_acl(VpcId=made["vpc"])["NetworkAcl"]["NetworkAclId"]
+    current = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])["NetworkAcls"][0]
+    association = next(a for a in current["Associations"] if a["SubnetId"] == subnet)["NetworkAclAssociationId"]
+    ec2.replace_network_acl_association(AssociationId=association, NetworkAclId=acl)
+    return dict(made, endpoint_id=secretsmanager_endpoint(aws, made, subnet=subnet), endpoint_acl=acl)
 
 
 def database_other_vpc(aws, endpoint):
@@ -568,6 +582,7 @@ SCENARIOS = {
     "network-endpoint-healthy": network_endpoint_healthy,
     "network-endpoint-private-dns-off": network_endpoint_private_dns_off,
     "network-endpoint-admits-nothing": network_endpoint_admits_nothing,
+    "network-endpoint-subnet-acl-blocks": network_endpoint_subnet_acl_blocks,
     "database-other-vpc": database_other_vpc,
     "database-group-without-function": database_group_without_function,
     "no-invoke-permission": no_invoke_permission,
