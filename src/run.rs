@@ -311,18 +311,35 @@ async fn logs(cli: &Cli, args: &LogsArgs) -> Result<Exit, Stop> {
         }
     };
     let group = function.log_group();
-    let since = match args.since {
-        Some(since) => since.resolve(now),
-        None => gatherer
-            .last_rotation_attempt(&secret.arn)
-            .await
-            .map(|start| {
-                start
+    let window = match args.since {
+        Some(since) => report::logs::Window {
+            since: since.resolve(now),
+            reason: "--since".to_string(),
+        },
+        None => match gatherer.last_rotation_attempt(&secret.arn).await {
+            Fact::Found(start) => report::logs::Window {
+                since: start
                     .checked_sub(jiff::SignedDuration::from_mins(1))
-                    .unwrap_or(start)
-            })
-            .unwrap_or_else(|| Since::Ago(jiff::SignedDuration::from_hours(1)).resolve(now)),
+                    .unwrap_or(start),
+                reason: format!(
+                    "a minute before the last rotation attempt, RotationStarted at {}",
+                    start.strftime("%Y-%m-%d %H:%M:%S UTC")
+                ),
+            },
+            Fact::Unavailable(error) => report::logs::Window {
+                since: Since::Ago(jiff::SignedDuration::from_hours(1)).resolve(now),
+                reason: format!(
+                    "the last hour: CloudTrail could not say when rotation was last attempted ({} failed: {})",
+                    error.action, error.code
+                ),
+            },
+            _ => report::logs::Window {
+                since: Since::Ago(jiff::SignedDuration::from_hours(1)).resolve(now),
+                reason: "the last hour: CloudTrail shows no rotation attempt".to_string(),
+            },
+        },
     };
+    let since = window.since;
     let url = report::logs::console_url(secret.region().unwrap_or_default(), &group);
     let log = match gatherer.function_log(&group, since).await {
         Fact::Found(log) => log,
@@ -336,8 +353,12 @@ async fn logs(cli: &Cli, args: &LogsArgs) -> Result<Exit, Stop> {
     trace_calls(cli, &gatherer);
     let mut stdout = io::stdout().lock();
     let written = match args.output {
-        LogsOutput::Json => report::logs::render_json(&log, &url, args.errors, &mut stdout),
-        LogsOutput::Human => report::logs::render_human(&log, &url, args.errors, &mut stdout),
+        LogsOutput::Json => {
+            report::logs::render_json(&log, &url, &window, args.errors, &mut stdout)
+        }
+        LogsOutput::Human => {
+            report::logs::render_human(&log, &url, &window, args.errors, &mut stdout)
+        }
     };
     finish(written.and_then(|()| stdout.flush()))?;
     drop(stdout);

@@ -357,6 +357,58 @@ fn verbose_times_each_call_on_stderr() {
     );
 }
 
+/// CloudTrail's record of a failed rotation and of a call the function's
+/// role was refused, read through LookupEvents (recorded events: moto has
+/// no CloudTrail) and reported by the history checks.
+#[test]
+fn cloudtrail_history_shows_the_failed_step_and_the_refused_call() {
+    let moto = Moto::start();
+    let seeded = moto.seed("outside-vpc");
+    let trail = moto.cloudtrail(
+        "rotation-failed-kms-denied.json",
+        seeded["secret_arn"].as_str().unwrap(),
+    );
+    let output = moto
+        .rotdoctor()
+        .env("AWS_ENDPOINT_URL_CLOUDTRAIL", &trail.endpoint)
+        .args(["check", "prod/orders-db", "--output", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let history = finding(&report, "rotation-history");
+    assert_eq!(history["status"], "fail", "{history:#}");
+    assert!(
+        history["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("The last rotation attempt failed during setSecret"),
+        "{history:#}"
+    );
+    let denials = finding(&report, "cloudtrail-denials");
+    assert_eq!(denials["status"], "fail", "{denials:#}");
+    let evidence = denials["evidence"][0]["observed"].as_str().unwrap();
+    assert!(
+        evidence.starts_with("kms:Decrypt on arn:aws:kms:us-east-1:"),
+        "{denials:#}"
+    );
+
+    // `logs` starts from the last RotationStarted event.
+    let logs = moto
+        .rotdoctor()
+        .env("AWS_ENDPOINT_URL_CLOUDTRAIL", &trail.endpoint)
+        .args(["logs", "prod/orders-db", "--output", "json"])
+        .output()
+        .unwrap();
+    let logs: Value = serde_json::from_slice(&logs.stdout).unwrap();
+    assert!(
+        logs["since_reason"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("a minute before the last rotation attempt, RotationStarted at"),
+        "{logs:#}"
+    );
+}
+
 /// The multi-user template stops in setSecret when the master secret is for
 /// another host: reported before the rotation runs.
 #[test]

@@ -64,7 +64,8 @@ fn run(facts: &Facts) -> Outcome {
         verdict = verdict.evidence(
             LOOKUP,
             format!(
-                "{action} on {resource}: refused {count} times, last at {}: {message}",
+                "{action} on {resource}: refused {count} time{}, last at {}: {message}",
+                if *count == 1 { "" } else { "s" },
                 last.strftime("%Y-%m-%d %H:%M UTC")
             ),
         );

@@ -46,8 +46,9 @@ fn run(facts: &Facts) -> Outcome {
         .filter(|e| outcome(e) == Some(false))
         .count();
     let summary_line = format!(
-        "{} attempts{since}: {} succeeded, {failures} failed or were abandoned",
+        "{} attempt{}{since}: {} succeeded, {failures} failed or were abandoned",
         outcomes.len(),
+        if outcomes.len() == 1 { "" } else { "s" },
         outcomes.len() - failures
     );
     let verdict = if outcome(last) == Some(true) {

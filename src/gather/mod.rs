@@ -366,13 +366,18 @@ impl Gatherer {
         Ok((secret, function))
     }
 
-    /// When the latest rotation attempt of `secret_arn` started, if CloudTrail says.
-    pub async fn last_rotation_attempt(&self, secret_arn: &str) -> Option<Timestamp> {
+    /// When the latest rotation attempt of `secret_arn` started: absent when
+    /// CloudTrail shows none in the window.
+    pub async fn last_rotation_attempt(&self, secret_arn: &str) -> Fact<Timestamp> {
         let started = cloudtrail::rotation_events(self, cloudtrail::STARTS).await;
-        cloudtrail::about(started, secret_arn)
-            .found()?
-            .last()
-            .map(|e| e.time)
+        match cloudtrail::about(started, secret_arn) {
+            Fact::Found(events) => match events.last() {
+                Some(event) => Fact::Found(event.time),
+                None => Fact::Absent,
+            },
+            Fact::Unavailable(error) => Fact::Unavailable(error),
+            _ => Fact::Absent,
+        }
     }
 
     /// The function's log events in `group` since `since`, bounded.

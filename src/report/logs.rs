@@ -19,10 +19,20 @@ pub fn console_url(region: &str, group: &str) -> String {
     )
 }
 
+/// Where the events shown start, and why there.
+#[derive(Debug, Clone, Serialize)]
+pub struct Window {
+    pub since: jiff::Timestamp,
+    /// `--since`, the last rotation attempt, or the last hour.
+    pub reason: String,
+}
+
 #[derive(Serialize)]
 struct Document<'a> {
     log_group: &'a str,
     console_url: &'a str,
+    since: jiff::Timestamp,
+    since_reason: &'a str,
     truncated: bool,
     invocations: Vec<InvocationEntry<'a>>,
 }
@@ -53,6 +63,7 @@ fn shown<'a>(log: &'a FunctionLog, errors_only: bool) -> Vec<Invocation<'a>> {
 pub fn render_json(
     log: &FunctionLog,
     url: &str,
+    window: &Window,
     errors_only: bool,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -60,6 +71,8 @@ pub fn render_json(
     let document = Document {
         log_group: &log.group,
         console_url: url,
+        since: window.since,
+        since_reason: &window.reason,
         truncated: log.truncated,
         invocations: invocations
             .iter()
@@ -91,10 +104,21 @@ pub fn render_json(
 pub fn render_human(
     log: &FunctionLog,
     url: &str,
+    window: &Window,
     errors_only: bool,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     writeln!(out, "{}  {}", log.group.bold(), url.dimmed())?;
+    writeln!(
+        out,
+        "{}",
+        format!(
+            "since {} ({})",
+            window.since.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            window.reason
+        )
+        .dimmed()
+    )?;
     if log.truncated {
         writeln!(
             out,

@@ -120,6 +120,41 @@ impl Moto {
         command.env("AWS_ENDPOINT_URL", &self.endpoint);
         command
     }
+
+    /// A CloudTrail that answers LookupEvents, which moto lacks, from the
+    /// recorded events in `tests/moto/cloudtrail/<events>` about `secret_arn`.
+    pub fn cloudtrail(&self, events: &str, secret_arn: &str) -> CloudTrail {
+        let mut child = Command::new(&self.python)
+            .arg(repo().join("tests/moto/cloudtrail.py"))
+            .arg(repo().join("tests/moto/cloudtrail").join(events))
+            .arg(secret_arn)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python from the moto venv");
+        let mut port = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut port,
+        )
+        .expect("cloudtrail.py prints its port");
+        CloudTrail {
+            child,
+            endpoint: format!("http://127.0.0.1:{}", port.trim()),
+        }
+    }
+}
+
+/// `tests/moto/cloudtrail.py`, stopped when dropped.
+pub struct CloudTrail {
+    child: Child,
+    pub endpoint: String,
+}
+
+impl Drop for CloudTrail {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 impl Drop for Moto {
