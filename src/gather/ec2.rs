@@ -1,5 +1,6 @@
 //! EC2: the rotation function's VPC, as far as the paths out of it go.
 
+use aws_sdk_ec2::operation::describe_subnets::DescribeSubnetsOutput;
 use aws_sdk_ec2::types::{Filter, VpcAttributeName};
 
 use super::Gatherer;
@@ -111,19 +112,7 @@ async fn fetch(
             &vpc_id,
             ec2.describe_network_acls().filters(vpc.clone()).send()
         ),
-        async {
-            if database_subnets.is_empty() {
-                return Ok(None);
-            }
-            let request = ec2
-                .describe_subnets()
-                .set_subnet_ids(Some(database_subnets.to_vec()))
-                .send();
-            gatherer
-                .call("ec2:DescribeSubnets", &database_subnets[0], request)
-                .await
-                .map(Some)
-        },
+        subnets_if_any(gatherer, database_subnets),
     );
     let vpcs = vpcs.map_err(|e| lookup_error("ec2:DescribeVpcs", &e))?;
     let dns_support = dns_support.map_err(|e| lookup_error("ec2:DescribeVpcAttribute", &e))?;
@@ -132,8 +121,7 @@ async fn fetch(
     let nats = nats.map_err(|e| lookup_error("ec2:DescribeNatGateways", &e))?;
     let endpoints = endpoints.map_err(|e| lookup_error("ec2:DescribeVpcEndpoints", &e))?;
     let acls = acls.map_err(|e| lookup_error("ec2:DescribeNetworkAcls", &e))?;
-    let database_described =
-        database_described.map_err(|e| lookup_error("ec2:DescribeSubnets", &e))?;
+    let database_described = database_described?;
 
     let endpoints = endpoints
         .vpc_endpoints()
@@ -187,23 +175,10 @@ async fn fetch(
                 .set_group_ids(Some(group_ids))
                 .send(),
         ),
-        async {
-            let Some(first) = endpoint_subnet_ids.first() else {
-                return Ok(None);
-            };
-            let request = ec2
-                .describe_subnets()
-                .set_subnet_ids(Some(endpoint_subnet_ids.clone()))
-                .send();
-            gatherer
-                .call("ec2:DescribeSubnets", first, request)
-                .await
-                .map(Some)
-        },
+        subnets_if_any(gatherer, &endpoint_subnet_ids),
     );
     let groups = groups.map_err(|e| lookup_error("ec2:DescribeSecurityGroups", &e))?;
-    let endpoint_described =
-        endpoint_described.map_err(|e| lookup_error("ec2:DescribeSubnets", &e))?;
+    let endpoint_described = endpoint_described?;
 
     let main_table = tables
         .route_tables()
@@ -293,6 +268,26 @@ async fn fetch(
             .map(security_group)
             .collect(),
     })
+}
+
+/// DescribeSubnets on `ids`; no call when there are none.
+async fn subnets_if_any(
+    gatherer: &Gatherer,
+    ids: &[String],
+) -> Result<Option<DescribeSubnetsOutput>, LookupError> {
+    let Some(first) = ids.first() else {
+        return Ok(None);
+    };
+    let request = gatherer
+        .ec2
+        .describe_subnets()
+        .set_subnet_ids(Some(ids.to_vec()))
+        .send();
+    gatherer
+        .call("ec2:DescribeSubnets", first, request)
+        .await
+        .map(Some)
+        .map_err(|e| lookup_error("ec2:DescribeSubnets", &e))
 }
 
 fn route(route: &aws_sdk_ec2::types::Route) -> Option<Route> {
