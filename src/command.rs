@@ -1,5 +1,8 @@
 //! Fix commands: complete AWS CLI command lines, every value shell-quoted.
 
+use crate::facts::Subnet;
+use crate::network::{AclDecision, Cidr, Direction};
+
 /// Joins `words` into one command line a POSIX shell runs as given.
 ///
 /// Every word is quoted only when it needs to be, so commands stay readable
@@ -19,6 +22,45 @@ fn quote(word: &str) -> String {
         Ok(quoted) => quoted.into_owned(),
         Err(_) => quote(&word.replace('\0', "")),
     }
+}
+
+/// The network ACL entry that lets TCP `ports` to or from `peer` through
+/// `subnet`, numbered to come before the entry that denies it: `None` when
+/// no number is free.
+pub fn allow_acl_entry(
+    subnet: &Subnet,
+    direction: Direction,
+    ports: (u16, u16),
+    peer: &Cidr,
+    decision: &AclDecision,
+    region: Option<&str>,
+) -> Option<String> {
+    let rule_number = decision.free_rule_number?.to_string();
+    let port_range = format!("From={},To={}", ports.0, ports.1);
+    let peer = peer.to_string();
+    Some(aws(
+        "ec2",
+        "create-network-acl-entry",
+        &[
+            "--network-acl-id",
+            &subnet.network_acl_id,
+            match direction {
+                Direction::Ingress => "--ingress",
+                Direction::Egress => "--egress",
+            },
+            "--rule-number",
+            &rule_number,
+            "--protocol",
+            "tcp",
+            "--port-range",
+            &port_range,
+            "--cidr-block",
+            &peer,
+            "--rule-action",
+            "allow",
+        ],
+        region,
+    ))
 }
 
 /// `aws <service> <operation> <args>... --region <region>`, quoted for a shell.

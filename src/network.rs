@@ -145,6 +145,20 @@ fn describe_rule(rule: &SecurityGroupRule, direction: Direction) -> String {
     }
 }
 
+/// What a network ACL decided, and how to change it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AclDecision {
+    pub allowed: bool,
+    /// The deciding entry, or the default deny.
+    pub why: String,
+    /// When denied: the highest rule number free in that direction that
+    /// comes before the deciding entry, for an entry that allows the traffic.
+    pub free_rule_number: Option<i32>,
+}
+
+/// The default rule of every network ACL, evaluated last.
+const DEFAULT_RULE: i32 = 32767;
+
 /// What a network ACL decides for TCP traffic on `ports` to or from `peer`:
 /// the lowest-numbered matching entry, else the default deny.
 pub fn acl_allows(
@@ -152,14 +166,14 @@ pub fn acl_allows(
     direction: Direction,
     ports: (u16, u16),
     peer: &Cidr,
-) -> (bool, String) {
+) -> AclDecision {
     let mut entries = entries
         .iter()
         .filter(|e| e.egress == (direction == Direction::Egress))
         .collect::<Vec<_>>();
     entries.sort_by_key(|e| e.rule_number);
     let (low, high) = (i32::from(ports.0), i32::from(ports.1));
-    let matching = entries.into_iter().find(|entry| {
+    let matching = entries.iter().find(|entry| {
         let protocol = matches!(entry.protocol.as_str(), "-1" | "6" | "tcp");
         let covered = entry
             .ports
@@ -167,9 +181,10 @@ pub fn acl_allows(
         let reaches = Cidr::parse(&entry.cidr).is_some_and(|block| block.contains(peer));
         protocol && covered && reaches
     });
-    match matching {
+    let (allowed, deciding, why) = match matching {
         Some(entry) => (
             entry.allow,
+            entry.rule_number,
             format!(
                 "rule {} {} {} {}",
                 entry.rule_number,
@@ -184,8 +199,21 @@ pub fn acl_allows(
         ),
         None => (
             false,
+            DEFAULT_RULE,
             "no rule matches, so the default rule denies".to_string(),
         ),
+    };
+    let free_rule_number = (!allowed)
+        .then(|| {
+            (1..deciding)
+                .rev()
+                .find(|n| entries.iter().all(|e| e.rule_number != *n))
+        })
+        .flatten();
+    AclDecision {
+        allowed,
+        why,
+        free_rule_number,
     }
 }
 
@@ -307,13 +335,19 @@ mod tests {
             entry(100, true, false, "0.0.0.0/0", Some((443, 443))),
             entry(32767, true, false, "0.0.0.0/0", None),
         ];
-        let (allowed, why) = acl_allows(&entries, Direction::Egress, (443, 443), &Cidr::ANYWHERE);
-        assert!(!allowed);
-        assert_eq!(why, "rule 100 denies to 0.0.0.0/0");
-        assert!(acl_allows(&entries, Direction::Egress, (5432, 5432), &Cidr::ANYWHERE).0);
-        let (allowed, why) = acl_allows(&[], Direction::Ingress, EPHEMERAL, &Cidr::ANYWHERE);
-        assert!(!allowed);
-        assert!(why.contains("default rule denies"));
+        let denied = acl_allows(&entries, Direction::Egress, (443, 443), &Cidr::ANYWHERE);
+        assert!(!denied.allowed);
+        assert_eq!(denied.why, "rule 100 denies to 0.0.0.0/0");
+        assert_eq!(
+            denied.free_rule_number,
+            Some(99),
+            "an allow entry goes just before it"
+        );
+        assert!(acl_allows(&entries, Direction::Egress, (5432, 5432), &Cidr::ANYWHERE).allowed);
+        let empty = acl_allows(&[], Direction::Ingress, EPHEMERAL, &Cidr::ANYWHERE);
+        assert!(!empty.allowed);
+        assert!(empty.why.contains("default rule denies"));
+        assert_eq!(empty.free_rule_number, Some(32766));
     }
 
     #[test]

@@ -761,6 +761,12 @@ fn an_endpoint_subnet_whose_network_acl_denies_all_fails() {
             .contains("of the endpoint's subnet subnet-"),
         "{found:#}"
     );
+    let command = found["fix"]["commands"][0].as_str().unwrap();
+    assert!(
+        command.starts_with("aws ec2 create-network-acl-entry --network-acl-id acl-")
+            && command.contains("--ingress --rule-number 32766 --protocol tcp"),
+        "{command}"
+    );
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::arn;
-use crate::command::aws;
+use crate::command::{allow_acl_entry, aws};
 use crate::facts::{DatabaseFacts, Facts, FunctionFacts, SecretShape, Subnet};
 use crate::finding::Verdict;
 use crate::network::{self, Cidr, Direction, EPHEMERAL, Peer};
@@ -238,7 +238,13 @@ fn run(facts: &Facts) -> Outcome {
             }
         }
     }
-    problems.extend(acl_problems(&function_subnets, &database_subnets, port));
+    problems.extend(acl_problems(
+        &function_subnets,
+        &database_subnets,
+        port,
+        region,
+        &mut fixes,
+    ));
 
     let verdict = match problems.first() {
         None => Verdict::pass(format!(
@@ -262,11 +268,14 @@ fn run(facts: &Facts) -> Outcome {
     })
 }
 
-/// Each side's network ACLs must pass the connection and its replies.
+/// Each side's network ACLs must pass the connection and its replies; the
+/// entries that would go to `fixes`.
 fn acl_problems(
     function_subnets: &[&Subnet],
     database_subnets: &[&Subnet],
     port: u16,
+    region: Option<&str>,
+    fixes: &mut Vec<String>,
 ) -> Vec<Line> {
     let mut problems = Vec::new();
     for from in function_subnets {
@@ -303,21 +312,29 @@ fn acl_problems(
                 ),
             ];
             for (subnet, direction, ports, peer, what, other) in checks {
-                let (allowed, why) =
-                    network::acl_allows(&subnet.acl_entries, direction, ports, &peer);
-                if !allowed {
+                let decision = network::acl_allows(&subnet.acl_entries, direction, ports, &peer);
+                if !decision.allowed {
                     problems.push((
                         ACLS,
                         format!(
-                            "Network ACL {} of {} blocks TCP {}-{} {what} {}: {why}",
-                            subnet.network_acl_id, subnet.id, ports.0, ports.1, other.id
+                            "Network ACL {} of {} blocks TCP {}-{} {what} {}: {}",
+                            subnet.network_acl_id,
+                            subnet.id,
+                            ports.0,
+                            ports.1,
+                            other.id,
+                            decision.why
                         ),
+                    ));
+                    fixes.extend(allow_acl_entry(
+                        subnet, direction, ports, &peer, &decision, region,
                     ));
                 }
             }
         }
     }
     problems.dedup();
+    fixes.dedup();
     problems
 }
 

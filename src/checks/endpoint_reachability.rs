@@ -1,7 +1,7 @@
 #![doc = include_str!("../../docs/checks/endpoint-reachability.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
-use crate::command::{aws, set_function_variable};
+use crate::command::{allow_acl_entry, aws, set_function_variable};
 use crate::facts::{
     Facts, FunctionFacts, NetworkFacts, SecretFacts, SecurityGroup, Subnet, VpcAttachment,
     VpcEndpoint,
@@ -121,43 +121,82 @@ impl<'a> Path<'a> {
         }
     }
 
-    /// Egress from the function's groups and ACLs towards `peer` on 443, and replies back.
-    fn outbound_problems(&self, peer: &Peer, towards: &Cidr, to: &str) -> (Vec<Line>, Vec<Line>) {
+    /// Egress from the function's groups and ACLs towards `peer` on 443,
+    /// and replies back; the commands that open what is closed go to `fixes`.
+    fn outbound_problems(
+        &self,
+        peer: &Peer,
+        towards: &Cidr,
+        to: &str,
+        region: &str,
+        fixes: &mut Vec<String>,
+    ) -> (Vec<Line>, Vec<Line>) {
         let mut evidence = Vec::new();
         let mut problems = Vec::new();
         match network::security_groups_allow(&self.groups, Direction::Egress, HTTPS, peer) {
             Some(rule) => evidence.push((GROUPS, format!("egress: {rule}"))),
-            None => problems.push((
-                GROUPS,
-                format!(
-                    "The function's security groups ({}) allow no TCP 443 out to {to}",
-                    self.vpc.security_group_ids.join(", ")
-                ),
-            )),
+            None => {
+                problems.push((
+                    GROUPS,
+                    format!(
+                        "The function's security groups ({}) allow no TCP 443 out to {to}",
+                        self.vpc.security_group_ids.join(", ")
+                    ),
+                ));
+                if let Some(group) = self.vpc.security_group_ids.first() {
+                    let destination = match peer.groups.first() {
+                        Some(peer_group) => format!("UserIdGroupPairs=[{{GroupId={peer_group}}}]"),
+                        None => format!("IpRanges=[{{CidrIp={towards}}}]"),
+                    };
+                    let permission =
+                        format!("IpProtocol=tcp,FromPort=443,ToPort=443,{destination}");
+                    fixes.push(aws(
+                        "ec2",
+                        "authorize-security-group-egress",
+                        &["--group-id", group, "--ip-permissions", &permission],
+                        Some(region),
+                    ));
+                }
+            }
         }
         for subnet in &self.subnets {
-            let (out, why_out) = network::acl_allows(
-                &subnet.acl_entries,
-                Direction::Egress,
-                (HTTPS, HTTPS),
-                towards,
-            );
-            let (back, why_back) =
-                network::acl_allows(&subnet.acl_entries, Direction::Ingress, EPHEMERAL, towards);
-            if !out {
+            let acl = &subnet.acl_entries;
+            let out = network::acl_allows(acl, Direction::Egress, (HTTPS, HTTPS), towards);
+            if !out.allowed {
                 problems.push((
                     ACLS,
                     format!(
-                        "Network ACL {} of {} blocks TCP 443 out to {to}: {why_out}",
-                        subnet.network_acl_id, subnet.id
+                        "Network ACL {} of {} blocks TCP 443 out to {to}: {}",
+                        subnet.network_acl_id, subnet.id, out.why
                     ),
                 ));
+                let entry = (Direction::Egress, (HTTPS, HTTPS));
+                fixes.extend(allow_acl_entry(
+                    subnet,
+                    entry.0,
+                    entry.1,
+                    towards,
+                    &out,
+                    Some(region),
+                ));
             }
-            if !back {
-                problems.push((ACLS, format!(
-                    "Network ACL {} of {} blocks the replies (TCP 1024-65535) from {to}: {why_back}",
-                    subnet.network_acl_id, subnet.id
-                )));
+            let back = network::acl_allows(acl, Direction::Ingress, EPHEMERAL, towards);
+            if !back.allowed {
+                problems.push((
+                    ACLS,
+                    format!(
+                        "Network ACL {} of {} blocks the replies (TCP 1024-65535) from {to}: {}",
+                        subnet.network_acl_id, subnet.id, back.why
+                    ),
+                ));
+                fixes.extend(allow_acl_entry(
+                    subnet,
+                    Direction::Ingress,
+                    EPHEMERAL,
+                    towards,
+                    &back,
+                    Some(region),
+                ));
             }
         }
         (evidence, problems)
@@ -272,10 +311,12 @@ impl<'a> Path<'a> {
             &towards,
             &vpc_cidr,
             &format!("the endpoint {}", endpoint.id),
+            region,
+            &mut fixes,
         );
         evidence.extend(more);
         problems.extend(outbound);
-        let (more, inbound) = self.endpoint_subnet_problems(endpoint);
+        let (more, inbound) = self.endpoint_subnet_problems(endpoint, region, &mut fixes);
         evidence.extend(more);
         problems.extend(inbound);
         verdict(
@@ -292,7 +333,12 @@ impl<'a> Path<'a> {
     /// The network ACL of each of the endpoint's subnets must let HTTPS in
     /// from every other subnet of the function, and the replies out: the
     /// endpoint's name resolves to its addresses in all of them.
-    fn endpoint_subnet_problems(&self, endpoint: &VpcEndpoint) -> (Vec<Line>, Vec<Line>) {
+    fn endpoint_subnet_problems(
+        &self,
+        endpoint: &VpcEndpoint,
+        region: &str,
+        fixes: &mut Vec<String>,
+    ) -> (Vec<Line>, Vec<Line>) {
         let mut evidence = Vec::new();
         let mut problems = Vec::new();
         let endpoint_subnets = self
@@ -308,21 +354,35 @@ impl<'a> Path<'a> {
                     continue;
                 };
                 let acl = &subnet.acl_entries;
-                let (admitted, why_in) =
-                    network::acl_allows(acl, Direction::Ingress, (HTTPS, HTTPS), &cidr);
-                let (answered, why_out) =
-                    network::acl_allows(acl, Direction::Egress, EPHEMERAL, &cidr);
-                if !admitted {
+                let admitted = network::acl_allows(acl, Direction::Ingress, (HTTPS, HTTPS), &cidr);
+                if !admitted.allowed {
                     problems.push((ACLS, format!(
-                        "Network ACL {} of the endpoint's subnet {} blocks TCP 443 from the function's subnet {} ({}): {why_in}",
-                        subnet.network_acl_id, subnet.id, from.id, from.cidr
+                        "Network ACL {} of the endpoint's subnet {} blocks TCP 443 from the function's subnet {} ({}): {}",
+                        subnet.network_acl_id, subnet.id, from.id, from.cidr, admitted.why
                     )));
+                    fixes.extend(allow_acl_entry(
+                        subnet,
+                        Direction::Ingress,
+                        (HTTPS, HTTPS),
+                        &cidr,
+                        &admitted,
+                        Some(region),
+                    ));
                 }
-                if !answered {
+                let answered = network::acl_allows(acl, Direction::Egress, EPHEMERAL, &cidr);
+                if !answered.allowed {
                     problems.push((ACLS, format!(
-                        "Network ACL {} of the endpoint's subnet {} blocks the replies (TCP 1024-65535) to the function's subnet {} ({}): {why_out}",
-                        subnet.network_acl_id, subnet.id, from.id, from.cidr
+                        "Network ACL {} of the endpoint's subnet {} blocks the replies (TCP 1024-65535) to the function's subnet {} ({}): {}",
+                        subnet.network_acl_id, subnet.id, from.id, from.cidr, answered.why
                     )));
+                    fixes.extend(allow_acl_entry(
+                        subnet,
+                        Direction::Egress,
+                        EPHEMERAL,
+                        &cidr,
+                        &answered,
+                        Some(region),
+                    ));
                 }
             }
             if problems.len() == before {
@@ -371,21 +431,26 @@ impl<'a> Path<'a> {
                 None => problems.push((ROUTES, format!("{} of {} has no route out of the VPC", subnet.route_table_id, subnet.id))),
             }
         }
+        // No route out: an endpoint is the path to add. A route out: open
+        // what the groups and network ACLs close on it.
+        let mut fixes = Vec::new();
         if problems.is_empty() {
             let anywhere = Peer {
                 cidrs: vec![Cidr::ANYWHERE],
                 groups: Vec::new(),
             };
-            let (more, outbound) =
-                self.outbound_problems(&anywhere, &Cidr::ANYWHERE, "the internet");
+            let (more, outbound) = self.outbound_problems(
+                &anywhere,
+                &Cidr::ANYWHERE,
+                "the internet",
+                region,
+                &mut fixes,
+            );
             evidence.extend(more);
             problems.extend(outbound);
-        }
-        let fixes = if problems.is_empty() {
-            Vec::new()
         } else {
-            self.create_endpoint(region)
-        };
+            fixes = self.create_endpoint(region);
+        }
         verdict(
             problems,
             evidence,
@@ -577,6 +642,13 @@ mod tests {
             "{}",
             verdict.summary
         );
+        assert_eq!(
+            verdict.fix.unwrap().commands,
+            [
+                "aws ec2 create-network-acl-entry --network-acl-id acl-01 --ingress --rule-number 32766 --protocol tcp --port-range 'From=1024,To=65535' --cidr-block 0.0.0.0/0 --rule-action allow --region us-east-1"
+            ],
+            "the replies are let in, not an endpoint created"
+        );
     }
 
     #[test]
@@ -609,6 +681,9 @@ mod tests {
             ),
             "{}",
             verdict.summary
+        );
+        assert!(
+            verdict.fix.unwrap().commands.contains(&"aws ec2 create-network-acl-entry --network-acl-id acl-endpoint --ingress --rule-number 32766 --protocol tcp --port-range 'From=443,To=443' --cidr-block 10.0.1.0/24 --rule-action allow --region us-east-1".to_string())
         );
     }
 
