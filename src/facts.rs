@@ -476,7 +476,7 @@ impl SecretVersion {
 /// Of its environment, only the variables the rotation templates read are
 /// kept with their values (configuration, see [`TEMPLATE_VARIABLES`]); any
 /// other variable may hold a credential, so only its name is kept.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FunctionFacts {
     pub arn: String,
@@ -485,6 +485,12 @@ pub struct FunctionFacts {
     pub role: Option<String>,
     #[serde(default)]
     pub runtime: Option<String>,
+    /// How many seconds one invocation may run.
+    #[serde(default)]
+    pub timeout: Option<i32>,
+    /// `ReservedConcurrentExecutions`, when the function has a limit.
+    #[serde(default)]
+    pub reserved_concurrency: Option<i32>,
     /// `Pending`, `Active`, `Inactive` or `Failed`.
     #[serde(default)]
     pub state: Option<String>,

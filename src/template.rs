@@ -472,26 +472,16 @@ fn infer_from_secret(secret: Option<&ObjectShape>) -> Identified {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn function(name: &str, tags: &[(&str, &str)]) -> FunctionFacts {
         FunctionFacts {
             arn: format!("arn:aws:lambda:us-east-1:111122223333:function:{name}"),
             name: name.to_string(),
-            role: None,
-            runtime: None,
-            state: None,
-            state_reason: None,
-            last_update_status: None,
-            last_update_status_reason: None,
-            environment: BTreeMap::new(),
-            other_environment_names: Vec::new(),
-            vpc: None,
-            log_group: None,
             template_tags: tags
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            ..FunctionFacts::default()
         }
     }
 

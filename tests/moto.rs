@@ -74,6 +74,7 @@ fn healthy_secret_passes_every_check_moto_can_answer() {
         &report,
         &[
             ("rotation-config", "pass"),
+            ("function-settings", "pass"),
             ("invoke-permission", "pass"),
             ("function-permissions", "pass"),
             ("kms-access", "skip"),
@@ -92,7 +93,7 @@ fn healthy_secret_passes_every_check_moto_can_answer() {
     );
     assert_eq!(code, 1, "an error counts like a failure for the gate");
     assert_eq!(report["secrets"][0]["secret"]["arn"], seeded["secret_arn"]);
-    assert_eq!(report["summary"]["pass"], 10);
+    assert_eq!(report["summary"]["pass"], 11);
     let history = finding(&report, "rotation-history");
     assert!(
         history["summary"]
@@ -156,6 +157,7 @@ fn deleted_function_fails_once_and_skips_what_depends_on_it() {
         &report,
         &[
             ("rotation-config", "fail"),
+            ("function-settings", "skip"),
             ("invoke-permission", "skip"),
             ("function-permissions", "skip"),
             ("kms-access", "skip"),
@@ -208,6 +210,7 @@ fn rotation_never_enabled_warns_and_skips_the_function_checks() {
         &report,
         &[
             ("rotation-config", "warn"),
+            ("function-settings", "skip"),
             ("invoke-permission", "skip"),
             ("function-permissions", "skip"),
             ("kms-access", "skip"),
@@ -262,6 +265,7 @@ fn what_rotdoctor_may_not_read_is_an_error_not_a_failure() {
         &report,
         &[
             ("rotation-config", "error"),
+            ("function-settings", "error"),
             ("invoke-permission", "error"),
             ("function-permissions", "error"),
             ("kms-access", "skip"),
@@ -407,6 +411,19 @@ fn cloudtrail_history_shows_the_failed_step_and_the_refused_call() {
             .starts_with("a minute before the last rotation attempt, RotationStarted at"),
         "{logs:#}"
     );
+}
+
+#[test]
+fn a_function_with_little_concurrency_warns_with_put_function_concurrency() {
+    let (status, found) = status_of("function-throttled", "function-settings");
+    assert_eq!(status, "warn", "{found:#}");
+    let command = found["fix"]["commands"][0].as_str().unwrap();
+    assert!(
+        command.starts_with("aws lambda put-function-concurrency --function-name arn:aws:lambda:"),
+        "{command}"
+    );
+    let (status, found) = status_of("outside-vpc", "function-settings");
+    assert_eq!(status, "pass", "{found:#}");
 }
 
 /// The multi-user template stops in setSecret when the master secret is for

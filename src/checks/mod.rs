@@ -18,6 +18,7 @@ mod database_reachability;
 mod endpoint_reachability;
 mod function_logs;
 mod function_permissions;
+mod function_settings;
 mod invoke_permission;
 mod kms_access;
 mod master_secret_access;
@@ -104,6 +105,7 @@ pub fn permissions(selection: &Selection) -> Vec<&'static str> {
 /// Every check, in report order. The order is part of the output contract.
 pub const CHECKS: &[&CheckDef] = &[
     &rotation_config::CHECK,
+    &function_settings::CHECK,
     &invoke_permission::CHECK,
     &function_permissions::CHECK,
     &kms_access::CHECK,
@@ -212,6 +214,8 @@ pub(crate) mod testing {
                 name: "rotate-prod-db".to_string(),
                 role: Some(ROLE_ARN.to_string()),
                 runtime: Some("python3.12".to_string()),
+                timeout: Some(30),
+                reserved_concurrency: None,
                 state: Some("Active".to_string()),
                 state_reason: None,
                 last_update_status: Some("Successful".to_string()),
@@ -483,6 +487,7 @@ mod tests {
     fn slugs_are_unique_kebab_case_and_from_the_published_list() {
         const PUBLISHED: &[&str] = &[
             "rotation-config",
+            "function-settings",
             "invoke-permission",
             "function-permissions",
             "kms-access",

@@ -44,6 +44,10 @@ pub async fn get_function(gatherer: &Gatherer, arn: &str) -> Fact<FunctionFacts>
         name: config.function_name().unwrap_or(arn).to_string(),
         role: config.role().map(str::to_string),
         runtime: config.runtime().map(|r| r.as_str().to_string()),
+        timeout: config.timeout(),
+        reserved_concurrency: output
+            .concurrency()
+            .and_then(|c| c.reserved_concurrent_executions()),
         state: config.state().map(|s| s.as_str().to_string()),
         state_reason: config.state_reason().map(str::to_string),
         last_update_status: config.last_update_status().map(|s| s.as_str().to_string()),

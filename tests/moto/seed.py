@@ -89,6 +89,8 @@ def create_function(aws, name="rotate-orders-db", template=None, environment=Non
         Role=role,
         Handler="lambda_function.lambda_handler",
         Code={"ZipFile": archive.getvalue()},
+        # What the AWS templates deploy with; Lambda's own default is 3 s.
+        Timeout=30,
         Environment={"Variables": environment or {}},
         Tags={"serverlessrepo:applicationId": SAR + template} if template else {},
         **function_vpc,
@@ -309,6 +311,14 @@ def invoke_permission_other_account(aws, endpoint):
 def function_deleted(aws, endpoint):
     made = rotating_secret(aws)
     aws["lambda"].delete_function(FunctionName=made["function_arn"])
+    return made
+
+
+def function_throttled(aws, endpoint):
+    """A function that may run one instance at a time. (moto reports no
+    reserved concurrency of 0, which would fail instead of warn.)"""
+    made = rotating_secret(aws)
+    aws["lambda"].put_function_concurrency(FunctionName=made["function_arn"], ReservedConcurrentExecutions=1)
     return made
 
 
@@ -589,6 +599,7 @@ SCENARIOS = {
     "invoke-permission-other-account": invoke_permission_other_account,
     "function-deleted": function_deleted,
     "stranded-pending": stranded_pending,
+    "function-throttled": function_throttled,
     "rotation-never-enabled": rotation_never_enabled,
     "reader-without-lambda-access": reader_without_lambda_access,
     "multi-user-healthy": multi_user_healthy,
