@@ -131,7 +131,7 @@ pub struct VpcAttachment {
 }
 
 /// The rotation function's VPC, as far as the paths out of it go.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkFacts {
     /// Taken from the function's subnets.
@@ -193,7 +193,7 @@ pub struct NatGateway {
     pub subnet_id: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VpcEndpoint {
     pub id: String,
@@ -203,6 +203,9 @@ pub struct VpcEndpoint {
     pub subnet_ids: Vec<String>,
     pub security_group_ids: Vec<String>,
     pub dns_names: Vec<String>,
+    /// The endpoint policy, which every call through the endpoint must pass.
+    #[serde(default)]
+    pub policy: Option<PolicyDocument>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -787,6 +787,27 @@ fn an_endpoint_subnet_whose_network_acl_denies_all_fails() {
 }
 
 #[test]
+fn an_endpoint_policy_that_refuses_the_role_fails_with_the_policy_that_admits_it() {
+    let (status, found) = status_of(
+        "network-endpoint-policy-refuses-role",
+        "endpoint-reachability",
+    );
+    assert_eq!(status, "fail", "{found:#}");
+    assert!(
+        found["summary"].as_str().unwrap().contains(
+            "has no statement that allows the rotation role secretsmanager:DescribeSecret"
+        ),
+        "{found:#}"
+    );
+    let command = found["fix"]["commands"][0].as_str().unwrap();
+    assert!(
+        command.starts_with("aws ec2 modify-vpc-endpoint --vpc-endpoint-id vpce-")
+            && command.contains("role/rotate-orders-db-role"),
+        "{command}"
+    );
+}
+
+#[test]
 fn a_database_in_another_vpc_fails() {
     let (status, found) = status_of("database-other-vpc", "database-reachability");
     assert_eq!(status, "fail", "{found:#}");

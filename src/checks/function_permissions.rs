@@ -21,13 +21,14 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
-const ON_SECRET: [&str; 4] = [
+/// The calls rotation makes on the secret, and GetRandomPassword.
+pub(super) const ON_SECRET: [&str; 4] = [
     "secretsmanager:DescribeSecret",
     "secretsmanager:GetSecretValue",
     "secretsmanager:PutSecretValue",
     "secretsmanager:UpdateSecretVersionStage",
 ];
-const RANDOM_PASSWORD: &str = "secretsmanager:GetRandomPassword";
+pub(super) const RANDOM_PASSWORD: &str = "secretsmanager:GetRandomPassword";
 /// The inline policy the fix adds.
 const POLICY_NAME: &str = "SecretsManagerRotation";
 

@@ -6,8 +6,8 @@ use aws_sdk_ec2::types::{Filter, VpcAttributeName};
 use super::Gatherer;
 use super::errors::lookup_error;
 use crate::facts::{
-    AclEntry, Fact, LookupError, NatGateway, NetworkFacts, Route, SecurityGroup, SecurityGroupRule,
-    Subnet, VpcAttachment, VpcEndpoint,
+    AclEntry, Fact, LookupError, NatGateway, NetworkFacts, PolicyDocument, Route, SecurityGroup,
+    SecurityGroupRule, Subnet, VpcAttachment, VpcEndpoint,
 };
 
 fn filter(name: &str, value: &str) -> Filter {
@@ -147,6 +147,10 @@ async fn fetch(
                 .filter_map(|d| d.dns_name())
                 .map(str::to_string)
                 .collect(),
+            policy: e
+                .policy_document()
+                .and_then(|text| serde_json::from_str(text).ok())
+                .map(PolicyDocument),
         })
         .collect::<Vec<_>>();
 

@@ -226,7 +226,7 @@ def network(aws, nat=True, database_in_other_vpc=False, database_admits_function
     }
 
 
-def secretsmanager_endpoint(aws, made, private_dns=True, admits_function=True, subnet=None):
+def secretsmanager_endpoint(aws, made, private_dns=True, admits_function=True, subnet=None, policy=None):
     """An interface endpoint for Secrets Manager, in the function's subnet
     unless `subnet` says otherwise."""
     ec2 = aws["ec2"]
@@ -242,6 +242,7 @@ def secretsmanager_endpoint(aws, made, private_dns=True, admits_function=True, s
         ServiceName="com.amazonaws.us-east-1.secretsmanager",
         SubnetIds=[subnet or made["function_subnet"]],
         SecurityGroupIds=[group],
+        **({"PolicyDocument": json.dumps(policy)} if policy else {}),
         PrivateDnsEnabled=private_dns,
     )["VpcEndpoint"]["VpcEndpointId"]
 
@@ -290,6 +291,23 @@ def network_endpoint_subnet_acl_blocks(aws, endpoint):
     association = next(a for a in current["Associations"] if a["SubnetId"] == subnet)["NetworkAclAssociationId"]
     ec2.replace_network_acl_association(AssociationId=association, NetworkAclId=acl)
     return dict(made, endpoint_id=secretsmanager_endpoint(aws, made, subnet=subnet), endpoint_acl=acl)
+
+
+def network_endpoint_policy_refuses_role(aws, endpoint):
+    """An endpoint whose policy lets only the application's role through."""
+    made = in_network(aws, nat=False)
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/orders-app"},
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": "*",
+            }
+        ],
+    }
+    return dict(made, endpoint_id=secretsmanager_endpoint(aws, made, policy=policy))
 
 
 def database_other_vpc(aws, endpoint):
@@ -593,6 +611,7 @@ SCENARIOS = {
     "network-endpoint-private-dns-off": network_endpoint_private_dns_off,
     "network-endpoint-admits-nothing": network_endpoint_admits_nothing,
     "network-endpoint-subnet-acl-blocks": network_endpoint_subnet_acl_blocks,
+    "network-endpoint-policy-refuses-role": network_endpoint_policy_refuses_role,
     "database-other-vpc": database_other_vpc,
     "database-group-without-function": database_group_without_function,
     "no-invoke-permission": no_invoke_permission,
