@@ -7,6 +7,7 @@ use super::kms_access::judge_key;
 use super::{CheckDef, Outcome, premise, reads};
 use crate::facts::{Fact, Facts, MasterSecretFacts, SecretShape};
 use crate::finding::{Status, Verdict};
+use crate::iam::Decision;
 use crate::template;
 
 pub const CHECK: CheckDef = CheckDef {
@@ -86,7 +87,62 @@ fn run(facts: &Facts) -> Outcome {
     }
     verdict = access::with_decisions(verdict, &decisions);
     verdict = fix(verdict, &caller, &master_secret.arn, &decisions);
+    let verdict = with_rds_api(verdict, &caller, master, master_secret);
     Ok(with_key(verdict, &caller, master, master_secret))
+}
+
+/// A master secret RDS made holds no host: the templates ask the RDS API,
+/// by the database its tag names, where to log in. The role must be
+/// allowed that call ("the superuser secret is managed by Amazon RDS, and
+/// the Lambda function can't access the RDS API").
+fn with_rds_api(
+    verdict: Verdict,
+    caller: &Caller<'_>,
+    master: &MasterSecretFacts,
+    master_secret: &crate::facts::SecretFacts,
+) -> Verdict {
+    let names_host =
+        matches!(master.value.found(), Some(SecretShape::Object(o)) if o.host.is_some());
+    let Some(database_arn) = master_secret
+        .rds_database_arn
+        .as_deref()
+        .filter(|_| !names_host)
+    else {
+        return verdict;
+    };
+    let action = if database_arn.contains(":cluster:") {
+        "rds:DescribeDBClusters"
+    } else {
+        "rds:DescribeDBInstances"
+    };
+    let decision = caller.may(action, database_arn, Default::default(), None, None);
+    let role = &caller.role.name;
+    let rds = match &decision {
+        Decision::Allowed(_) => Verdict::pass(format!(
+            "The role {role} may read the master secret and look up its database"
+        )),
+        Decision::Undecided { .. } => Verdict::warn(format!(
+            "The role {role} may call {action} on the master secret's database only if conditions rotdoctor cannot evaluate hold"
+        )),
+        _ => Verdict::fail(format!(
+            "The role {role} may not call {action} on {database_arn}: the master secret is managed by RDS and names no host, so setSecret cannot find the database"
+        )),
+    }
+    .evidence(
+        DESCRIBE,
+        format!("the master secret names no host and is tagged for {database_arn}"),
+    );
+    let rds = access::evidence(rds, action, &decision);
+    let rds = access::fix_denials(rds, caller, &[(action, decision)], |rds, missing| {
+        rds.fix(
+            "Let the role look up the master secret's database:",
+            vec![caller.put_role_policy(
+                "SecretsManagerRotationRdsApi",
+                vec![json!({"Effect": "Allow", "Action": missing, "Resource": database_arn})],
+            )],
+        )
+    });
+    worse(verdict, rds)
 }
 
 /// The master secret's own KMS key must be usable by the role too.
@@ -221,6 +277,42 @@ mod tests {
         grant(&mut facts, MASTER_ARN);
         let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Pass, "{verdict:#?}");
+    }
+
+    #[test]
+    fn a_master_secret_rds_manages_needs_the_rds_api() {
+        const DATABASE: &str = "arn:aws:rds:us-east-1:111122223333:db:prod-db";
+        let mut facts = multi_user();
+        grant(&mut facts, MASTER_ARN);
+        if let Fact::Found(master) = &mut facts.master_secret {
+            if let Fact::Found(SecretShape::Object(value)) = &mut master.value {
+                value.host = None;
+            }
+            if let Fact::Found(secret) = &mut master.secret {
+                secret.rds_database_arn = Some(DATABASE.to_string());
+            }
+        }
+        let verdict = CHECK.verdict(&facts);
+        assert_eq!(verdict.status, Status::Fail, "{verdict:#?}");
+        assert!(
+            verdict
+                .summary
+                .contains("may not call rds:DescribeDBInstances on")
+        );
+        let command = &verdict.fix.unwrap().commands[0];
+        assert!(
+            command.contains("SecretsManagerRotationRdsApi") && command.contains(DATABASE),
+            "{command}"
+        );
+
+        if let Fact::Found(role) = &mut facts.rotation_role {
+            role.policies.push(NamedPolicy {
+                name: "inline policy rds".to_string(),
+                arn: None,
+                document: json!({"Statement": [{"Effect": "Allow", "Action": "rds:DescribeDBInstances", "Resource": DATABASE}]}),
+            });
+        }
+        assert_eq!(CHECK.verdict(&facts).status, Status::Pass);
     }
 
     #[test]
