@@ -83,6 +83,7 @@ fn healthy_secret_passes_every_check_moto_can_answer() {
             ("secret-schema", "pass"),
             ("password-charset", "pass"),
             ("endpoint-reachability", "pass"),
+            ("endpoint-policy", "skip"),
             ("database-reachability", "pass"),
             ("pending-version", "pass"),
             ("rotation-schedule", "pass"),
@@ -166,6 +167,7 @@ fn deleted_function_fails_once_and_skips_what_depends_on_it() {
             ("secret-schema", "pass"),
             ("password-charset", "skip"),
             ("endpoint-reachability", "skip"),
+            ("endpoint-policy", "skip"),
             ("database-reachability", "skip"),
             ("pending-version", "pass"),
             ("rotation-schedule", "pass"),
@@ -219,6 +221,7 @@ fn rotation_never_enabled_warns_and_skips_the_function_checks() {
             ("secret-schema", "skip"),
             ("password-charset", "skip"),
             ("endpoint-reachability", "skip"),
+            ("endpoint-policy", "skip"),
             ("database-reachability", "skip"),
             ("pending-version", "pass"),
             ("rotation-schedule", "skip"),
@@ -274,6 +277,7 @@ fn what_rotdoctor_may_not_read_is_an_error_not_a_failure() {
             ("secret-schema", "error"),
             ("password-charset", "error"),
             ("endpoint-reachability", "error"),
+            ("endpoint-policy", "error"),
             ("database-reachability", "error"),
             ("pending-version", "pass"),
             ("rotation-schedule", "pass"),
@@ -788,10 +792,7 @@ fn an_endpoint_subnet_whose_network_acl_denies_all_fails() {
 
 #[test]
 fn an_endpoint_policy_that_refuses_the_role_fails_with_the_policy_that_admits_it() {
-    let (status, found) = status_of(
-        "network-endpoint-policy-refuses-role",
-        "endpoint-reachability",
-    );
+    let (status, found) = status_of("network-endpoint-policy-refuses-role", "endpoint-policy");
     assert_eq!(status, "fail", "{found:#}");
     assert!(
         found["summary"].as_str().unwrap().contains(

@@ -1,10 +1,6 @@
 #![doc = include_str!("../../docs/checks/endpoint-reachability.md")]
 
-use serde_json::{Value, json};
-
-use super::function_permissions::{ON_SECRET, RANDOM_PASSWORD};
-use super::{CheckDef, Outcome, access, premise, reads};
-use crate::arn;
+use super::{CheckDef, Outcome, premise, reads};
 use crate::command::{allow_acl_entry, aws, set_function_variable};
 use crate::facts::{
     Facts, FunctionFacts, NetworkFacts, SecretFacts, SecurityGroup, Subnet, VpcAttachment,
@@ -12,7 +8,6 @@ use crate::facts::{
 };
 use crate::finding::Verdict;
 use crate::network::{self, Cidr, Direction, EPHEMERAL, Peer};
-use crate::policy::{self, Applies, Effect, Principal, Request};
 
 pub const CHECK: CheckDef = CheckDef {
     slug: "endpoint-reachability",
@@ -51,7 +46,7 @@ fn run(facts: &Facts) -> Outcome {
     let region = secret.region().unwrap_or_default();
     let path = Path::new(network, vpc);
     let verdict = match network.endpoints.iter().find(|e| e.state == "available") {
-        Some(endpoint) => path.through_endpoint(endpoint, function, secret),
+        Some(endpoint) => path.through_endpoint(endpoint, function),
         None => path.through_nat(region),
     };
     Ok(verdict.evidence(
@@ -207,12 +202,7 @@ impl<'a> Path<'a> {
         (evidence, problems)
     }
 
-    fn through_endpoint(
-        &self,
-        endpoint: &VpcEndpoint,
-        function: &FunctionFacts,
-        secret: &SecretFacts,
-    ) -> Verdict {
+    fn through_endpoint(&self, endpoint: &VpcEndpoint, function: &FunctionFacts) -> Verdict {
         let mut evidence = vec![(
             ENDPOINTS,
             format!(
@@ -329,22 +319,6 @@ impl<'a> Path<'a> {
         let (more, inbound) = self.endpoint_subnet_problems(endpoint, region, &mut fixes);
         evidence.extend(more);
         problems.extend(inbound);
-        let (more, refused) = endpoint_policy_problems(
-            endpoint,
-            function,
-            secret,
-            &self.network.vpc_id,
-            region,
-            &mut fixes,
-        );
-        evidence.extend(more);
-        // With the path open, the endpoint's refusals are what fails rotation.
-        let consequence = if problems.is_empty() {
-            REFUSED
-        } else {
-            TIMES_OUT
-        };
-        problems.extend(refused);
         verdict(
             problems,
             evidence,
@@ -353,7 +327,6 @@ impl<'a> Path<'a> {
                 endpoint.id
             ),
             fixes,
-            consequence,
         )
     }
 
@@ -484,7 +457,6 @@ impl<'a> Path<'a> {
             "The function reaches the public Secrets Manager endpoint through a NAT gateway"
                 .to_string(),
             fixes,
-            TIMES_OUT,
         )
     }
 
@@ -529,187 +501,12 @@ impl<'a> Path<'a> {
     }
 }
 
-/// The endpoint policy must let the function's role make rotation's calls:
-/// "The Secrets Manager VPC endpoint policy does not allow Lambda to use the
-/// VPC endpoint". Where no statement allows a call, `fixes` gets the policy
-/// with one that does.
-fn endpoint_policy_problems(
-    endpoint: &VpcEndpoint,
-    function: &FunctionFacts,
-    secret: &SecretFacts,
-    vpc_id: &str,
-    region: &str,
-    fixes: &mut Vec<String>,
-) -> (Vec<Line>, Vec<Line>) {
-    let (Some(policy), Some(role_arn)) = (&endpoint.policy, function.role.as_deref()) else {
-        return (Vec::new(), Vec::new());
-    };
-    let account = arn::account(role_arn).unwrap_or_default();
-    let role_name = role_arn.rsplit('/').next().unwrap_or_default();
-    let session_arn = format!(
-        "arn:aws:sts::{account}:assumed-role/{role_name}/{}",
-        function.name
-    );
-    let mut context = access::secret_context(secret);
-    context.insert("aws:principalarn".into(), Some(role_arn.to_string()));
-    context.insert("aws:principalaccount".into(), Some(account.to_string()));
-    context.insert("aws:sourcevpce".into(), Some(endpoint.id.clone()));
-    context.insert("aws:sourcevpc".into(), Some(vpc_id.to_string()));
-    let calls = ON_SECRET
-        .iter()
-        .map(|action| (*action, secret.arn.as_str()))
-        .chain([(RANDOM_PASSWORD, "*")]);
-
-    let mut evidence = Vec::new();
-    let mut denied = Vec::new();
-    let mut ungranted = Vec::new();
-    for (action, resource) in calls {
-        let request = Request {
-            principal: Principal::Role {
-                arn: role_arn,
-                session_arn: &session_arn,
-                account,
-            },
-            action,
-            resource,
-            context: context.clone(),
-        };
-        let statements = policy::evaluate(&policy.0, &request);
-        let about_role = |effect: Effect| {
-            statements
-                .iter()
-                .filter(move |s| s.effect == effect && s.names_principal())
-        };
-        if let Some(deny) = about_role(Effect::Deny).find(|s| s.applies == Applies::Yes) {
-            denied.push(format!("{action} ({})", deny.label));
-        } else if about_role(Effect::Allow).any(|s| s.applies == Applies::Yes) {
-            continue;
-        } else if let Some(Applies::Undecided(condition)) = about_role(Effect::Allow)
-            .map(|s| &s.applies)
-            .find(|a| matches!(a, Applies::Undecided(_)))
-        {
-            evidence.push((
-                ENDPOINTS,
-                format!("the endpoint policy allows {action} only if {condition}"),
-            ));
-        } else {
-            ungranted.push(action);
-        }
-    }
-    if denied.is_empty() && ungranted.is_empty() {
-        evidence.push((
-            ENDPOINTS,
-            format!(
-                "the endpoint policy of {} lets the rotation role make rotation's calls",
-                endpoint.id
-            ),
-        ));
-        return (evidence, Vec::new());
-    }
-    if denied.is_empty() {
-        fixes.push(allow_through_endpoint(
-            endpoint,
-            &policy.0,
-            role_arn,
-            &secret.arn,
-            &ungranted,
-            region,
-        ));
-    }
-    let mut problems = Vec::new();
-    if !denied.is_empty() {
-        problems.push((
-            ENDPOINTS,
-            format!(
-                "The endpoint policy of {} denies the rotation role {}",
-                endpoint.id,
-                denied.join(", ")
-            ),
-        ));
-    }
-    if !ungranted.is_empty() {
-        problems.push((
-            ENDPOINTS,
-            format!(
-                "The endpoint policy of {} has no statement that allows the rotation role {}",
-                endpoint.id,
-                ungranted.join(", ")
-            ),
-        ));
-    }
-    (evidence, problems)
-}
-
-/// `modify-vpc-endpoint` with the endpoint's policy and the statements that
-/// allow the role the calls no statement allowed.
-fn allow_through_endpoint(
-    endpoint: &VpcEndpoint,
-    policy: &Value,
-    role_arn: &str,
-    secret_arn: &str,
-    ungranted: &[&str],
-    region: &str,
-) -> String {
-    let (passwords, on_secret): (Vec<&str>, Vec<&str>) = ungranted
-        .iter()
-        .partition(|action| **action == RANDOM_PASSWORD);
-    let statement = |sid: &str, actions: Vec<&str>, resource: &str| {
-        json!({
-            "Sid": sid,
-            "Effect": "Allow",
-            "Principal": {"AWS": role_arn},
-            "Action": actions,
-            "Resource": resource,
-        })
-    };
-    let mut added = Vec::new();
-    if !on_secret.is_empty() {
-        added.push(statement("SecretsManagerRotation", on_secret, secret_arn));
-    }
-    if !passwords.is_empty() {
-        added.push(statement("SecretsManagerRotationPasswords", passwords, "*"));
-    }
-    let mut policy = policy.clone();
-    match policy.get_mut("Statement") {
-        Some(Value::Array(statements)) => statements.extend(added),
-        Some(single) => {
-            let mut statements = vec![single.take()];
-            statements.extend(added);
-            *single = Value::Array(statements);
-        }
-        None => policy["Statement"] = Value::Array(added),
-    }
-    aws(
-        "ec2",
-        "modify-vpc-endpoint",
-        &[
-            "--vpc-endpoint-id",
-            &endpoint.id,
-            "--policy-document",
-            &policy.to_string(),
-        ],
-        Some(region),
-    )
-}
-
-/// What a closed path does to rotation.
-const TIMES_OUT: &str =
-    "rotation times out right after \"Found credentials in environment variables\"";
-/// What an endpoint policy that refuses a call does to rotation.
-const REFUSED: &str =
-    "each call fails with AccessDeniedException (\"no VPC endpoint policy allows\" it)";
-
-/// Fails with the first problem and what it does to rotation (`consequence`).
-fn verdict(
-    problems: Vec<Line>,
-    evidence: Vec<Line>,
-    pass: String,
-    fixes: Vec<String>,
-    consequence: &str,
-) -> Verdict {
+fn verdict(problems: Vec<Line>, evidence: Vec<Line>, pass: String, fixes: Vec<String>) -> Verdict {
     let verdict = match problems.first() {
         None => Verdict::pass(pass),
-        Some((_, first)) => Verdict::fail(format!("{first}: {consequence}")),
+        Some((_, first)) => Verdict::fail(format!(
+            "{first}: rotation times out right after \"Found credentials in environment variables\""
+        )),
     };
     let verdict = evidence
         .into_iter()
@@ -888,56 +685,6 @@ mod tests {
         );
         assert!(
             verdict.fix.unwrap().commands.contains(&"aws ec2 create-network-acl-entry --network-acl-id acl-endpoint --ingress --rule-number 32766 --protocol tcp --port-range 'From=443,To=443' --cidr-block 10.0.1.0/24 --rule-action allow --region us-east-1".to_string())
-        );
-    }
-
-    #[test]
-    fn an_endpoint_policy_must_let_the_role_make_rotations_calls() {
-        let mut facts = with_endpoint(true, true);
-        let set_policy = |facts: &mut Facts, policy: serde_json::Value| {
-            network_mut(facts).endpoints[0].policy = Some(crate::facts::PolicyDocument(policy));
-        };
-        set_policy(
-            &mut facts,
-            json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}),
-        );
-        let verdict = CHECK.verdict(&facts);
-        assert_eq!(verdict.status, Status::Pass, "{verdict:#?}");
-
-        set_policy(
-            &mut facts,
-            json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/other"}, "Action": "secretsmanager:*", "Resource": "*"}]}),
-        );
-        let verdict = CHECK.verdict(&facts);
-        assert_eq!(verdict.status, Status::Fail);
-        assert_eq!(
-            verdict.summary,
-            "The endpoint policy of vpce-01 has no statement that allows the rotation role secretsmanager:DescribeSecret, secretsmanager:GetSecretValue, secretsmanager:PutSecretValue, secretsmanager:UpdateSecretVersionStage, secretsmanager:GetRandomPassword: each call fails with AccessDeniedException (\"no VPC endpoint policy allows\" it)"
-        );
-        let command = verdict.fix.unwrap().commands.pop().unwrap();
-        assert!(command.starts_with(
-            "aws ec2 modify-vpc-endpoint --vpc-endpoint-id vpce-01 --policy-document"
-        ));
-        assert!(
-            command.contains(r#""Sid":"SecretsManagerRotationPasswords""#),
-            "{command}"
-        );
-
-        set_policy(
-            &mut facts,
-            json!({"Statement": [
-                {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
-                {"Sid": "NoWrites", "Effect": "Deny", "Principal": "*", "Action": "secretsmanager:PutSecretValue", "Resource": "*"}
-            ]}),
-        );
-        let verdict = CHECK.verdict(&facts);
-        assert_eq!(verdict.status, Status::Fail);
-        assert!(
-            verdict.summary.starts_with(
-                "The endpoint policy of vpce-01 denies the rotation role secretsmanager:PutSecretValue (statement NoWrites)"
-            ),
-            "{}",
-            verdict.summary
         );
     }
 

@@ -15,6 +15,7 @@ pub mod reads;
 
 mod cloudtrail_denials;
 mod database_reachability;
+mod endpoint_policy;
 mod endpoint_reachability;
 mod function_logs;
 mod function_permissions;
@@ -114,6 +115,7 @@ pub const CHECKS: &[&CheckDef] = &[
     &secret_schema::CHECK,
     &password_charset::CHECK,
     &endpoint_reachability::CHECK,
+    &endpoint_policy::CHECK,
     &database_reachability::CHECK,
     &pending_version::CHECK,
     &rotation_schedule::CHECK,
@@ -496,6 +498,7 @@ mod tests {
             "secret-schema",
             "password-charset",
             "endpoint-reachability",
+            "endpoint-policy",
             "database-reachability",
             "pending-version",
             "rotation-schedule",
