@@ -1,6 +1,6 @@
 //! Fix commands: complete AWS CLI command lines, every value shell-quoted.
 
-use crate::facts::Subnet;
+use crate::facts::{Subnet, VpcAttachment};
 use crate::network::{AclDecision, Cidr, Direction};
 
 /// Joins `words` into one command line a POSIX shell runs as given.
@@ -61,6 +61,52 @@ pub fn allow_acl_entry(
         ],
         region,
     ))
+}
+
+/// An interface endpoint for `service` (`secretsmanager`, `rds`) in the
+/// function's subnets, with private DNS, and the function's first security
+/// group admitting HTTPS from itself, which the endpoint uses too.
+pub fn create_interface_endpoint(
+    vpc_id: &str,
+    service: &str,
+    function: &VpcAttachment,
+    region: &str,
+) -> Vec<String> {
+    let Some(group) = function.security_group_ids.first() else {
+        return Vec::new();
+    };
+    let service = format!("com.amazonaws.{region}.{service}");
+    let mut args = vec![
+        "--vpc-id",
+        vpc_id,
+        "--vpc-endpoint-type",
+        "Interface",
+        "--service-name",
+        service.as_str(),
+        "--private-dns-enabled",
+        "--security-group-ids",
+        group.as_str(),
+        "--subnet-ids",
+    ];
+    args.extend(function.subnet_ids.iter().map(String::as_str));
+    vec![
+        aws("ec2", "create-vpc-endpoint", &args, Some(region)),
+        aws(
+            "ec2",
+            "authorize-security-group-ingress",
+            &[
+                "--group-id",
+                group,
+                "--protocol",
+                "tcp",
+                "--port",
+                "443",
+                "--source-group",
+                group,
+            ],
+            Some(region),
+        ),
+    ]
 }
 
 /// `aws <service> <operation> <args>... --region <region>`, quoted for a shell.

@@ -140,13 +140,23 @@ pub struct NetworkFacts {
     pub dns_support: bool,
     pub dns_hostnames: bool,
     /// The function's subnets, the database's when it shares the VPC, and
-    /// those of the Secrets Manager endpoints.
+    /// those of the endpoints.
     pub subnets: Vec<Subnet>,
     pub nat_gateways: Vec<NatGateway>,
-    /// The VPC's Secrets Manager interface endpoints.
+    /// The VPC's Secrets Manager and RDS interface endpoints.
     pub endpoints: Vec<VpcEndpoint>,
     /// The function's, the endpoints' and the database's security groups.
     pub security_groups: Vec<SecurityGroup>,
+}
+
+impl NetworkFacts {
+    /// The VPC's available interface endpoint for `service` (`secretsmanager`, `rds`).
+    pub fn endpoint_for(&self, service: &str) -> Option<&VpcEndpoint> {
+        let suffix = format!(".{service}");
+        self.endpoints
+            .iter()
+            .find(|e| e.state == "available" && e.service_name.ends_with(&suffix))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,7 +14,7 @@ fn replays_a_facts_file_with_no_account() {
         .assert()
         .code(0)
         .stdout(predicates::str::contains(
-            "0 problems, 0 warnings in 17 checks; 4 skipped",
+            "0 problems, 0 warnings in 18 checks; 5 skipped",
         ));
 }
 

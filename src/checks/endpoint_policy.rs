@@ -31,7 +31,7 @@ fn run(facts: &Facts) -> Outcome {
     let Some(network) = premise::looked_up(&facts.network)? else {
         return Err(Verdict::skip("The function's VPC could not be described"));
     };
-    let Some(endpoint) = network.endpoints.iter().find(|e| e.state == "available") else {
+    let Some(endpoint) = network.endpoint_for("secretsmanager") else {
         return Err(Verdict::skip(
             "The VPC has no available Secrets Manager interface endpoint (see endpoint-reachability)",
         ));

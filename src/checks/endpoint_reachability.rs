@@ -1,7 +1,7 @@
 #![doc = include_str!("../../docs/checks/endpoint-reachability.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
-use crate::command::{allow_acl_entry, aws, set_function_variable};
+use crate::command::{allow_acl_entry, aws, create_interface_endpoint, set_function_variable};
 use crate::facts::{
     Facts, FunctionFacts, NetworkFacts, SecretFacts, SecurityGroup, Subnet, VpcAttachment,
     VpcEndpoint,
@@ -45,7 +45,7 @@ fn run(facts: &Facts) -> Outcome {
     };
     let region = secret.region().unwrap_or_default();
     let path = Path::new(network, vpc);
-    let verdict = match network.endpoints.iter().find(|e| e.state == "available") {
+    let verdict = match network.endpoint_for("secretsmanager") {
         Some(endpoint) => path.through_endpoint(endpoint, function),
         None => path.through_nat(region),
     };
@@ -460,44 +460,8 @@ impl<'a> Path<'a> {
         )
     }
 
-    /// An interface endpoint in the function's subnets, with its security
-    /// group admitting HTTPS from itself.
     fn create_endpoint(&self, region: &str) -> Vec<String> {
-        let Some(group) = self.vpc.security_group_ids.first() else {
-            return Vec::new();
-        };
-        let service = format!("com.amazonaws.{region}.secretsmanager");
-        let mut args = vec![
-            "--vpc-id",
-            self.network.vpc_id.as_str(),
-            "--vpc-endpoint-type",
-            "Interface",
-            "--service-name",
-            service.as_str(),
-            "--private-dns-enabled",
-            "--security-group-ids",
-            group.as_str(),
-            "--subnet-ids",
-        ];
-        args.extend(self.vpc.subnet_ids.iter().map(String::as_str));
-        vec![
-            aws("ec2", "create-vpc-endpoint", &args, Some(region)),
-            aws(
-                "ec2",
-                "authorize-security-group-ingress",
-                &[
-                    "--group-id",
-                    group,
-                    "--protocol",
-                    "tcp",
-                    "--port",
-                    "443",
-                    "--source-group",
-                    group,
-                ],
-                Some(region),
-            ),
-        ]
+        create_interface_endpoint(&self.network.vpc_id, "secretsmanager", self.vpc, region)
     }
 }
 

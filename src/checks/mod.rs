@@ -26,6 +26,7 @@ mod master_secret_access;
 mod master_secret_host;
 mod password_charset;
 mod pending_version;
+mod rds_api_reachability;
 mod rotation_config;
 mod rotation_history;
 mod rotation_schedule;
@@ -116,6 +117,7 @@ pub const CHECKS: &[&CheckDef] = &[
     &password_charset::CHECK,
     &endpoint_reachability::CHECK,
     &endpoint_policy::CHECK,
+    &rds_api_reachability::CHECK,
     &database_reachability::CHECK,
     &pending_version::CHECK,
     &rotation_schedule::CHECK,
@@ -499,6 +501,7 @@ mod tests {
             "password-charset",
             "endpoint-reachability",
             "endpoint-policy",
+            "rds-api-reachability",
             "database-reachability",
             "pending-version",
             "rotation-schedule",

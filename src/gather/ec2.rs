@@ -65,7 +65,13 @@ async fn fetch(
         .unwrap_or_default()
         .to_string();
     let vpc = filter("vpc-id", &vpc_id);
-    let service = format!("com.amazonaws.{region}.secretsmanager");
+    // Secrets Manager's endpoint, and RDS's, which the templates call for a
+    // master secret RDS manages.
+    let services = Filter::builder()
+        .name("service-name")
+        .values(format!("com.amazonaws.{region}.secretsmanager"))
+        .values(format!("com.amazonaws.{region}.rds"))
+        .build();
 
     let (vpcs, dns_support, dns_hostnames, tables, nats, endpoints, acls, database_described) = tokio::join!(
         gatherer.call(
@@ -104,7 +110,7 @@ async fn fetch(
             &vpc_id,
             ec2.describe_vpc_endpoints()
                 .filters(vpc.clone())
-                .filters(filter("service-name", &service))
+                .filters(services)
                 .send()
         ),
         gatherer.call(

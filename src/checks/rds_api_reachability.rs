@@ -1,0 +1,265 @@
+#![doc = include_str!("../../docs/checks/rds-api-reachability.md")]
+
+use super::{CheckDef, Outcome, premise, reads};
+use crate::command::{aws, create_interface_endpoint};
+use crate::facts::{Facts, SecretShape};
+use crate::finding::Verdict;
+use crate::network::{self, Cidr, Direction, Peer};
+
+pub const CHECK: CheckDef = CheckDef {
+    slug: "rds-api-reachability",
+    title: "The rotation function can reach the RDS API a master secret RDS manages needs",
+    explanation: include_str!("../../docs/checks/rds-api-reachability.md"),
+    reads: &[
+        reads::SECRET,
+        reads::SECRET_VALUE,
+        reads::FUNCTION,
+        reads::NETWORK,
+    ],
+    run,
+};
+
+const DESCRIBE: &str = "secretsmanager:DescribeSecret";
+const GET_FUNCTION: &str = "lambda:GetFunction";
+const ENDPOINTS: &str = "ec2:DescribeVpcEndpoints";
+const ROUTES: &str = "ec2:DescribeRouteTables";
+const GROUPS: &str = "ec2:DescribeSecurityGroups";
+const HTTPS: u16 = 443;
+
+fn run(facts: &Facts) -> Outcome {
+    let function = premise::rotation_function(facts)?;
+    let secret = premise::secret(facts)?;
+    let not_needed =
+        || Verdict::skip("No master secret managed by RDS: the templates make no RDS API call");
+    // Gathering looks for a master secret only where the value names one.
+    let master = match &facts.master_secret {
+        crate::facts::Fact::NotCollected => return Err(not_needed()),
+        fact => premise::looked_up(fact)?.ok_or_else(not_needed)?,
+    };
+    let Some(master_secret) = premise::looked_up(&master.secret)? else {
+        return Err(not_needed());
+    };
+    let names_host = matches!(
+        premise::looked_up(&master.value)?,
+        Some(SecretShape::Object(o)) if o.host.is_some()
+    );
+    let Some(database_arn) = master_secret
+        .rds_database_arn
+        .as_deref()
+        .filter(|_| !names_host)
+    else {
+        return Err(not_needed());
+    };
+    let needed = format!("the master secret names no host and is tagged for {database_arn}");
+    let Some(vpc) = &function.vpc else {
+        return Ok(Verdict::pass(
+            "The function runs outside any VPC, so it reaches the public RDS API",
+        )
+        .evidence(DESCRIBE, needed)
+        .evidence(GET_FUNCTION, "the function has no VpcConfig"));
+    };
+    let Some(network) = premise::looked_up(&facts.network)? else {
+        return Err(Verdict::skip("The function's VPC could not be described"));
+    };
+    let region = secret.region().unwrap_or_default();
+
+    if let Some(endpoint) = network.endpoint_for("rds") {
+        let found = format!(
+            "{} ({}) is available, private DNS {}",
+            endpoint.id,
+            endpoint.service_name,
+            if endpoint.private_dns { "on" } else { "off" }
+        );
+        if !endpoint.private_dns {
+            return Ok(Verdict::fail(format!(
+                "Private DNS is off on the RDS endpoint {}, so the RDS API's public name does not resolve to it: setSecret cannot find the master secret's database",
+                endpoint.id
+            ))
+            .evidence(DESCRIBE, needed)
+            .evidence(ENDPOINTS, found)
+            .fix(
+                "Turn private DNS on for the endpoint:",
+                vec![aws(
+                    "ec2",
+                    "modify-vpc-endpoint",
+                    &["--vpc-endpoint-id", &endpoint.id, "--private-dns-enabled"],
+                    Some(region),
+                )],
+            ));
+        }
+        let endpoint_groups = network
+            .security_groups
+            .iter()
+            .filter(|g| endpoint.security_group_ids.contains(&g.id))
+            .collect::<Vec<_>>();
+        let function_peer = Peer {
+            cidrs: network
+                .subnets
+                .iter()
+                .filter(|s| vpc.subnet_ids.contains(&s.id))
+                .filter_map(|s| Cidr::parse(&s.cidr))
+                .collect(),
+            groups: vpc.security_group_ids.clone(),
+        };
+        return Ok(
+            match network::security_groups_allow(
+                &endpoint_groups,
+                Direction::Ingress,
+                HTTPS,
+                &function_peer,
+            ) {
+                Some(rule) => Verdict::pass(format!(
+                    "The function reaches the RDS API through the interface endpoint {}",
+                    endpoint.id
+                ))
+                .evidence(DESCRIBE, needed)
+                .evidence(ENDPOINTS, found)
+                .evidence(GROUPS, format!("endpoint ingress: {rule}")),
+                None => {
+                    let fix = match (
+                        endpoint.security_group_ids.first(),
+                        vpc.security_group_ids.first(),
+                    ) {
+                        (Some(endpoint_group), Some(function_group)) => vec![aws(
+                            "ec2",
+                            "authorize-security-group-ingress",
+                            &[
+                                "--group-id",
+                                endpoint_group,
+                                "--protocol",
+                                "tcp",
+                                "--port",
+                                "443",
+                                "--source-group",
+                                function_group,
+                            ],
+                            Some(region),
+                        )],
+                        _ => Vec::new(),
+                    };
+                    Verdict::fail(format!(
+                        "The RDS endpoint's security groups ({}) admit no TCP 443 from the function: setSecret cannot find the master secret's database",
+                        endpoint.security_group_ids.join(", ")
+                    ))
+                    .evidence(DESCRIBE, needed)
+                    .evidence(ENDPOINTS, found)
+                    .fix("Let the function's HTTPS in:", fix)
+                }
+            },
+        );
+    }
+
+    let subnets = network
+        .subnets
+        .iter()
+        .filter(|s| vpc.subnet_ids.contains(&s.id))
+        .collect::<Vec<_>>();
+    let through_nat = |subnet: &&crate::facts::Subnet| {
+        network::route_to(subnet, &Cidr::ANYWHERE).is_some_and(|route| {
+            route.target.starts_with("nat-")
+                && route.state == "active"
+                && network
+                    .nat_gateways
+                    .iter()
+                    .any(|n| n.id == route.target && n.state == "available")
+        })
+    };
+    if !subnets.is_empty() && subnets.iter().all(through_nat) {
+        return Ok(
+            Verdict::pass("The function reaches the public RDS API through a NAT gateway")
+                .evidence(DESCRIBE, needed)
+                .evidence(
+                    ROUTES,
+                    "every subnet of the function routes 0.0.0.0/0 to an available NAT gateway",
+                ),
+        );
+    }
+    Ok(Verdict::fail(
+        "The function has no path to the RDS API (no RDS interface endpoint, no NAT gateway route): setSecret cannot find the master secret's database",
+    )
+    .evidence(DESCRIBE, needed)
+    .evidence(
+        ENDPOINTS,
+        format!("{} has no available com.amazonaws.{region}.rds endpoint", network.vpc_id),
+    )
+    .evidence(
+        ROUTES,
+        "not every subnet of the function routes 0.0.0.0/0 to an available NAT gateway",
+    )
+    .fix(
+        "Create an RDS interface endpoint in the function's subnets, as AWS recommends:",
+        create_interface_endpoint(&network.vpc_id, "rds", vpc, region),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{in_vpc, multi_user, network_mut};
+    use crate::facts::{Fact, VpcEndpoint};
+    use crate::finding::Status;
+
+    const DATABASE: &str = "arn:aws:rds:us-east-1:111122223333:cluster:prod-db";
+
+    /// `in_vpc()` rotated by the multi-user template, with a master secret RDS manages.
+    fn rds_managed_master() -> Facts {
+        let mut facts = multi_user();
+        let in_vpc = in_vpc();
+        facts.rotation_function = in_vpc.rotation_function;
+        facts.network = in_vpc.network;
+        if let Fact::Found(master) = &mut facts.master_secret {
+            if let Fact::Found(SecretShape::Object(value)) = &mut master.value {
+                value.host = None;
+            }
+            if let Fact::Found(secret) = &mut master.secret {
+                secret.rds_database_arn = Some(DATABASE.to_string());
+            }
+        }
+        facts
+    }
+
+    #[test]
+    fn a_master_secret_that_names_its_host_needs_no_rds_api() {
+        assert_eq!(CHECK.verdict(&multi_user()).status, Status::Skip);
+        assert_eq!(CHECK.verdict(&in_vpc()).status, Status::Skip);
+    }
+
+    #[test]
+    fn a_nat_gateway_reaches_the_rds_api() {
+        let verdict = CHECK.verdict(&rds_managed_master());
+        assert_eq!(verdict.status, Status::Pass, "{verdict:#?}");
+    }
+
+    #[test]
+    fn no_path_fails_with_the_rds_endpoint_to_create() {
+        let mut facts = rds_managed_master();
+        network_mut(&mut facts).subnets[0].routes.pop();
+        let verdict = CHECK.verdict(&facts);
+        assert_eq!(verdict.status, Status::Fail);
+        let commands = verdict.fix.unwrap().commands;
+        assert!(
+            commands[0].contains("--service-name com.amazonaws.us-east-1.rds"),
+            "{commands:?}"
+        );
+    }
+
+    #[test]
+    fn an_rds_endpoint_must_admit_the_function() {
+        let mut facts = rds_managed_master();
+        let network = network_mut(&mut facts);
+        network.subnets[0].routes.pop();
+        network.endpoints.push(VpcEndpoint {
+            id: "vpce-rds".into(),
+            service_name: "com.amazonaws.us-east-1.rds".into(),
+            state: "available".into(),
+            private_dns: true,
+            subnet_ids: vec!["subnet-fn-a".into()],
+            security_group_ids: vec!["sg-fn".into()],
+            dns_names: Vec::new(),
+            policy: None,
+        });
+        let verdict = CHECK.verdict(&facts);
+        assert_eq!(verdict.status, Status::Fail, "{verdict:#?}");
+        assert!(verdict.summary.contains("admit no TCP 443"));
+    }
+}
