@@ -451,6 +451,35 @@ fn a_master_secret_for_another_host_fails() {
     assert_eq!(status, "pass", "{found:#}");
 }
 
+/// A master secret RDS manages names no host: the templates ask the RDS API
+/// for its database, which the role must be allowed and able to reach.
+#[test]
+fn a_master_secret_rds_manages_needs_the_rds_api_and_a_path_to_it() {
+    let moto = Moto::start();
+    moto.seed("master-secret-rds-managed");
+    let (report, _) = check(&moto, "prod/orders-db");
+    let host = finding(&report, "master-secret-host");
+    assert_eq!(host["status"], "pass", "{host:#}");
+    let access = finding(&report, "master-secret-access");
+    assert_eq!(access["status"], "fail", "{access:#}");
+    assert!(
+        access["summary"]
+            .as_str()
+            .unwrap()
+            .contains("may not call rds:DescribeDBInstances on arn:aws:rds:"),
+        "{access:#}"
+    );
+    let reach = finding(&report, "rds-api-reachability");
+    assert_eq!(reach["status"], "fail", "{reach:#}");
+    assert!(
+        reach["fix"]["commands"][0]
+            .as_str()
+            .unwrap()
+            .contains("--service-name com.amazonaws.us-east-1.rds"),
+        "{reach:#}"
+    );
+}
+
 /// `check --only CHECK` reads only what that check needs: every call it
 /// makes is in `permissions --only CHECK`, and its verdict is the one the
 /// full run gives: with a network, with a master secret, with a customer key.

@@ -223,6 +223,7 @@ def network(aws, nat=True, database_in_other_vpc=False, database_admits_function
         "function_group": function_group,
         "database_group": database_group,
         "database_host": instance["Endpoint"]["Address"],
+        "database_arn": instance["DBInstanceArn"],
     }
 
 
@@ -408,6 +409,25 @@ def master_secret_no_access(aws, endpoint):
 
 def master_secret_partial_arn(aws, endpoint):
     return multi_user(aws, master_resource="partial")
+
+
+def master_secret_rds_managed(aws, endpoint):
+    """A multi-user secret whose master secret RDS manages (a username and a
+    password, tagged with its database), in a VPC with a Secrets Manager
+    endpoint but no path to the RDS API, and a role that may not call it."""
+    vpc = network(aws, nat=False)
+    master = aws["secretsmanager"].create_secret(
+        Name="prod/orders-db-master",
+        SecretString=json.dumps({"username": "postgres", "password": POSTGRES["password"]}),
+        Tags=[{"Key": "aws:rds:primaryDBInstanceArn", "Value": vpc["database_arn"]}],
+    )["ARN"]
+    made = rotating_secret(
+        aws, vpc=vpc, value=dict(POSTGRES, masterarn=master), template="SecretsManagerRDSPostgreSQLRotationMultiUser"
+    )
+    statement = {"Sid": "MasterSecret", "Effect": "Allow", "Action": ON_SECRET[:2], "Resource": master}
+    put_role_policy(aws, "MasterSecret", {"Version": "2012-10-17", "Statement": [statement]})
+    made = dict(made, master_arn=master, **vpc)
+    return dict(made, endpoint_id=secretsmanager_endpoint(aws, made))
 
 
 def master_secret_other_host(aws, endpoint):
@@ -625,6 +645,7 @@ SCENARIOS = {
     "master-secret-no-access": master_secret_no_access,
     "master-secret-partial-arn": master_secret_partial_arn,
     "master-secret-other-host": master_secret_other_host,
+    "master-secret-rds-managed": master_secret_rds_managed,
     "permissions-missing-actions": permissions_missing_actions,
     "permissions-explicit-deny": permissions_explicit_deny,
     "permissions-secret-policy-deny": permissions_secret_policy_deny,
