@@ -263,6 +263,9 @@ pub struct DatabaseFacts {
     /// For an RDS read replica: the identifier of the instance it copies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replica_of: Option<String>,
+    /// For an instance of an Aurora cluster: the cluster's identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
 }
 
 impl DatabaseFacts {

@@ -113,39 +113,49 @@ fn run(facts: &Facts) -> Outcome {
         .evidence(VALUE, host_line)
         .evidence(VALUE, master_line)
     } else {
-        // The template reads an instance identifier off each host's first label.
-        let master_instance = master_host.split('.').next().unwrap_or_default();
+        // The templates read an instance or cluster identifier off each
+        // host's first label, and accept a read replica of the master's
+        // instance or (MySQL and PostgreSQL) a part of its Aurora cluster.
+        let master_id = master_host.split('.').next().unwrap_or_default();
         let database = premise::looked_up(&facts.database)?;
-        let replica_of = database.and_then(|d| d.replica_of.as_deref());
-        let (source, replica_line) = match database {
-            Some(d) => (
-                d.found_by(),
-                match replica_of {
-                    Some(source) => {
-                        format!(
-                            "{host} is the {} {}, a read replica of {source}",
-                            d.kind, d.id
-                        )
-                    }
-                    None => format!("{host} is the {} {}, not a read replica", d.kind, d.id),
-                },
-            ),
+        let (source, found) = match database {
+            Some(d) => {
+                let mut found = format!("{host} is the {} {}", d.kind, d.id);
+                if let Some(source) = &d.replica_of {
+                    found.push_str(&format!(", a read replica of {source}"));
+                }
+                if let Some(cluster) = &d.cluster {
+                    found.push_str(&format!(", in the Aurora cluster {cluster}"));
+                }
+                (d.found_by(), found)
+            }
             None => (RDS, format!("{host} is no RDS database")),
         };
-        if replica_of == Some(master_instance) {
+        let related = database.and_then(|d| {
+            if d.replica_of.as_deref() == Some(master_id) {
+                Some("a read replica of")
+            } else if (d.kind == "RDS cluster" && d.id == master_id)
+                || d.cluster.as_deref() == Some(master_id)
+            {
+                Some("part of the Aurora cluster of")
+            } else {
+                None
+            }
+        });
+        if let Some(related) = related {
             return Ok(Verdict::pass(format!(
-                "The secret's host {host} is a read replica of the master secret's database {master_instance}"
+                "The secret's host {host} is {related} the master secret's database {master_id}"
             ))
             .evidence(VALUE, host_line)
             .evidence(VALUE, master_line)
-            .evidence(source, replica_line));
+            .evidence(source, found));
         }
         Verdict::fail(format!(
             "The secret's host {host} is neither the master secret's host {master_host} nor a read replica of it: setSecret stops before it clones the user"
         ))
         .evidence(VALUE, host_line)
             .evidence(VALUE, master_line)
-            .evidence(source, replica_line)
+            .evidence(source, found)
     };
     Ok(verdict.fix(
         format!(
@@ -226,6 +236,26 @@ mod tests {
     }
 
     #[test]
+    fn an_endpoint_or_instance_of_the_masters_aurora_cluster_passes() {
+        let mut facts = multi_user();
+        // healthy()'s database is the cluster prod-db; the secret now names
+        // its reader endpoint, the master its writer endpoint.
+        object_mut(&mut facts).host =
+            Some("prod-db.cluster-ro-abc.us-east-1.rds.amazonaws.com".into());
+        let verdict = CHECK.verdict(&facts);
+        assert_eq!(verdict.status, Status::Pass, "{verdict:#?}");
+        assert!(verdict.summary.contains("part of the Aurora cluster of"));
+
+        let database = database_mut(&mut facts);
+        database.kind = "RDS instance".into();
+        database.id = "prod-db-instance-2".into();
+        database.cluster = Some("prod-db".into());
+        assert_eq!(CHECK.verdict(&facts).status, Status::Pass);
+        database_mut(&mut facts).cluster = Some("other-db".into());
+        assert_eq!(CHECK.verdict(&facts).status, Status::Fail);
+    }
+
+    #[test]
     fn mongodb_takes_no_replica() {
         let mut facts = multi_user();
         if let Fact::Found(function) = &mut facts.rotation_function {
@@ -261,6 +291,7 @@ mod tests {
             publicly_accessible: false,
             port: Some(5432),
             replica_of: None,
+            cluster: None,
         });
         assert_eq!(CHECK.verdict(&facts).status, Status::Pass);
         master_mut(&mut facts).database = Fact::Absent;

@@ -281,6 +281,7 @@ pub(crate) mod testing {
                 publicly_accessible: true,
                 port: Some(5432),
                 replica_of: None,
+                cluster: None,
             }),
             lookback_start: Some("2026-11-18T12:00:00Z".parse().unwrap()),
             rotation_events: Fact::Found(vec![TrailEvent {

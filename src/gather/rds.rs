@@ -131,6 +131,7 @@ fn instance_facts(instance: &DbInstance, host: &str) -> DatabaseFacts {
         replica_of: instance
             .read_replica_source_db_instance_identifier()
             .map(str::to_string),
+        cluster: instance.db_cluster_identifier().map(str::to_string),
     }
 }
 
@@ -157,6 +158,7 @@ async fn cluster_facts(gatherer: &Gatherer, cluster: &DbCluster, host: &str) -> 
         publicly_accessible: cluster.publicly_accessible().unwrap_or(false),
         port: cluster.port(),
         replica_of: None,
+        cluster: None,
     }
 }
 
@@ -236,6 +238,7 @@ async fn network_interface(gatherer: &Gatherer, host: &str) -> Fact<DatabaseFact
                 .is_some(),
             port: None,
             replica_of: None,
+            cluster: None,
         }),
         None => Fact::Absent,
     }
