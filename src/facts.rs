@@ -339,6 +339,32 @@ pub struct MasterSecretFacts {
     pub database: Fact<DatabaseFacts>,
 }
 
+impl MasterSecretFacts {
+    /// See [`rds_managed_database`].
+    pub fn rds_database_arn(&self) -> Option<&str> {
+        rds_managed_database(&self.secret, &self.value)
+    }
+}
+
+/// The database of a master secret RDS manages: when its value holds
+/// exactly a username and a password, the templates look up where to log in
+/// with the RDS API, by the ARN its `aws:rds:primaryDB*Arn` tag names.
+pub fn rds_managed_database<'a>(
+    secret: &'a Fact<SecretFacts>,
+    value: &Fact<SecretShape>,
+) -> Option<&'a str> {
+    let Some(SecretShape::Object(object)) = value.found() else {
+        return None;
+    };
+    let credentials_only = object.keys.len() == 2
+        && object.keys.contains_key("username")
+        && object.keys.contains_key("password");
+    if !credentials_only {
+        return None;
+    }
+    secret.found()?.rds_database_arn.as_deref()
+}
+
 /// How the lookup of one fact went.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "state", content = "value", rename_all = "snake_case")]

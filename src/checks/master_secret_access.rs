@@ -87,7 +87,7 @@ fn run(facts: &Facts) -> Outcome {
     }
     verdict = access::with_decisions(verdict, &decisions);
     verdict = fix(verdict, &caller, &master_secret.arn, &decisions);
-    let verdict = with_rds_api(verdict, &caller, master, master_secret);
+    let verdict = with_rds_api(verdict, &caller, master);
     Ok(with_key(verdict, &caller, master, master_secret))
 }
 
@@ -95,19 +95,8 @@ fn run(facts: &Facts) -> Outcome {
 /// by the database its tag names, where to log in. The role must be
 /// allowed that call ("the superuser secret is managed by Amazon RDS, and
 /// the Lambda function can't access the RDS API").
-fn with_rds_api(
-    verdict: Verdict,
-    caller: &Caller<'_>,
-    master: &MasterSecretFacts,
-    master_secret: &crate::facts::SecretFacts,
-) -> Verdict {
-    let names_host =
-        matches!(master.value.found(), Some(SecretShape::Object(o)) if o.host.is_some());
-    let Some(database_arn) = master_secret
-        .rds_database_arn
-        .as_deref()
-        .filter(|_| !names_host)
-    else {
+fn with_rds_api(verdict: Verdict, caller: &Caller<'_>, master: &MasterSecretFacts) -> Verdict {
+    let Some(database_arn) = master.rds_database_arn() else {
         return verdict;
     };
     let action = if database_arn.contains(":cluster:") {
@@ -286,7 +275,11 @@ mod tests {
         grant(&mut facts, MASTER_ARN);
         if let Fact::Found(master) = &mut facts.master_secret {
             if let Fact::Found(SecretShape::Object(value)) = &mut master.value {
+                // RDS keeps only the credentials in the secrets it manages.
                 value.host = None;
+                value
+                    .keys
+                    .retain(|key, _| key == "username" || key == "password");
             }
             if let Fact::Found(secret) = &mut master.secret {
                 secret.rds_database_arn = Some(DATABASE.to_string());

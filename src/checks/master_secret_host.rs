@@ -70,32 +70,29 @@ fn run(facts: &Facts) -> Outcome {
             master_host,
             format!("the master secret's host is {master_host}"),
         ),
-        None => match (
-            &master_secret.rds_database_arn,
-            premise::looked_up(&master.database)?,
-        ) {
-            (Some(_), Some(database)) => (
-                database.host.as_str(),
-                format!(
-                    "the master secret names no host; its tag names the {} {}, at {}",
-                    database.kind, database.id, database.host
-                ),
-            ),
-            (Some(arn), None) => {
-                return Ok(Verdict::fail(format!(
-                    "The master secret {} names no host, and the database its tag names ({arn}) does not exist",
-                    master_secret.name
-                ))
-                .evidence(DESCRIBE, format!("the master secret is tagged for {arn}")));
-            }
-            (None, _) => {
+        None => {
+            let Some(arn) = master.rds_database_arn() else {
                 return Ok(Verdict::fail(format!(
                     "The master secret {} names no host: setSecret stops with \"host key is missing from secret JSON\"",
                     master_secret.name
                 ))
                 .evidence(VALUE, "the master secret's value has no host key"));
-            }
-        },
+            };
+            let Some(database) = premise::looked_up(&master.database)? else {
+                return Ok(Verdict::fail(format!(
+                    "The master secret {} names no host, and the database its tag names ({arn}) does not exist",
+                    master_secret.name
+                ))
+                .evidence(DESCRIBE, format!("the master secret is tagged for {arn}")));
+            };
+            (
+                database.host.as_str(),
+                format!(
+                    "the master secret holds only a username and a password; its tag names the {} {}, at {}",
+                    database.kind, database.id, database.host
+                ),
+            )
+        }
     };
     let host_line = format!("the secret's host is {host}");
     if host == master_host {
@@ -275,7 +272,11 @@ mod tests {
     fn an_rds_made_master_logs_in_at_its_tagged_database() {
         let mut facts = multi_user();
         let host = object_mut(&mut facts).host.clone().unwrap();
-        master_object_mut(&mut facts).host = None;
+        let master_value = master_object_mut(&mut facts);
+        master_value.host = None;
+        master_value
+            .keys
+            .retain(|key, _| key == "username" || key == "password");
         let master = master_mut(&mut facts);
         if let Fact::Found(secret) = &mut master.secret {
             secret.rds_database_arn =
@@ -296,6 +297,26 @@ mod tests {
         assert_eq!(CHECK.verdict(&facts).status, Status::Pass);
         master_mut(&mut facts).database = Fact::Absent;
         assert_eq!(CHECK.verdict(&facts).status, Status::Fail);
+    }
+
+    #[test]
+    fn a_tag_is_followed_only_for_a_master_of_bare_credentials() {
+        let mut facts = multi_user();
+        master_object_mut(&mut facts).host = None;
+        if let Fact::Found(master) = &mut facts.master_secret
+            && let Fact::Found(secret) = &mut master.secret
+        {
+            secret.rds_database_arn =
+                Some("arn:aws:rds:us-east-1:111122223333:cluster:prod-db".into());
+        }
+        // It still has engine, port and dbname: the templates want a host.
+        let verdict = CHECK.verdict(&facts);
+        assert_eq!(verdict.status, Status::Fail);
+        assert!(
+            verdict.summary.contains("host key is missing"),
+            "{}",
+            verdict.summary
+        );
     }
 
     #[test]

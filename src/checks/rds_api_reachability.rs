@@ -2,7 +2,7 @@
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::command::{aws, create_interface_endpoint};
-use crate::facts::{Facts, SecretShape};
+use crate::facts::Facts;
 use crate::finding::Verdict;
 use crate::network::{self, Cidr, Direction, Peer};
 
@@ -36,21 +36,14 @@ fn run(facts: &Facts) -> Outcome {
         crate::facts::Fact::NotCollected => return Err(not_needed()),
         fact => premise::looked_up(fact)?.ok_or_else(not_needed)?,
     };
-    let Some(master_secret) = premise::looked_up(&master.secret)? else {
+    // An unreadable master value would hide whether the RDS API is needed.
+    premise::looked_up(&master.value)?;
+    let Some(database_arn) = master.rds_database_arn() else {
         return Err(not_needed());
     };
-    let names_host = matches!(
-        premise::looked_up(&master.value)?,
-        Some(SecretShape::Object(o)) if o.host.is_some()
+    let needed = format!(
+        "the master secret holds only a username and a password, and is tagged for {database_arn}"
     );
-    let Some(database_arn) = master_secret
-        .rds_database_arn
-        .as_deref()
-        .filter(|_| !names_host)
-    else {
-        return Err(not_needed());
-    };
-    let needed = format!("the master secret names no host and is tagged for {database_arn}");
     let Some(vpc) = &function.vpc else {
         return Ok(Verdict::pass(
             "The function runs outside any VPC, so it reaches the public RDS API",
@@ -196,7 +189,7 @@ fn run(facts: &Facts) -> Outcome {
 mod tests {
     use super::*;
     use crate::checks::testing::{in_vpc, multi_user, network_mut};
-    use crate::facts::{Fact, VpcEndpoint};
+    use crate::facts::{Fact, SecretShape, VpcEndpoint};
     use crate::finding::Status;
 
     const DATABASE: &str = "arn:aws:rds:us-east-1:111122223333:cluster:prod-db";
@@ -209,7 +202,11 @@ mod tests {
         facts.network = in_vpc.network;
         if let Fact::Found(master) = &mut facts.master_secret {
             if let Fact::Found(SecretShape::Object(value)) = &mut master.value {
+                // RDS keeps only the credentials in the secrets it manages.
                 value.host = None;
+                value
+                    .keys
+                    .retain(|key, _| key == "username" || key == "password");
             }
             if let Fact::Found(secret) = &mut master.secret {
                 secret.rds_database_arn = Some(DATABASE.to_string());

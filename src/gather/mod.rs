@@ -31,6 +31,7 @@ use crate::checks::{self, reads};
 use crate::facts::{
     Fact, Facts, FunctionFacts, FunctionLog, KeyFacts, LookupError, MasterSecretFacts, NamedPolicy,
     NetworkFacts, PolicyDocument, RoleFacts, SecretFacts, SecretShape, TrailEvent,
+    rds_managed_database,
 };
 use memo::Memo;
 
@@ -425,11 +426,7 @@ impl Gatherer {
         };
         let found = secret.found();
         let key_id = found.and_then(|s| s.customer_key());
-        // The templates log in to the tagged database when the value names no host.
-        let names_host = matches!(value.found(), Some(SecretShape::Object(o)) if o.host.is_some());
-        let tagged = found
-            .and_then(|s| s.rds_database_arn.as_deref())
-            .filter(|_| !names_host);
+        let tagged = rds_managed_database(&secret, &value);
         let (key, database) = tokio::join!(
             self.when(reads::KEY, key_id, |key| kms::key(self, key)),
             self.when(reads::DATABASE, tagged, |arn| Box::pin(
