@@ -333,7 +333,7 @@ pub struct MasterSecretFacts {
     /// logs in matters.
     #[serde(default)]
     pub value: Fact<SecretShape>,
-    /// For a master secret RDS made and whose value names no host: the
+    /// For a master secret RDS made, holding only its credentials: the
     /// database its tag names, which the templates log in to instead.
     #[serde(default)]
     pub database: Fact<DatabaseFacts>,

@@ -114,12 +114,14 @@ fn with_rds_api(verdict: Verdict, caller: &Caller<'_>, master: &MasterSecretFact
             "The role {role} may call {action} on the master secret's database only if conditions rotdoctor cannot evaluate hold"
         )),
         _ => Verdict::fail(format!(
-            "The role {role} may not call {action} on {database_arn}: the master secret is managed by RDS and names no host, so setSecret cannot find the database"
+            "The role {role} may not call {action} on {database_arn}: the master secret is managed by RDS and holds only credentials, so setSecret cannot find the database"
         )),
     }
     .evidence(
         DESCRIBE,
-        format!("the master secret names no host and is tagged for {database_arn}"),
+        format!(
+            "the master secret holds only a username and a password, and is tagged for {database_arn}"
+        ),
     );
     let rds = access::evidence(rds, action, &decision);
     let rds = access::fix_denials(rds, caller, &[(action, decision)], |rds, missing| {
