@@ -8,7 +8,7 @@ use crate::network::{self, Cidr, Direction, Peer};
 
 pub const CHECK: CheckDef = CheckDef {
     slug: "rds-api-reachability",
-    title: "The rotation function can reach the RDS API a master secret RDS manages needs",
+    title: "The rotation function can reach the RDS API when an RDS-managed master secret needs it",
     explanation: include_str!("../../docs/checks/rds-api-reachability.md"),
     reads: &[
         reads::SECRET,
