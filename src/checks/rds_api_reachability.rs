@@ -2,7 +2,7 @@
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::command::{aws, create_interface_endpoint};
-use crate::facts::Facts;
+use crate::facts::{Facts, NetworkFacts, VpcAttachment, VpcEndpoint};
 use crate::finding::Verdict;
 use crate::network::{self, Cidr, Direction, Peer};
 
@@ -36,7 +36,8 @@ fn run(facts: &Facts) -> Outcome {
         crate::facts::Fact::NotCollected => return Err(not_needed()),
         fact => premise::looked_up(fact)?.ok_or_else(not_needed)?,
     };
-    // An unreadable master value would hide whether the RDS API is needed.
+    // An unreadable master secret would hide whether the RDS API is needed.
+    premise::looked_up(&master.secret)?;
     premise::looked_up(&master.value)?;
     let Some(database_arn) = master.rds_database_arn() else {
         return Err(not_needed());
@@ -57,89 +58,7 @@ fn run(facts: &Facts) -> Outcome {
     let region = secret.region().unwrap_or_default();
 
     if let Some(endpoint) = network.endpoint_for("rds") {
-        let found = format!(
-            "{} ({}) is available, private DNS {}",
-            endpoint.id,
-            endpoint.service_name,
-            if endpoint.private_dns { "on" } else { "off" }
-        );
-        if !endpoint.private_dns {
-            return Ok(Verdict::fail(format!(
-                "Private DNS is off on the RDS endpoint {}, so the RDS API's public name does not resolve to it: setSecret cannot find the master secret's database",
-                endpoint.id
-            ))
-            .evidence(DESCRIBE, needed)
-            .evidence(ENDPOINTS, found)
-            .fix(
-                "Turn private DNS on for the endpoint:",
-                vec![aws(
-                    "ec2",
-                    "modify-vpc-endpoint",
-                    &["--vpc-endpoint-id", &endpoint.id, "--private-dns-enabled"],
-                    Some(region),
-                )],
-            ));
-        }
-        let endpoint_groups = network
-            .security_groups
-            .iter()
-            .filter(|g| endpoint.security_group_ids.contains(&g.id))
-            .collect::<Vec<_>>();
-        let function_peer = Peer {
-            cidrs: network
-                .subnets
-                .iter()
-                .filter(|s| vpc.subnet_ids.contains(&s.id))
-                .filter_map(|s| Cidr::parse(&s.cidr))
-                .collect(),
-            groups: vpc.security_group_ids.clone(),
-        };
-        return Ok(
-            match network::security_groups_allow(
-                &endpoint_groups,
-                Direction::Ingress,
-                HTTPS,
-                &function_peer,
-            ) {
-                Some(rule) => Verdict::pass(format!(
-                    "The function reaches the RDS API through the interface endpoint {}",
-                    endpoint.id
-                ))
-                .evidence(DESCRIBE, needed)
-                .evidence(ENDPOINTS, found)
-                .evidence(GROUPS, format!("endpoint ingress: {rule}")),
-                None => {
-                    let fix = match (
-                        endpoint.security_group_ids.first(),
-                        vpc.security_group_ids.first(),
-                    ) {
-                        (Some(endpoint_group), Some(function_group)) => vec![aws(
-                            "ec2",
-                            "authorize-security-group-ingress",
-                            &[
-                                "--group-id",
-                                endpoint_group,
-                                "--protocol",
-                                "tcp",
-                                "--port",
-                                "443",
-                                "--source-group",
-                                function_group,
-                            ],
-                            Some(region),
-                        )],
-                        _ => Vec::new(),
-                    };
-                    Verdict::fail(format!(
-                        "The RDS endpoint's security groups ({}) admit no TCP 443 from the function: setSecret cannot find the master secret's database",
-                        endpoint.security_group_ids.join(", ")
-                    ))
-                    .evidence(DESCRIBE, needed)
-                    .evidence(ENDPOINTS, found)
-                    .fix("Let the function's HTTPS in:", fix)
-                }
-            },
-        );
+        return Ok(through_endpoint(endpoint, network, vpc, region).evidence(DESCRIBE, needed));
     }
 
     let subnets = network
@@ -183,6 +102,94 @@ fn run(facts: &Facts) -> Outcome {
         "Create an RDS interface endpoint in the function's subnets, as AWS recommends:",
         create_interface_endpoint(&network.vpc_id, "rds", vpc, region),
     ))
+}
+
+/// Through the VPC's RDS interface endpoint: private DNS on, and its security
+/// groups admitting the function's HTTPS.
+fn through_endpoint(
+    endpoint: &VpcEndpoint,
+    network: &NetworkFacts,
+    vpc: &VpcAttachment,
+    region: &str,
+) -> Verdict {
+    let found = format!(
+        "{} ({}) is available, private DNS {}",
+        endpoint.id,
+        endpoint.service_name,
+        if endpoint.private_dns { "on" } else { "off" }
+    );
+    if !endpoint.private_dns {
+        return Verdict::fail(format!(
+            "Private DNS is off on the RDS endpoint {}, so the RDS API's public name does not resolve to it: setSecret cannot find the master secret's database",
+            endpoint.id
+        ))
+        .evidence(ENDPOINTS, found)
+        .fix(
+            "Turn private DNS on for the endpoint:",
+            vec![aws(
+                "ec2",
+                "modify-vpc-endpoint",
+                &["--vpc-endpoint-id", &endpoint.id, "--private-dns-enabled"],
+                Some(region),
+            )],
+        );
+    }
+    let endpoint_groups = network
+        .security_groups
+        .iter()
+        .filter(|g| endpoint.security_group_ids.contains(&g.id))
+        .collect::<Vec<_>>();
+    let function_peer = Peer {
+        cidrs: network
+            .subnets
+            .iter()
+            .filter(|s| vpc.subnet_ids.contains(&s.id))
+            .filter_map(|s| Cidr::parse(&s.cidr))
+            .collect(),
+        groups: vpc.security_group_ids.clone(),
+    };
+    match network::security_groups_allow(
+        &endpoint_groups,
+        Direction::Ingress,
+        HTTPS,
+        &function_peer,
+    ) {
+        Some(rule) => Verdict::pass(format!(
+            "The function reaches the RDS API through the interface endpoint {}",
+            endpoint.id
+        ))
+        .evidence(ENDPOINTS, found)
+        .evidence(GROUPS, format!("endpoint ingress: {rule}")),
+        None => {
+            let fix = match (
+                endpoint.security_group_ids.first(),
+                vpc.security_group_ids.first(),
+            ) {
+                (Some(endpoint_group), Some(function_group)) => vec![aws(
+                    "ec2",
+                    "authorize-security-group-ingress",
+                    &[
+                        "--group-id",
+                        endpoint_group,
+                        "--protocol",
+                        "tcp",
+                        "--port",
+                        "443",
+                        "--source-group",
+                        function_group,
+                    ],
+                    Some(region),
+                )],
+                _ => Vec::new(),
+            };
+            Verdict::fail(format!(
+                    "The RDS endpoint's security groups ({}) admit no TCP 443 from the function: setSecret cannot find the master secret's database",
+                    endpoint.security_group_ids.join(", ")
+                ))
+                .evidence(ENDPOINTS, found)
+                .fix("Let the function's HTTPS in:", fix)
+        }
+    }
 }
 
 #[cfg(test)]
