@@ -91,22 +91,33 @@ pub fn create_interface_endpoint(
     args.extend(function.subnet_ids.iter().map(String::as_str));
     vec![
         aws("ec2", "create-vpc-endpoint", &args, Some(region)),
-        aws(
-            "ec2",
-            "authorize-security-group-ingress",
-            &[
-                "--group-id",
-                group,
-                "--protocol",
-                "tcp",
-                "--port",
-                "443",
-                "--source-group",
-                group,
-            ],
-            Some(region),
-        ),
+        allow_ingress_from_group(group, 443, group, Some(region)),
     ]
+}
+
+/// Lets TCP `port` into `group` from the members of `source_group`.
+pub fn allow_ingress_from_group(
+    group: &str,
+    port: u16,
+    source_group: &str,
+    region: Option<&str>,
+) -> String {
+    let port = port.to_string();
+    aws(
+        "ec2",
+        "authorize-security-group-ingress",
+        &[
+            "--group-id",
+            group,
+            "--protocol",
+            "tcp",
+            "--port",
+            &port,
+            "--source-group",
+            source_group,
+        ],
+        region,
+    )
 }
 
 /// `aws <service> <operation> <args>... --region <region>`, quoted for a shell.

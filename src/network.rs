@@ -8,7 +8,10 @@
 
 use std::fmt;
 
-use crate::facts::{AclEntry, Route, SecurityGroup, SecurityGroupRule, Subnet};
+use crate::facts::{
+    AclEntry, NetworkFacts, Route, SecurityGroup, SecurityGroupRule, Subnet, VpcAttachment,
+    VpcEndpoint,
+};
 
 /// An IPv4 CIDR block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,6 +146,39 @@ fn describe_rule(rule: &SecurityGroupRule, direction: Direction) -> String {
         Direction::Ingress => format!("admits {ports} from {peers}"),
         Direction::Egress => format!("allows {ports} to {peers}"),
     }
+}
+
+/// The function as traffic from it looks: its subnets' CIDRs and its groups.
+pub fn function_peer(network: &NetworkFacts, function: &VpcAttachment) -> Peer {
+    Peer {
+        cidrs: network
+            .subnets
+            .iter()
+            .filter(|s| function.subnet_ids.contains(&s.id))
+            .filter_map(|s| Cidr::parse(&s.cidr))
+            .collect(),
+        groups: function.security_group_ids.clone(),
+    }
+}
+
+/// The rule of `endpoint`'s security groups that admits HTTPS from the
+/// function, if one does.
+pub fn endpoint_admits(
+    network: &NetworkFacts,
+    endpoint: &VpcEndpoint,
+    function: &VpcAttachment,
+) -> Option<String> {
+    let groups = network
+        .security_groups
+        .iter()
+        .filter(|g| endpoint.security_group_ids.contains(&g.id))
+        .collect::<Vec<_>>();
+    security_groups_allow(
+        &groups,
+        Direction::Ingress,
+        443,
+        &function_peer(network, function),
+    )
 }
 
 /// What a network ACL decided, and how to change it.

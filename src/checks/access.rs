@@ -34,13 +34,15 @@ pub fn caller(facts: &Facts) -> Result<Caller<'_>, Verdict> {
         .unwrap_or_default()
         .to_string();
     Ok(Caller {
-        session_arn: format!(
-            "arn:aws:sts::{account}:assumed-role/{}/{}",
-            role.name, function.name
-        ),
+        session_arn: session_arn(&account, &role.name, &function.name),
         account,
         role,
     })
+}
+
+/// The role's session in a function's invocations: Lambda names it after the function.
+pub fn session_arn(account: &str, role_name: &str, function_name: &str) -> String {
+    format!("arn:aws:sts::{account}:assumed-role/{role_name}/{function_name}")
 }
 
 impl Caller<'_> {

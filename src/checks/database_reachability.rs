@@ -2,7 +2,7 @@
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::arn;
-use crate::command::{allow_acl_entry, aws};
+use crate::command::{allow_acl_entry, allow_ingress_from_group, aws};
 use crate::facts::{DatabaseFacts, Facts, FunctionFacts, SecretShape, Subnet};
 use crate::finding::Verdict;
 use crate::network::{self, Cidr, Direction, EPHEMERAL, Peer};
@@ -183,20 +183,10 @@ fn run(facts: &Facts) -> Outcome {
                 database.security_group_ids.first(),
                 vpc.security_group_ids.first(),
             ) {
-                let port = port.to_string();
-                fixes.push(aws(
-                    "ec2",
-                    "authorize-security-group-ingress",
-                    &[
-                        "--group-id",
-                        database_group,
-                        "--protocol",
-                        "tcp",
-                        "--port",
-                        &port,
-                        "--source-group",
-                        function_group,
-                    ],
+                fixes.push(allow_ingress_from_group(
+                    database_group,
+                    port,
+                    function_group,
                     region,
                 ));
             }

@@ -143,10 +143,7 @@ fn refusals(
 ) -> Refusals {
     let account = arn::account(role_arn).unwrap_or_default();
     let role_name = role_arn.rsplit('/').next().unwrap_or_default();
-    let session_arn = format!(
-        "arn:aws:sts::{account}:assumed-role/{role_name}/{}",
-        function.name
-    );
+    let session_arn = access::session_arn(account, role_name, &function.name);
     let mut context = access::secret_context(secret);
     context.insert("aws:principalarn".into(), Some(role_arn.to_string()));
     context.insert("aws:principalaccount".into(), Some(account.to_string()));

@@ -1,7 +1,10 @@
 #![doc = include_str!("../../docs/checks/endpoint-reachability.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
-use crate::command::{allow_acl_entry, aws, create_interface_endpoint, set_function_variable};
+use crate::command::{
+    allow_acl_entry, allow_ingress_from_group, aws, create_interface_endpoint,
+    set_function_variable,
+};
 use crate::facts::{
     Facts, FunctionFacts, NetworkFacts, SecretFacts, SecurityGroup, Subnet, VpcAttachment,
     VpcEndpoint,
@@ -107,17 +110,6 @@ impl<'a> Path<'a> {
                 .iter()
                 .filter(|g| vpc.security_group_ids.contains(&g.id))
                 .collect(),
-        }
-    }
-
-    fn function_peer(&self) -> Peer {
-        Peer {
-            cidrs: self
-                .subnets
-                .iter()
-                .filter_map(|s| Cidr::parse(&s.cidr))
-                .collect(),
-            groups: self.vpc.security_group_ids.clone(),
         }
     }
 
@@ -254,18 +246,7 @@ impl<'a> Path<'a> {
                 ));
             }
         }
-        let endpoint_groups = self
-            .network
-            .security_groups
-            .iter()
-            .filter(|g| endpoint.security_group_ids.contains(&g.id))
-            .collect::<Vec<_>>();
-        match network::security_groups_allow(
-            &endpoint_groups,
-            Direction::Ingress,
-            HTTPS,
-            &self.function_peer(),
-        ) {
+        match network::endpoint_admits(self.network, endpoint, self.vpc) {
             Some(rule) => evidence.push((GROUPS, format!("endpoint ingress: {rule}"))),
             None => {
                 problems.push((
@@ -279,19 +260,10 @@ impl<'a> Path<'a> {
                     endpoint.security_group_ids.first(),
                     self.vpc.security_group_ids.first(),
                 ) {
-                    fixes.push(aws(
-                        "ec2",
-                        "authorize-security-group-ingress",
-                        &[
-                            "--group-id",
-                            endpoint_group,
-                            "--protocol",
-                            "tcp",
-                            "--port",
-                            "443",
-                            "--source-group",
-                            function_group,
-                        ],
+                    fixes.push(allow_ingress_from_group(
+                        endpoint_group,
+                        HTTPS,
+                        function_group,
                         Some(region),
                     ));
                 }

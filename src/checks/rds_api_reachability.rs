@@ -1,10 +1,10 @@
 #![doc = include_str!("../../docs/checks/rds-api-reachability.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
-use crate::command::{aws, create_interface_endpoint};
+use crate::command::{allow_ingress_from_group, aws, create_interface_endpoint};
 use crate::facts::{Facts, NetworkFacts, VpcAttachment, VpcEndpoint};
 use crate::finding::Verdict;
-use crate::network::{self, Cidr, Direction, Peer};
+use crate::network::{self, Cidr};
 
 pub const CHECK: CheckDef = CheckDef {
     slug: "rds-api-reachability",
@@ -134,26 +134,7 @@ fn through_endpoint(
             )],
         );
     }
-    let endpoint_groups = network
-        .security_groups
-        .iter()
-        .filter(|g| endpoint.security_group_ids.contains(&g.id))
-        .collect::<Vec<_>>();
-    let function_peer = Peer {
-        cidrs: network
-            .subnets
-            .iter()
-            .filter(|s| vpc.subnet_ids.contains(&s.id))
-            .filter_map(|s| Cidr::parse(&s.cidr))
-            .collect(),
-        groups: vpc.security_group_ids.clone(),
-    };
-    match network::security_groups_allow(
-        &endpoint_groups,
-        Direction::Ingress,
-        HTTPS,
-        &function_peer,
-    ) {
+    match network::endpoint_admits(network, endpoint, vpc) {
         Some(rule) => Verdict::pass(format!(
             "The function reaches the RDS API through the interface endpoint {}",
             endpoint.id
@@ -161,33 +142,19 @@ fn through_endpoint(
         .evidence(ENDPOINTS, found)
         .evidence(GROUPS, format!("endpoint ingress: {rule}")),
         None => {
-            let fix = match (
-                endpoint.security_group_ids.first(),
-                vpc.security_group_ids.first(),
-            ) {
-                (Some(endpoint_group), Some(function_group)) => vec![aws(
-                    "ec2",
-                    "authorize-security-group-ingress",
-                    &[
-                        "--group-id",
-                        endpoint_group,
-                        "--protocol",
-                        "tcp",
-                        "--port",
-                        "443",
-                        "--source-group",
-                        function_group,
-                    ],
-                    Some(region),
-                )],
-                _ => Vec::new(),
-            };
+            let fix = endpoint
+                .security_group_ids
+                .first()
+                .zip(vpc.security_group_ids.first())
+                .map(|(endpoint_group, function_group)| {
+                    allow_ingress_from_group(endpoint_group, HTTPS, function_group, Some(region))
+                });
             Verdict::fail(format!(
                     "The RDS endpoint's security groups ({}) admit no TCP 443 from the function: setSecret cannot find the master secret's database",
                     endpoint.security_group_ids.join(", ")
                 ))
                 .evidence(ENDPOINTS, found)
-                .fix("Let the function's HTTPS in:", fix)
+                .fix("Let the function's HTTPS in:", fix.into_iter().collect())
         }
     }
 }
