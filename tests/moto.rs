@@ -990,7 +990,12 @@ fn all_covers_the_rotated_secrets_and_fetches_shared_facts_once() {
     assert_eq!(names(&[]), ["prod/billing-db", "prod/orders-db"]);
     assert_eq!(
         names(&["--include-unrotated"]),
-        ["dev/scratch", "prod/billing-db", "prod/orders-db"]
+        [
+            "dev/scratch",
+            "prod/billing-db",
+            "prod/orders-db",
+            "prod/orders-db-master"
+        ]
     );
     assert_eq!(
         names(&["--include-unrotated", "--name-prefix", "dev/"]),
@@ -1007,8 +1012,15 @@ fn all_covers_the_rotated_secrets_and_fetches_shared_facts_once() {
     assert_eq!(stderr.matches("lambda:GetFunction ").count(), 1, "{stderr}");
     assert_eq!(
         stderr.matches("secretsmanager:DescribeSecret ").count(),
-        0,
-        "ListSecrets described them: {stderr}"
+        1,
+        "ListSecrets described them; their shared master secret is described once: {stderr}"
+    );
+    assert_eq!(
+        stderr
+            .matches("secretsmanager:GetSecretValue arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/orders-db-master")
+            .count(),
+        1,
+        "{stderr}"
     );
 
     // The same verdicts as checking the secret alone.

@@ -98,6 +98,8 @@ struct Shared {
     roles: Memo<Fact<RoleFacts>>,
     managed_policies: Memo<Result<NamedPolicy, LookupError>>,
     keys: Memo<Fact<KeyFacts>>,
+    /// Multi-user secrets of one database share its master secret.
+    masters: Memo<Fact<MasterSecretFacts>>,
     trail: Memo<Fact<Vec<TrailEvent>>>,
     databases: Memo<Result<rds::Listing, LookupError>>,
     networks: Memo<Fact<NetworkFacts>>,
@@ -256,9 +258,10 @@ impl Gatherer {
             let masterarn = object.and_then(|o| o.masterarn.as_deref());
             let host = object.and_then(|o| o.host.as_deref());
             let (master_secret, database) = tokio::join!(
-                self.when(reads::SECRET, masterarn, |arn| Box::pin(
-                    self.master_secret(arn)
-                )),
+                self.when(reads::SECRET, masterarn, |arn| self
+                    .shared
+                    .masters
+                    .get(arn, Box::pin(self.master_secret(arn)))),
                 self.when(reads::DATABASE, host, |host| Box::pin(rds::database(
                     self, host
                 ))),

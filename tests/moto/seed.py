@@ -605,13 +605,15 @@ def with_log(scenario):
 
 
 def fleet(aws, endpoint):
-    """Two secrets rotated by one shared function, and one never rotated."""
+    """Two secrets rotated by one shared function, naming one master secret,
+    and one never rotated."""
     function_arn = create_function(aws)
     allow_invoke(aws, function_arn)
     sm = aws["secretsmanager"]
+    shared = json.dumps(dict(POSTGRES, masterarn=master_secret(aws)))
     arns = {}
     for name, tags in (("prod/orders-db", [{"Key": "team", "Value": "orders"}]), ("prod/billing-db", [])):
-        arn = sm.create_secret(Name=name, SecretString=SECRET_STRING, Tags=tags)["ARN"]
+        arn = sm.create_secret(Name=name, SecretString=shared, Tags=tags)["ARN"]
         put_role_policy(aws, name.replace("/", "-"), documented_policy(arn))
         sm.rotate_secret(SecretId=arn, RotationLambdaARN=function_arn, RotationRules={"AutomaticallyAfterDays": 30}, RotateImmediately=False)
         pending = [v for v, stages in sm.describe_secret(SecretId=arn)["VersionIdsToStages"].items() if stages == ["AWSPENDING"]]
