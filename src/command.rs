@@ -170,6 +170,47 @@ pub fn set_function_variable(function_arn: &str, name: &str, value: &str) -> Str
     )
 }
 
+/// Stores a new version of a secret made from its current value with `keys`
+/// added or replaced: the value goes from `get-secret-value` through jq into
+/// `put-secret-value` and is never printed. A value rotdoctor cannot know is
+/// a `<placeholder>` the user fills in before running the command.
+pub fn merge_secret_keys(
+    secret_arn: &str,
+    keys: &serde_json::Map<String, serde_json::Value>,
+) -> String {
+    let region = crate::arn::region(secret_arn);
+    let read = aws(
+        "secretsmanager",
+        "get-secret-value",
+        &[
+            "--secret-id",
+            secret_arn,
+            "--query",
+            "SecretString",
+            "--output",
+            "text",
+        ],
+        region,
+    );
+    let merge = shell_command(&[
+        "jq",
+        "-c",
+        "--argjson",
+        "keys",
+        &serde_json::Value::Object(keys.clone()).to_string(),
+        ". + $keys",
+    ]);
+    format!(
+        "{} --secret-string \"$({read} | {merge})\"",
+        aws(
+            "secretsmanager",
+            "put-secret-value",
+            &["--secret-id", secret_arn],
+            region
+        )
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

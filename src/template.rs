@@ -8,86 +8,138 @@
 
 use crate::facts::{FunctionFacts, ObjectShape};
 
-/// A database and what it accepts as a password.
+/// A database as its rotation template sets and uses passwords: what makes
+/// the template fail, with where that is documented. The RDS API's rule for
+/// a *master user password* (no `/ @ "` or space) is not one of them: the
+/// templates change passwords through SQL or the service's own API, and the
+/// MySQL, MariaDB and PostgreSQL templates bind the password as a parameter,
+/// so every printable character rotates there.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Database {
     pub name: &'static str,
-    /// Characters the database (or its API) rejects in a password.
-    pub rejects: &'static str,
-    /// Characters it accepts but that break common tooling: (character, why).
-    pub hazards: &'static [(char, &'static str)],
+    /// Characters with which the template cannot set a new password.
+    pub refuses: &'static str,
+    /// Why, and the source that says so.
+    pub refuses_why: &'static str,
+    /// Characters that stop the template logging in with a password that
+    /// holds them, the current password included.
+    pub breaks_login: &'static str,
+    /// The lengths the database takes on the template's path; GetRandomPassword
+    /// itself takes 1 to 4,096.
     pub min_length: usize,
     pub max_length: usize,
+    pub length_source: &'static str,
+    /// The longest user name the server accepts, where a template's own
+    /// clone limit can be set above it.
+    pub user_name_limit: Option<usize>,
 }
+
+/// GetRandomPassword's `PasswordLength` bounds (Secrets Manager API reference).
+pub const GENERATOR_LENGTHS: (usize, usize) = (1, 4096);
+
+const BOUND_PARAMETER: &str = "the template passes the password to the database as a bound parameter, so no character breaks the statement";
+const GENERATOR_ONLY: &str = "no limit below GetRandomPassword's 4,096";
 
 pub const MYSQL: Database = Database {
     name: "MySQL",
-    rejects: "/\"@",
-    hazards: &[],
-    min_length: 8,
-    max_length: 41,
+    refuses: "",
+    refuses_why: BOUND_PARAMETER,
+    breaks_login: "",
+    min_length: 1,
+    max_length: 4096,
+    length_source: GENERATOR_ONLY,
+    // "User names can be up to 32 characters long" (MySQL 8.0 manual, 8.2.3 Grant Tables).
+    user_name_limit: Some(32),
 };
 pub const MARIADB: Database = Database {
     name: "MariaDB",
-    rejects: "/\"@",
-    hazards: &[],
-    min_length: 8,
-    max_length: 41,
+    user_name_limit: Some(128),
+    ..MYSQL
 };
 pub const POSTGRESQL: Database = Database {
     name: "PostgreSQL",
-    rejects: "/\"@",
-    hazards: &[(
-        ':',
-        "it separates fields in .pgpass files, so clients reading one fail to log in",
-    )],
-    min_length: 8,
-    max_length: 128,
+    user_name_limit: None,
+    ..MYSQL
 };
+/// The template builds `ALTER USER ... IDENTIFIED BY "<password>"`: a double
+/// quote ends the password ("ORA-28212: password must NOT contain a
+/// double-quotation", Oracle error reference). "Passwords can be at most 30
+/// bytes long" (Oracle Database Security Guide, Minimum Requirements for Passwords).
 pub const ORACLE: Database = Database {
     name: "Oracle",
-    rejects: "/\"@&'",
-    hazards: &[],
-    min_length: 8,
+    refuses: "\"",
+    refuses_why: "the template quotes the password in its ALTER USER statement, and Oracle passwords cannot hold a double quote (ORA-28212)",
+    breaks_login: "",
+    min_length: 1,
     max_length: 30,
+    length_source: "Oracle passwords are at most 30 bytes (Oracle Database Security Guide)",
+    user_name_limit: None,
 };
+/// Bound parameters; "passwords can be up to 128 characters long" and the
+/// password policy SQL logins get by default asks for at least eight
+/// (SQL Server docs, CREATE LOGIN and Password Policy).
 pub const SQL_SERVER: Database = Database {
     name: "SQL Server",
-    rejects: "/\"@",
-    hazards: &[],
+    refuses: "",
+    refuses_why: BOUND_PARAMETER,
+    breaks_login: "",
     min_length: 8,
     max_length: 128,
+    length_source: "SQL Server takes 8 (its default password policy) to 128 characters",
+    user_name_limit: None,
 };
-/// `;` is accepted by Db2 but ends the `PWD=...;` field of the connection string the template builds.
+/// The template sets the password through a bound parameter but logs in
+/// with a `...;PWD=<password>;` connection string, which a `;` ends.
 pub const DB2: Database = Database {
     name: "Db2",
-    rejects: "/\"@;",
-    hazards: &[],
-    min_length: 8,
-    max_length: 255,
+    refuses: ";",
+    refuses_why: "the template logs in with a PWD=...; connection string, which a semicolon ends",
+    breaks_login: ";",
+    min_length: 1,
+    max_length: 4096,
+    length_source: GENERATOR_ONLY,
+    user_name_limit: None,
 };
-/// Redshift takes printable ASCII 33–126 only, so no space either.
+/// "8 to 64 characters ... any ASCII characters with ASCII codes 33–126,
+/// except ' (single quote), " (double quote), \, /, or @" (Amazon Redshift
+/// Database Developer Guide, CREATE USER and ALTER USER).
 pub const REDSHIFT: Database = Database {
     name: "Redshift",
-    rejects: "'\"\\/@ ",
-    hazards: &[],
+    refuses: "'\"\\/@ ",
+    refuses_why: "Redshift passwords take ASCII 33 to 126 except ' \" \\ / and @ (Redshift CREATE USER)",
+    breaks_login: "",
     min_length: 8,
     max_length: 64,
+    length_source: "Redshift passwords are 8 to 64 characters (Redshift CREATE USER)",
+    user_name_limit: None,
 };
+/// The template sets the password with the `updateUser` command and logs in
+/// with the driver's username and password arguments, not a URI.
 pub const DOCUMENTDB: Database = Database {
-    name: "DocumentDB",
-    rejects: "/\"@",
-    hazards: &[],
-    min_length: 8,
-    max_length: 100,
+    name: "MongoDB or DocumentDB",
+    refuses: "",
+    refuses_why: "the template sets the password with the updateUser command and logs in with the driver's own arguments, so no character breaks either",
+    ..MYSQL
 };
+/// "Passwords must be 16–128 printable characters. The following
+/// nonalphanumeric characters are not allowed: , "" / @" (ElastiCache user
+/// guide, role-based access control).
 pub const ELASTICACHE: Database = Database {
     name: "ElastiCache",
-    rejects: ",\"/@",
-    hazards: &[],
+    refuses: ",\"/@",
+    refuses_why: "ElastiCache user passwords cannot hold , \" / or @ (ElastiCache RBAC)",
+    breaks_login: "",
     min_length: 16,
     max_length: 128,
+    length_source: "ElastiCache user passwords are 16 to 128 characters (ElastiCache RBAC)",
+    user_name_limit: None,
 };
+
+/// Characters that delimit parts of a connection URI
+/// (`scheme://user:password@host/db?options#fragment`, RFC 3986, and libpq's
+/// and JDBC's URI forms): a client that pastes the password into a URI
+/// without percent-encoding breaks on them. Rotation itself is not affected.
+pub const URI_DELIMITERS: &str = "/@:?#%";
 
 /// One AWS rotation template.
 #[derive(Debug, PartialEq, Eq)]
@@ -469,6 +521,25 @@ fn infer_from_secret(secret: Option<&ObjectShape>) -> Identified {
     }
 }
 
+/// What Python's `int()` makes of a string, as the templates read
+/// `PASSWORD_LENGTH`, `USERNAME_CHARACTER_LIMIT` and a string `port`: white
+/// space around, a sign, and single `_` between digits are allowed, nothing
+/// else (`int("32.0")` and `int("")` raise ValueError).
+pub fn python_int(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let well_formed = !digits.is_empty()
+        && !digits.starts_with('_')
+        && !digits.ends_with('_')
+        && !digits.contains("__")
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '_');
+    if !well_formed {
+        return None;
+    }
+    let value = digits.replace('_', "").parse::<i64>().ok()?;
+    Some(if text.starts_with('-') { -value } else { value })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -567,17 +638,26 @@ mod tests {
     }
 
     #[test]
+    fn int_reads_as_python_does() {
+        assert_eq!(python_int(" 32 "), Some(32));
+        assert_eq!(python_int("+1_024"), Some(1024));
+        assert_eq!(python_int("-5"), Some(-5));
+        for bad in ["", "32.0", "3__2", "_3", "abc", "0x20"] {
+            assert_eq!(python_int(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
     fn template_defaults_exclude_what_their_database_rejects() {
-        // Known gaps, reported by password-charset: Oracle's & and ElastiCache's comma.
+        // A known gap, reported by password-charset: ElastiCache's comma.
         for template in TEMPLATES {
             let gaps = template
                 .database
-                .rejects
+                .refuses
                 .chars()
                 .filter(|c| *c != ' ' && !template.default_exclude.contains(*c))
                 .collect::<String>();
             let expected = match template.database.name {
-                "Oracle" => "&",
                 "ElastiCache" => ",",
                 _ => "",
             };

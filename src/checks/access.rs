@@ -101,9 +101,22 @@ impl Caller<'_> {
             .collect()
     }
 
-    /// `aws iam put-role-policy` adding `statements` as an inline policy.
+    /// `aws iam put-role-policy` adding `statements` as a new inline policy.
+    /// put-role-policy replaces an inline policy of the same name, so the
+    /// name is one the role does not have yet: `<name>`, else `<name>-2`, ...
     pub fn put_role_policy(&self, policy_name: &str, statements: Vec<Value>) -> String {
         let document = json!({"Version": "2012-10-17", "Statement": statements}).to_string();
+        let taken = |name: &str| {
+            self.role
+                .policies
+                .iter()
+                .any(|p| p.arn.is_none() && p.name == format!("inline policy {name}"))
+        };
+        let policy_name = std::iter::once(policy_name.to_string())
+            .chain((2..).map(|n| format!("{policy_name}-{n}")))
+            .find(|name| !taken(name))
+            .unwrap_or_default();
+        let policy_name = policy_name.as_str();
         aws(
             "iam",
             "put-role-policy",

@@ -15,12 +15,19 @@ pub const CHECK: CheckDef = CheckDef {
 
 const FILTER: &str = "logs:FilterLogEvents";
 
-/// A log line as evidence: its time, then the line with tabs made spaces.
+/// A log line as evidence: its time, then the line with tabs made spaces;
+/// of an uncaught exception's event, the error line without its traceback.
 fn quoted(line: &crate::facts::LogEvent) -> String {
+    let first = line.message.lines().next().unwrap_or_default();
+    let more = if line.message.trim_end().contains('\n') {
+        " (traceback in the log)"
+    } else {
+        ""
+    };
     format!(
-        "{}: {}",
+        "{}: {}{more}",
         line.time.strftime("%Y-%m-%d %H:%M:%S UTC"),
-        line.message.replace('\t', " ")
+        first.replace('\t', " ")
     )
 }
 
@@ -34,14 +41,9 @@ fn run(facts: &Facts) -> Outcome {
         .evidence(FILTER, "ResourceNotFoundException: no such log group"));
     };
     let invocations = signatures::invocations(&log.events);
-    let last_success = invocations.iter().rposition(|i| i.succeeded());
-    let recent = &invocations[last_success.map(|i| i + 1).unwrap_or(0)..];
-    let problems = recent
-        .iter()
-        .filter_map(|i| i.problem().map(|p| (i, p)))
-        .collect::<Vec<_>>();
+    let outstanding = outstanding_problems(&invocations);
     let counted = format!(
-        "{} invocation{} in {}{}, {} after the last successful rotation",
+        "{} invocation{} in {}{}, {} with an error no later invocation overcame",
         invocations.len(),
         if invocations.len() == 1 { "" } else { "s" },
         log.group,
@@ -50,34 +52,66 @@ fn run(facts: &Facts) -> Outcome {
         } else {
             ""
         },
-        recent.len()
+        outstanding.len()
     );
-    let known = problems.iter().rev().find(|(_, p)| p.known.is_some());
-    let verdict = match (known, problems.last()) {
-        (Some((invocation, problem)), _) => {
-            let (cause, check) = problem.known.unwrap_or_default();
+    let known = outstanding
+        .iter()
+        .rev()
+        .find_map(|(i, p)| p.known.map(|signature| (i, p, signature)));
+    let verdict = match (known, outstanding.last()) {
+        (Some((invocation, problem, signature)), _) => {
             let step = invocation
                 .step()
                 .map(|s| format!(" in {s}"))
                 .unwrap_or_default();
-            Verdict::fail(format!(
-                "The last failed invocation{step}: {cause} (see {check})"
-            ))
+            let cause = signature.cause;
+            match signature.check {
+                Some(check) => Verdict::fail(format!(
+                    "The last failed invocation{step}: {cause} (see {check})"
+                )),
+                // Known, but no check reads what would confirm it.
+                None => Verdict::warn(format!("The last failed invocation{step}: {cause}")),
+            }
             .evidence(FILTER, quoted(problem.line))
         }
         (None, Some((_, problem))) => {
             Verdict::warn("The function logged an error rotdoctor does not recognise")
                 .evidence(FILTER, quoted(problem.line))
         }
-        (None, None) => Verdict::pass(match last_success {
-            Some(_) => "The latest invocations completed a rotation without error".to_string(),
-            None if invocations.is_empty() => {
-                "The function logged no invocation in the window".to_string()
-            }
-            None => "The function's invocations logged no error".to_string(),
+        (None, None) => Verdict::pass(if invocations.is_empty() {
+            "The function logged no invocation in the window".to_string()
+        } else if invocations
+            .iter()
+            .any(|i| i.lines.iter().any(|l| signatures::is_success(&l.message)))
+        {
+            "The latest invocations completed a rotation without error".to_string()
+        } else {
+            "The function's latest invocations logged no error".to_string()
         }),
     };
     Ok(verdict.evidence(FILTER, counted))
+}
+
+/// The problems no later invocation overcame. A later invocation that ran
+/// the same step or a later one without error (testSecret alone counts:
+/// RotateSecret on a secret that already rotates runs only that) shows the
+/// cause is gone; an error in setSecret is not overcome by a clean
+/// createSecret, which every retry runs first.
+fn outstanding_problems<'a>(
+    invocations: &'a [signatures::Invocation<'a>],
+) -> Vec<(&'a signatures::Invocation<'a>, signatures::Problem<'a>)> {
+    invocations
+        .iter()
+        .enumerate()
+        .filter_map(|(at, invocation)| {
+            let problem = invocation.problem()?;
+            let rank = invocation.step_rank().max(1);
+            let overcome = invocations[at + 1..]
+                .iter()
+                .any(|later| later.succeeded() && later.step_rank() >= rank);
+            (!overcome).then_some((invocation, problem))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -172,6 +172,30 @@ mod tests {
         );
     }
 
+    /// put-role-policy replaces a policy of the same name: the fix must add
+    /// a policy under a name the role does not have, keeping every grant.
+    #[test]
+    fn the_fix_never_replaces_an_inline_policy_the_role_has() {
+        let mut facts = healthy();
+        let policies = role_policies(&mut facts);
+        policies[0].document["Statement"][0]["Action"] = json!(["secretsmanager:DescribeSecret"]);
+        for name in [POLICY_NAME.to_string(), format!("{POLICY_NAME}-2")] {
+            policies.push(NamedPolicy {
+                name: format!("inline policy {name}"),
+                arn: None,
+                document: json!({"Statement": [{"Effect": "Allow", "Action": "logs:CreateLogGroup", "Resource": "*"}]}),
+            });
+        }
+        let command = CHECK.verdict(&facts).fix.unwrap().commands[0].clone();
+        let words = shlex::split(&command).unwrap();
+        let name = words
+            .iter()
+            .skip_while(|w| *w != "--policy-name")
+            .nth(1)
+            .unwrap();
+        assert_eq!(name, &format!("{POLICY_NAME}-3"), "{command}");
+    }
+
     #[test]
     fn a_missing_role_fails_and_an_unreadable_one_is_an_error() {
         let mut facts = healthy();

@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use super::access::{self, Caller};
 use super::kms_access::judge_key;
+use super::rds_calls::rds_calls;
 use super::{CheckDef, Outcome, premise, reads};
 use crate::facts::{Fact, Facts, MasterSecretFacts, SecretShape};
 use crate::finding::{Status, Verdict};
@@ -87,50 +88,74 @@ fn run(facts: &Facts) -> Outcome {
     }
     verdict = access::with_decisions(verdict, &decisions);
     verdict = fix(verdict, &caller, &master_secret.arn, &decisions);
-    let verdict = with_rds_api(verdict, &caller, master);
+    let verdict = with_rds_api(verdict, &caller, facts, master);
     Ok(with_key(verdict, &caller, master, master_secret))
 }
 
-/// A master secret RDS made holds no host: the templates ask the RDS API,
-/// by the database its tag names, where to log in. The role must be
-/// allowed that call ("the superuser secret is managed by Amazon RDS, and
-/// the Lambda function can't access the RDS API").
-fn with_rds_api(verdict: Verdict, caller: &Caller<'_>, master: &MasterSecretFacts) -> Verdict {
-    let Some(database_arn) = master.rds_database_arn() else {
+/// The RDS calls the template makes in setSecret (see `rds_calls`): a
+/// master secret RDS manages holds no host, and a secret whose host is not
+/// the master's is checked as a replica. The role must be allowed them
+/// ("the superuser secret is managed by Amazon RDS, and the Lambda function
+/// can't access the RDS API").
+fn with_rds_api(
+    verdict: Verdict,
+    caller: &Caller<'_>,
+    facts: &Facts,
+    master: &MasterSecretFacts,
+) -> Verdict {
+    let calls = rds_calls(facts, master);
+    if calls.is_empty() {
         return verdict;
-    };
-    let action = if database_arn.contains(":cluster:") {
-        "rds:DescribeDBClusters"
-    } else {
-        "rds:DescribeDBInstances"
-    };
-    let decision = caller.may(action, database_arn, Default::default(), None, None);
+    }
     let role = &caller.role.name;
-    let rds = match &decision {
-        Decision::Allowed(_) => Verdict::pass(format!(
-            "The role {role} may read the master secret and look up its database"
+    let decisions = calls
+        .iter()
+        .map(|call| {
+            (
+                call,
+                caller.may(call.action, &call.resource, Default::default(), None, None),
+            )
+        })
+        .collect::<Vec<_>>();
+    let refused = decisions
+        .iter()
+        .find(|(_, d)| !matches!(d, Decision::Allowed(_) | Decision::Undecided { .. }));
+    let undecided = decisions
+        .iter()
+        .find(|(_, d)| matches!(d, Decision::Undecided { .. }));
+    let rds = match (refused, undecided) {
+        (Some((call, _)), _) => Verdict::fail(format!(
+            "The role {role} may not call {} on {}: {}, so setSecret fails",
+            call.action, call.resource, call.why
         )),
-        Decision::Undecided { .. } => Verdict::warn(format!(
-            "The role {role} may call {action} on the master secret's database only if conditions rotdoctor cannot evaluate hold"
+        (None, Some((call, _))) => Verdict::warn(format!(
+            "The role {role} may call {} on {} only if conditions rotdoctor cannot evaluate hold",
+            call.action, call.resource
         )),
-        _ => Verdict::fail(format!(
-            "The role {role} may not call {action} on {database_arn}: the master secret is managed by RDS and holds only credentials, so setSecret cannot find the database"
+        (None, None) => Verdict::pass(format!(
+            "The role {role} may read the master secret and make the RDS calls its template needs"
         )),
     }
-    .evidence(
-        DESCRIBE,
-        format!(
-            "the master secret holds only a username and a password, and is tagged for {database_arn}"
-        ),
-    );
-    let rds = access::evidence(rds, action, &decision);
-    let rds = access::fix_denials(rds, caller, &[(action, decision)], |rds, missing| {
+    .evidence(DESCRIBE, calls[0].why.clone());
+    let rds = decisions.iter().fold(rds, |rds, (call, decision)| {
+        access::evidence(rds, call.action, decision)
+    });
+    let actions = decisions
+        .iter()
+        .map(|(call, decision)| (call.action, decision.clone()))
+        .collect::<Vec<_>>();
+    let rds = access::fix_denials(rds, caller, &actions, |rds, missing| {
+        // One statement for each call nothing allows, in one new policy.
+        let statements = calls
+            .iter()
+            .filter(|call| missing.contains(&call.action))
+            .map(
+                |call| json!({"Effect": "Allow", "Action": call.action, "Resource": call.resource}),
+            )
+            .collect();
         rds.fix(
-            "Let the role look up the master secret's database:",
-            vec![caller.put_role_policy(
-                "SecretsManagerRotationRdsApi",
-                vec![json!({"Effect": "Allow", "Action": missing, "Resource": database_arn})],
-            )],
+            "Let the role make the RDS calls the template needs:",
+            vec![caller.put_role_policy("SecretsManagerRotationRdsApi", statements)],
         )
     });
     worse(verdict, rds)
@@ -268,6 +293,25 @@ mod tests {
         grant(&mut facts, MASTER_ARN);
         let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Pass, "{verdict:#?}");
+    }
+
+    /// The PostgreSQL and MySQL multi-user templates ask RDS whether a host
+    /// other than the master's is its replica, whoever manages the master.
+    #[test]
+    fn another_host_than_the_masters_needs_the_rds_api() {
+        let mut facts = multi_user();
+        grant(&mut facts, MASTER_ARN);
+        crate::checks::testing::object_mut(&mut facts).host =
+            Some("prod-db-replica.abc123xyz.us-east-1.rds.amazonaws.com".to_string());
+        let verdict = CHECK.verdict(&facts);
+        assert_eq!(verdict.status, Status::Fail, "{verdict:#?}");
+        assert!(
+            verdict.summary.contains(
+                "may not call rds:DescribeDBInstances on arn:aws:rds:us-east-1:111122223333:db:prod-db-replica"
+            ),
+            "{}",
+            verdict.summary
+        );
     }
 
     #[test]

@@ -27,6 +27,7 @@ mod master_secret_host;
 mod password_charset;
 mod pending_version;
 mod rds_api_reachability;
+mod rds_calls;
 mod rotation_config;
 mod rotation_history;
 mod rotation_schedule;

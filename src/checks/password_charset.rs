@@ -24,10 +24,30 @@ struct Problem {
     text: String,
 }
 
+impl Problem {
+    fn fail(source: &'static str, text: String) -> Problem {
+        Problem {
+            status: Status::Fail,
+            source,
+            text,
+        }
+    }
+
+    fn warn(source: &'static str, text: String) -> Problem {
+        Problem {
+            status: Status::Warn,
+            source,
+            text,
+        }
+    }
+}
+
 fn run(facts: &Facts) -> Outcome {
     let function = premise::rotation_function(facts)?;
-    let object = match premise::looked_up(&facts.secret_value) {
-        Ok(Some(SecretShape::Object(object))) => Some(object),
+    // The template can be named from the value, so an unreadable value is
+    // an error here, not "no template".
+    let object = match premise::looked_up(&facts.secret_value)? {
+        Some(SecretShape::Object(object)) => Some(object),
         _ => None,
     };
     let identified = template::identify(Some(function), object);
@@ -43,51 +63,35 @@ fn run(facts: &Facts) -> Outcome {
         identified.evidence(),
         (GET_FUNCTION, settings.describe_exclusions()),
         (GET_FUNCTION, settings.describe_length()),
-        (
-            GET_FUNCTION,
-            format!(
-                "{} rejects {} in passwords",
-                database.name,
-                spaced(database.rejects)
-            ),
-        ),
+        (GET_FUNCTION, describe_refusals(database)),
     ];
     let mut problems = Vec::new();
 
-    let missing = settings.missing(database.rejects);
+    let missing = settings.missing(database.refuses);
     if !missing.is_empty() {
-        problems.push(Problem {
-            status: Status::Fail,
-            source: GET_FUNCTION,
-            text: format!(
-                "Generated passwords may contain {}, which {} rejects",
+        problems.push(Problem::fail(
+            GET_FUNCTION,
+            format!(
+                "Generated passwords may contain {}, which stops rotation: {}",
                 spaced(&missing),
-                database.name
+                database.refuses_why
             ),
-        });
+        ));
     }
-    for (character, why) in database.hazards {
-        if settings.allows(*character) {
-            problems.push(Problem {
-                status: Status::Warn,
-                source: GET_FUNCTION,
-                text: format!("Generated passwords may contain '{character}': {why}"),
-            });
-        }
-    }
-    if !(database.min_length..=database.max_length).contains(&settings.length) {
-        problems.push(Problem {
-            status: Status::Fail,
-            source: GET_FUNCTION,
-            text: format!(
-                "Generated passwords are {} characters, outside the {} to {} {} accepts",
-                settings.length, database.min_length, database.max_length, database.name
+    let uri_breaking = settings.uri_delimiters_allowed(template);
+    if !uri_breaking.is_empty() {
+        problems.push(Problem::warn(
+            GET_FUNCTION,
+            format!(
+                "Generated passwords may contain {}, which the template excludes by default: rotation works, but clients that put the password in a connection URI without percent-encoding it fail to log in",
+                spaced(&uri_breaking)
             ),
-        });
+        ));
     }
+    problems.extend(length_problem(&settings, database));
     if let Some(object) = object {
         evidence.extend(current_password_lines(object));
-        problems.extend(current_password_problems(object, database));
+        problems.extend(current_password_problem(object, database));
         problems.extend(clone_problem(object, template, function));
     }
 
@@ -95,7 +99,7 @@ fn run(facts: &Facts) -> Outcome {
     problems.sort_by_key(|problem| std::cmp::Reverse(problem.status));
     let verdict = match problems.first() {
         None => Verdict::pass(format!(
-            "The function excludes every character {} rejects, and its passwords fit",
+            "Generated passwords suit {} and its template",
             database.name
         )),
         Some(worst) => Verdict::new(worst.status, worst.text.clone()),
@@ -106,26 +110,77 @@ fn run(facts: &Facts) -> Outcome {
         .fold(verdict, |verdict, (source, line)| {
             verdict.evidence(source, line)
         });
-    let needs_exclusions =
-        !missing.is_empty() || database.hazards.iter().any(|(c, _)| settings.allows(*c));
-    Ok(if needs_exclusions {
+    let mut commands = Vec::new();
+    if !missing.is_empty() || !uri_breaking.is_empty() {
         let mut exclude = settings.exclude.clone();
         exclude.push_str(&missing);
-        exclude.extend(
-            database
-                .hazards
-                .iter()
-                .map(|(c, _)| *c)
-                .filter(|c| settings.allows(*c)),
-        );
-        verdict.fix(
-            "Exclude those characters from generated passwords, keeping every other variable of the function \
-             (needs jq; the next rotation then generates a valid password):",
-            vec![set_function_variable(&function.arn, "EXCLUDE_CHARACTERS", &exclude)],
-        )
-    } else {
+        exclude.push_str(&uri_breaking);
+        commands.push(set_function_variable(
+            &function.arn,
+            "EXCLUDE_CHARACTERS",
+            &exclude,
+        ));
+    }
+    if !settings.length_fits(database) {
+        commands.push(set_function_variable(
+            &function.arn,
+            "PASSWORD_LENGTH",
+            &template.default_length.to_string(),
+        ));
+    }
+    Ok(if commands.is_empty() {
         verdict
+    } else {
+        verdict.fix(
+            format!(
+                "Set the password variables the template reads{}, keeping every other variable of the function \
+                 (needs jq; the next rotation then generates a password that fits):",
+                if settings.length_fits(database) {
+                    String::new()
+                } else {
+                    format!(" (PASSWORD_LENGTH to the template's default, {})", template.default_length)
+                }
+            ),
+            commands,
+        )
     })
+}
+
+fn describe_refusals(database: &Database) -> String {
+    if database.refuses.is_empty() {
+        format!("{}: {}", database.name, database.refuses_why)
+    } else {
+        format!(
+            "{} refuses {}: {}",
+            database.name,
+            spaced(database.refuses),
+            database.refuses_why
+        )
+    }
+}
+
+/// PASSWORD_LENGTH as the template reads it: Python's `int()`, then
+/// GetRandomPassword's bounds, then the database's.
+fn length_problem(settings: &Settings, database: &Database) -> Option<Problem> {
+    let (shortest, longest) = template::GENERATOR_LENGTHS;
+    let text = match settings.length {
+        Length::Unparsable(ref raw) => format!(
+            "PASSWORD_LENGTH is {raw:?}, which the template cannot read as a whole number: createSecret stops with a ValueError"
+        ),
+        Length::Value(length) if !(shortest as i64..=longest as i64).contains(&length) => format!(
+            "PASSWORD_LENGTH is {length}, outside the {shortest} to {longest} GetRandomPassword generates: createSecret fails"
+        ),
+        Length::Value(length)
+            if !(database.min_length as i64..=database.max_length as i64).contains(&length) =>
+        {
+            format!(
+                "Generated passwords are {length} characters, outside the {} to {} {} takes: {}",
+                database.min_length, database.max_length, database.name, database.length_source
+            )
+        }
+        Length::Value(_) => return None,
+    };
+    Some(Problem::fail(GET_FUNCTION, text))
 }
 
 /// The function's password settings, from its variables or the template's defaults.
@@ -133,8 +188,14 @@ struct Settings {
     exclude: String,
     exclude_from_variable: bool,
     exclude_punctuation: bool,
-    length: usize,
+    length: Length,
     length_from_variable: bool,
+}
+
+/// `PASSWORD_LENGTH` as Python's `int()` reads it.
+enum Length {
+    Value(i64),
+    Unparsable(String),
 }
 
 impl Settings {
@@ -144,15 +205,18 @@ impl Settings {
             variable(name)
                 .is_some_and(|v| ["true", "1", "y", "yes"].contains(&v.to_lowercase().as_str()))
         };
+        let length = match variable("PASSWORD_LENGTH") {
+            None => Length::Value(template.default_length as i64),
+            Some(raw) => template::python_int(raw)
+                .map_or_else(|| Length::Unparsable(raw.clone()), Length::Value),
+        };
         Settings {
             exclude: variable("EXCLUDE_CHARACTERS")
                 .cloned()
                 .unwrap_or_else(|| template.default_exclude.to_string()),
             exclude_from_variable: variable("EXCLUDE_CHARACTERS").is_some(),
             exclude_punctuation: flag("EXCLUDE_PUNCTUATION"),
-            length: variable("PASSWORD_LENGTH")
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(template.default_length),
+            length,
             length_from_variable: variable("PASSWORD_LENGTH").is_some(),
         }
     }
@@ -165,8 +229,24 @@ impl Settings {
             && !(self.exclude_punctuation && c.is_ascii_punctuation())
     }
 
-    fn missing(&self, rejected: &str) -> String {
-        rejected.chars().filter(|c| self.allows(*c)).collect()
+    fn missing(&self, refused: &str) -> String {
+        refused.chars().filter(|c| self.allows(*c)).collect()
+    }
+
+    /// URI delimiters the template's own default keeps out but these
+    /// settings let in.
+    fn uri_delimiters_allowed(&self, template: &Template) -> String {
+        template::URI_DELIMITERS
+            .chars()
+            .filter(|c| template.default_exclude.contains(*c) && self.allows(*c))
+            .filter(|c| !template.database.refuses.contains(*c))
+            .collect()
+    }
+
+    fn length_fits(&self, database: &Database) -> bool {
+        let (shortest, longest) = template::GENERATOR_LENGTHS;
+        matches!(self.length, Length::Value(length)
+            if (shortest.max(database.min_length) as i64..=longest.min(database.max_length) as i64).contains(&length))
     }
 
     fn describe_exclusions(&self) -> String {
@@ -184,13 +264,12 @@ impl Settings {
     }
 
     fn describe_length(&self) -> String {
-        if self.length_from_variable {
-            format!("PASSWORD_LENGTH is {}", self.length)
-        } else {
-            format!(
-                "PASSWORD_LENGTH is not set, so passwords are {} characters (the template's default)",
-                self.length
-            )
+        match (&self.length, self.length_from_variable) {
+            (Length::Value(length), true) => format!("PASSWORD_LENGTH is {length}"),
+            (Length::Unparsable(raw), _) => format!("PASSWORD_LENGTH is {raw:?}"),
+            (Length::Value(length), false) => format!(
+                "PASSWORD_LENGTH is not set, so passwords are {length} characters (the template's default)"
+            ),
         }
     }
 }
@@ -211,14 +290,13 @@ fn current_password_lines(object: &ObjectShape) -> Vec<(&'static str, String)> {
         .collect()
 }
 
-/// The current password: rejected characters (by class and count, never
-/// which or where) and a length outside the database's limits.
-fn current_password_problems(object: &ObjectShape, database: &Database) -> Vec<Problem> {
-    let Some(password) = &object.password else {
-        return Vec::new();
-    };
+/// The current password, which the database accepted: only characters that
+/// stop the template logging in with it matter (by class and count, never
+/// which or where).
+fn current_password_problem(object: &ObjectShape, database: &Database) -> Option<Problem> {
+    let password = object.password.as_ref()?;
     let mut classes = database
-        .rejects
+        .breaks_login
         .chars()
         .map(CharClass::of)
         .collect::<Vec<_>>();
@@ -228,33 +306,20 @@ fn current_password_problems(object: &ObjectShape, database: &Database) -> Vec<P
         .filter(|class| password.count(**class) > 0)
         .map(|class| class.describe(password.count(*class)))
         .collect::<Vec<_>>();
-    let mut problems = Vec::new();
-    if !found.is_empty() {
-        problems.push(Problem {
-            status: Status::Warn,
-            source: GET_VALUE,
-            text: format!(
-                "The current password has {}, which {} rejects",
+    (!found.is_empty()).then(|| {
+        Problem::warn(
+            GET_VALUE,
+            format!(
+                "The current password has {}, with which the template cannot log in: {}",
                 found.join(" and "),
-                database.name
+                database.refuses_why
             ),
-        });
-    }
-    if !(database.min_length..=database.max_length).contains(&password.length) {
-        problems.push(Problem {
-            status: Status::Warn,
-            source: GET_VALUE,
-            text: format!(
-                "The current password is {} characters, outside the {} to {} {} accepts",
-                password.length, database.min_length, database.max_length, database.name
-            ),
-        });
-    }
-    problems
+        )
+    })
 }
 
 /// Multi-user templates alternate `user` and `user_clone`; a clone name over
-/// the template's limit stops rotation.
+/// the template's limit, or over the server's own, stops rotation.
 fn clone_problem(
     object: &ObjectShape,
     template: &Template,
@@ -262,23 +327,51 @@ fn clone_problem(
 ) -> Option<Problem> {
     let (suffix, default_limit) = template.clone_limit?;
     let username = object.username.as_deref()?;
-    let limit = match template.name {
-        "SecretsManagerRDSMySQLRotationMultiUser" => function
-            .environment
-            .get("USERNAME_CHARACTER_LIMIT")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default_limit),
+    let variable = function.environment.get("USERNAME_CHARACTER_LIMIT");
+    let limit = match (template.name, variable) {
+        ("SecretsManagerRDSMySQLRotationMultiUser", Some(raw)) => match template::python_int(raw) {
+            Some(limit) => usize::try_from(limit).unwrap_or(0),
+            None => {
+                return Some(Problem::fail(
+                    GET_FUNCTION,
+                    format!(
+                        "USERNAME_CHARACTER_LIMIT is {raw:?}, which the template cannot read as a whole number: createSecret stops with a ValueError"
+                    ),
+                ));
+            }
+        },
         _ => default_limit,
     };
     let is_clone = username.to_lowercase().ends_with(&suffix.to_lowercase());
-    let clone_length = username.chars().count() + suffix.len();
-    (!is_clone && clone_length > limit).then(|| Problem {
-        status: Status::Fail,
-        source: GET_VALUE,
-        text: format!(
-            "The username is {} characters, so its clone ({suffix} appended) would be {clone_length}, over the template's limit of {limit}",
-            username.chars().count()
-        ),
+    let length = username.chars().count();
+    let clone_length = length + suffix.len();
+    if !is_clone && clone_length > limit {
+        return Some(Problem::fail(
+            GET_VALUE,
+            format!(
+                "The username is {length} characters, so its clone ({suffix} appended) would be {clone_length}, over the template's limit of {limit}"
+            ),
+        ));
+    }
+    let server_limit = template.database.user_name_limit?;
+    let longest = if is_clone { length } else { clone_length };
+    if longest > server_limit {
+        return Some(Problem::fail(
+            GET_VALUE,
+            format!(
+                "The clone's user name would be {longest} characters: USERNAME_CHARACTER_LIMIT is {limit}, but {} takes user names of at most {server_limit}, so setSecret fails",
+                template.database.name
+            ),
+        ));
+    }
+    (limit > server_limit).then(|| {
+        Problem::warn(
+            GET_FUNCTION,
+            format!(
+                "USERNAME_CHARACTER_LIMIT is {limit}, above the {server_limit} characters {} takes in a user name: this username fits, a longer one would fail in setSecret",
+                template.database.name
+            ),
+        )
     })
 }
 
@@ -318,18 +411,31 @@ mod tests {
         assert_eq!(verdict.status, Status::Pass, "{verdict:?}");
     }
 
+    fn with_variable(facts: &mut Facts, name: &str, value: &str) {
+        function_mut(facts)
+            .environment
+            .insert(name.to_string(), value.to_string());
+    }
+
+    fn as_template(facts: &mut Facts, name: &str, engine: &str) {
+        function_mut(facts).template_tags.insert(
+            "serverlessrepo:applicationId".to_string(),
+            format!("applications/{name}"),
+        );
+        object_mut(facts).engine = Some(engine.to_string());
+    }
+
     #[test]
-    fn mysql_exclusions_that_allow_a_slash_fail_with_a_fix_that_keeps_the_other_variables() {
+    fn mysql_allowing_a_slash_warns_of_uris_with_a_fix_that_keeps_the_other_variables() {
         let mut facts = healthy();
         as_mysql(&mut facts);
-        function_mut(&mut facts)
-            .environment
-            .insert("EXCLUDE_CHARACTERS".to_string(), "@\"'\\".to_string());
+        with_variable(&mut facts, "EXCLUDE_CHARACTERS", "@\"'\\");
         let verdict = CHECK.verdict(&facts);
-        assert_eq!(verdict.status, Status::Fail);
-        assert_eq!(
-            verdict.summary,
-            "Generated passwords may contain /, which MySQL rejects"
+        assert_eq!(verdict.status, Status::Warn);
+        assert!(
+            verdict.summary.starts_with("Generated passwords may contain /, which the template excludes by default: rotation works"),
+            "{}",
+            verdict.summary
         );
         let command = &verdict.fix.unwrap().commands[0];
         // Run it as printed, with stand-ins for aws and jq that show their arguments.
@@ -351,15 +457,40 @@ mod tests {
         );
     }
 
+    /// Every punctuation character rotated through the MySQL, MariaDB and
+    /// PostgreSQL templates against real databases: none is a failure.
     #[test]
-    fn postgres_allowing_a_colon_warns() {
+    fn no_punctuation_fails_the_sql_templates() {
+        for (name, engine) in [
+            ("SecretsManagerRDSMySQLRotationSingleUser", "mysql"),
+            ("SecretsManagerRDSMariaDBRotationMultiUser", "mariadb"),
+            ("SecretsManagerRDSPostgreSQLRotationSingleUser", "postgres"),
+        ] {
+            let mut facts = healthy();
+            as_template(&mut facts, name, engine);
+            with_variable(&mut facts, "EXCLUDE_CHARACTERS", "");
+            object_mut(&mut facts).password = Some(PasswordShape::of("a/b@c\"d e:f;g&h,i'j\\k"));
+            let verdict = CHECK.verdict(&facts);
+            assert_eq!(verdict.status, Status::Warn, "{name}: {verdict:?}");
+            assert!(
+                verdict.summary.contains("rotation works"),
+                "{}",
+                verdict.summary
+            );
+        }
+    }
+
+    #[test]
+    fn postgres_allowing_a_colon_warns_of_uris() {
         let mut facts = healthy();
-        function_mut(&mut facts)
-            .environment
-            .insert("EXCLUDE_CHARACTERS".to_string(), "/@\"'\\".to_string());
+        with_variable(&mut facts, "EXCLUDE_CHARACTERS", "/@\"'\\");
         let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Warn);
-        assert!(verdict.summary.contains(".pgpass"), "{}", verdict.summary);
+        assert!(
+            verdict.summary.contains("connection URI"),
+            "{}",
+            verdict.summary
+        );
         assert!(verdict.fix.is_some());
     }
 
@@ -367,44 +498,157 @@ mod tests {
     fn exclude_punctuation_covers_everything() {
         let mut facts = healthy();
         as_mysql(&mut facts);
-        let variables = &mut function_mut(&mut facts).environment;
-        variables.insert("EXCLUDE_CHARACTERS".to_string(), String::new());
-        variables.insert("EXCLUDE_PUNCTUATION".to_string(), "true".to_string());
+        with_variable(&mut facts, "EXCLUDE_CHARACTERS", "");
+        with_variable(&mut facts, "EXCLUDE_PUNCTUATION", "true");
         assert_eq!(CHECK.verdict(&facts).status, Status::Pass);
     }
 
     #[test]
-    fn current_password_with_rejected_characters_warns_by_class_and_count() {
+    fn a_current_password_the_database_accepted_is_no_warning() {
         let mut facts = healthy();
         object_mut(&mut facts).password = Some(PasswordShape::of("abc/def@@ghijklmnop"));
+        assert_eq!(CHECK.verdict(&facts).status, Status::Pass);
+    }
+
+    #[test]
+    fn a_current_db2_password_with_a_semicolon_cannot_log_in() {
+        let mut facts = healthy();
+        as_template(&mut facts, "SecretsManagerRDSDb2RotationSingleUser", "db2");
+        object_mut(&mut facts).password = Some(PasswordShape::of("abc;defghijklmnop"));
         let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Warn);
-        assert_eq!(
-            verdict.summary,
-            "The current password has 1 slash (/) and 2 at signs (@), which PostgreSQL rejects"
+        assert!(
+            verdict.summary.starts_with(
+                "The current password has 1 semicolon (;), with which the template cannot log in"
+            ),
+            "{}",
+            verdict.summary
         );
+    }
+
+    #[test]
+    fn characters_the_engine_refuses_fail() {
+        for (name, engine, exclude, refused) in [
+            (
+                "SecretsManagerRDSOracleRotationSingleUser",
+                "oracle",
+                "/@'\\",
+                "\"",
+            ),
+            (
+                "SecretsManagerRDSDb2RotationSingleUser",
+                "db2",
+                "/@\"'\\",
+                ";",
+            ),
+            (
+                "SecretsManagerRedshiftRotationSingleUser",
+                "redshift",
+                "/@\"\\:",
+                "'",
+            ),
+        ] {
+            let mut facts = healthy();
+            as_template(&mut facts, name, engine);
+            with_variable(&mut facts, "EXCLUDE_CHARACTERS", exclude);
+            if engine == "oracle" {
+                with_variable(&mut facts, "PASSWORD_LENGTH", "30");
+            }
+            let verdict = CHECK.verdict(&facts);
+            assert_eq!(verdict.status, Status::Fail, "{name}: {verdict:?}");
+            assert!(
+                verdict.summary.starts_with(&format!(
+                    "Generated passwords may contain {refused}, which stops rotation"
+                )),
+                "{}",
+                verdict.summary
+            );
+        }
     }
 
     #[test]
     fn password_length_outside_the_engine_limits_fails() {
         let mut facts = healthy();
-        function_mut(&mut facts).template_tags.insert(
-            "serverlessrepo:applicationId".to_string(),
-            "applications/SecretsManagerRDSOracleRotationSingleUser".to_string(),
+        as_template(
+            &mut facts,
+            "SecretsManagerRDSOracleRotationSingleUser",
+            "oracle",
         );
-        object_mut(&mut facts).engine = Some("oracle".to_string());
-        function_mut(&mut facts)
-            .environment
-            .insert("PASSWORD_LENGTH".to_string(), "32".to_string());
+        with_variable(&mut facts, "PASSWORD_LENGTH", "32");
         let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Fail);
         assert!(
             verdict
-                .evidence
-                .iter()
-                .any(|e| e.observed.contains("32 characters, outside the 8 to 30")),
+                .summary
+                .contains("32 characters, outside the 1 to 30 Oracle takes"),
             "{verdict:?}"
         );
+        let fix = verdict.fix.unwrap();
+        assert!(
+            fix.commands[0].contains("PASSWORD_LENGTH: $value"),
+            "{fix:?}"
+        );
+    }
+
+    #[test]
+    fn lengths_follow_int_and_get_random_password() {
+        for (value, status) in [
+            ("4096", Status::Pass),
+            (" 64 ", Status::Pass),
+            ("1_024", Status::Pass),
+            ("", Status::Fail),
+            ("32.0", Status::Fail),
+            ("0", Status::Fail),
+            ("4097", Status::Fail),
+        ] {
+            let mut facts = healthy();
+            with_variable(&mut facts, "PASSWORD_LENGTH", value);
+            let verdict = CHECK.verdict(&facts);
+            assert_eq!(verdict.status, status, "{value:?}: {verdict:?}");
+            if status == Status::Fail {
+                assert!(
+                    verdict.summary.contains("PASSWORD_LENGTH is"),
+                    "{}",
+                    verdict.summary
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn username_character_limit_is_read_as_the_template_reads_it() {
+        let mut facts = healthy();
+        as_template(
+            &mut facts,
+            "SecretsManagerRDSMySQLRotationMultiUser",
+            "mysql",
+        );
+        object_mut(&mut facts).username = Some("orders".to_string());
+        with_variable(&mut facts, "USERNAME_CHARACTER_LIMIT", "sixteen");
+        let verdict = CHECK.verdict(&facts);
+        assert_eq!(verdict.status, Status::Fail);
+        assert!(
+            verdict
+                .summary
+                .starts_with("USERNAME_CHARACTER_LIMIT is \"sixteen\""),
+            "{}",
+            verdict.summary
+        );
+
+        // Above MySQL's own 32: the database refuses the longer clone.
+        with_variable(&mut facts, "USERNAME_CHARACTER_LIMIT", "64");
+        object_mut(&mut facts).username = Some("orders_service_reporting_xyz".to_string());
+        let verdict = CHECK.verdict(&facts);
+        assert_eq!(verdict.status, Status::Fail);
+        assert!(
+            verdict.summary.contains("at most 32"),
+            "{}",
+            verdict.summary
+        );
+
+        // A short name still fits: only a warning about the setting.
+        object_mut(&mut facts).username = Some("orders".to_string());
+        assert_eq!(CHECK.verdict(&facts).status, Status::Warn);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 #![doc = include_str!("../../docs/checks/rds-api-reachability.md")]
 
+use super::rds_calls::rds_calls;
 use super::{CheckDef, Outcome, premise, reads};
 use crate::command::{allow_ingress_from_group, aws, create_interface_endpoint};
 use crate::facts::{Facts, NetworkFacts, VpcAttachment, VpcEndpoint};
@@ -8,7 +9,7 @@ use crate::network::{self, Cidr};
 
 pub const CHECK: CheckDef = CheckDef {
     slug: "rds-api-reachability",
-    title: "The rotation function can reach the RDS API when an RDS-managed master secret needs it",
+    title: "The rotation function can reach the RDS API when its template calls it",
     explanation: include_str!("../../docs/checks/rds-api-reachability.md"),
     reads: &[
         reads::SECRET,
@@ -29,8 +30,7 @@ const HTTPS: u16 = 443;
 fn run(facts: &Facts) -> Outcome {
     let function = premise::rotation_function(facts)?;
     let secret = premise::secret(facts)?;
-    let not_needed =
-        || Verdict::skip("No master secret managed by RDS: the templates make no RDS API call");
+    let not_needed = || Verdict::skip("The template makes no RDS API call for this secret");
     // Gathering looks for a master secret only where the value names one.
     let master = match &facts.master_secret {
         crate::facts::Fact::NotCollected => return Err(not_needed()),
@@ -39,12 +39,11 @@ fn run(facts: &Facts) -> Outcome {
     // An unreadable master secret would hide whether the RDS API is needed.
     premise::looked_up(&master.secret)?;
     premise::looked_up(&master.value)?;
-    let Some(database_arn) = master.rds_database_arn() else {
+    let calls = rds_calls(facts, master);
+    let Some(first) = calls.first() else {
         return Err(not_needed());
     };
-    let needed = format!(
-        "the master secret holds only a username and a password, and is tagged for {database_arn}"
-    );
+    let needed = first.why.clone();
     let Some(vpc) = &function.vpc else {
         return Ok(Verdict::pass(
             "The function runs outside any VPC, so it reaches the public RDS API",
@@ -87,7 +86,7 @@ fn run(facts: &Facts) -> Outcome {
         );
     }
     Ok(Verdict::fail(
-        "The function has no path to the RDS API (no RDS interface endpoint, no NAT gateway route): setSecret cannot find the master secret's database",
+        "The function has no path to the RDS API (no RDS interface endpoint, no NAT gateway route): setSecret's RDS lookup fails",
     )
     .evidence(DESCRIBE, needed)
     .evidence(
@@ -120,7 +119,7 @@ fn through_endpoint(
     );
     if !endpoint.private_dns {
         return Verdict::fail(format!(
-            "Private DNS is off on the RDS endpoint {}, so the RDS API's public name does not resolve to it: setSecret cannot find the master secret's database",
+            "Private DNS is off on the RDS endpoint {}, so the RDS API's public name does not resolve to it: setSecret's RDS lookup fails",
             endpoint.id
         ))
         .evidence(ENDPOINTS, found)
@@ -150,7 +149,7 @@ fn through_endpoint(
                     allow_ingress_from_group(endpoint_group, HTTPS, function_group, Some(region))
                 });
             Verdict::fail(format!(
-                    "The RDS endpoint's security groups ({}) admit no TCP 443 from the function: setSecret cannot find the master secret's database",
+                    "The RDS endpoint's security groups ({}) admit no TCP 443 from the function: setSecret's RDS lookup fails",
                     endpoint.security_group_ids.join(", ")
                 ))
                 .evidence(ENDPOINTS, found)

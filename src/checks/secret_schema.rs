@@ -1,8 +1,8 @@
 #![doc = include_str!("../../docs/checks/secret-schema.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
-use crate::command::aws;
-use crate::facts::{Facts, JsonType, ObjectShape, SecretFacts, SecretShape};
+use crate::command::{aws, merge_secret_keys};
+use crate::facts::{Fact, Facts, JsonType, ObjectShape, SecretFacts, SecretShape};
 use crate::finding::Verdict;
 use crate::template::{self, Identified, Template};
 
@@ -32,7 +32,10 @@ fn run(facts: &Facts) -> Outcome {
         SecretShape::Object(object) => Some(object),
         _ => None,
     };
-    let identified = template::identify(facts.rotation_function.found(), object);
+    // Which template reads the value is told by the function first: an
+    // unreadable function must not leave the value judged by a guess.
+    let function = premise::looked_up(&facts.rotation_function)?;
+    let identified = template::identify(function, object);
     let Some(template) = identified.template() else {
         return Err(Verdict::skip(match identified {
             Identified::Unchecked { .. } => format!(
@@ -61,6 +64,24 @@ fn run(facts: &Facts) -> Outcome {
     };
 
     let problems = problems(object, template);
+    // The master secret's keys matter only once the secret's own are right:
+    // an unreadable master secret must not hide the secret's own problems.
+    if problems.is_empty()
+        && let Some((master_arn, missing)) = master_missing_keys(facts, template)?
+    {
+        return Ok(master_fix(
+                with_template(Verdict::fail(format!(
+                    "The master secret's value lacks {}: multi-user rotation reads it to log in and stops with \"{} key is missing from secret JSON\"",
+                    missing.join(", "),
+                    missing[0]
+                )))
+                .evidence(GET_VALUE, format!("the master secret {master_arn} lacks {}", missing.join(", "))),
+                master_arn,
+                &missing,
+                object,
+                template,
+            ));
+    }
     let keys_line = format!(
         "the current value is a JSON object with the keys {}",
         object.keys.keys().cloned().collect::<Vec<_>>().join(", ")
@@ -102,14 +123,8 @@ fn problems(object: &ObjectShape, template: &Template) -> Vec<String> {
             accepted(template)
         ));
     }
-    if let Some(port) = &object.port {
-        if !valid_port(port) {
-            problems.push(format!(
-                "The port {port} is not a port number from 1 to 65535"
-            ));
-        }
-    } else if let Some(json_type) = object.keys.get("port") {
-        problems.push(format!("The port holds {}, not a number", json_type.name()));
+    if let Some(problem) = port_problem(object) {
+        problems.push(problem);
     }
     if let Some(json_type) = object
         .keys
@@ -122,6 +137,80 @@ fn problems(object: &ObjectShape, template: &Template) -> Vec<String> {
         ));
     }
     problems
+}
+
+/// Keys the multi-user template reads from the master secret that its
+/// value lacks. A master secret RDS manages holds only a username and a
+/// password: the template asks RDS for the rest.
+fn master_missing_keys<'a>(
+    facts: &'a Facts,
+    template: &Template,
+) -> Result<Option<(&'a str, Vec<&'static str>)>, Verdict> {
+    if !template.multi_user || matches!(facts.master_secret, Fact::NotCollected) {
+        return Ok(None);
+    }
+    // A missing master secret is master-secret-access's finding.
+    let Some(master) = premise::looked_up(&facts.master_secret)? else {
+        return Ok(None);
+    };
+    let Some(value) = premise::looked_up(&master.value)? else {
+        return Ok(None);
+    };
+    let SecretShape::Object(master_object) = value else {
+        return Ok(None);
+    };
+    if master.rds_database_arn().is_some() {
+        return Ok(None);
+    }
+    let missing = template
+        .required_keys
+        .iter()
+        .copied()
+        .filter(|key| *key != "masterarn" && !master_object.keys.contains_key(*key))
+        .collect::<Vec<_>>();
+    Ok((!missing.is_empty()).then_some((master.masterarn.as_str(), missing)))
+}
+
+/// Adds the missing keys to the master secret's value, keeping the rest:
+/// the engine is the secret's own, the others are placeholders.
+fn master_fix(
+    verdict: Verdict,
+    master_arn: &str,
+    missing: &[&str],
+    object: &ObjectShape,
+    template: &Template,
+) -> Verdict {
+    let mut keys = serde_json::Map::new();
+    let mut placeholders = Vec::new();
+    for key in missing {
+        let value = match (*key, &object.engine) {
+            ("engine", Some(engine)) => engine.clone(),
+            ("engine", None) => template
+                .engines
+                .first()
+                .map(|e| e.to_string())
+                .unwrap_or_default(),
+            (other, _) => {
+                placeholders.push(format!("<{other}>"));
+                format!("<{other}>")
+            }
+        };
+        keys.insert(key.to_string(), value.into());
+    }
+    let placeholders = if placeholders.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Replace {} with the master user's own before running it.",
+            placeholders.join(", ")
+        )
+    };
+    verdict.fix(
+        format!(
+            "Add the keys to the master secret's value, keeping the rest of it (needs jq; the value is never printed).{placeholders}"
+        ),
+        vec![merge_secret_keys(master_arn, &keys)],
+    )
 }
 
 fn accepted(template: &Template) -> String {
@@ -137,12 +226,41 @@ fn accepted(template: &Template) -> String {
     }
 }
 
-/// `5432` or `"5432"`: the templates convert with `int()`.
-fn valid_port(json_text: &str) -> bool {
-    json_text
-        .trim_matches('"')
-        .parse::<u32>()
-        .is_ok_and(|port| (1..=65535).contains(&port))
+/// The templates read `port` with Python's `int()`: `5432`, `"5432"`,
+/// `" 5432 "` and `5432.0` all work; `null`, `"5432.0"` and `"abc"` stop
+/// setSecret with a TypeError or ValueError.
+fn port_problem(object: &ObjectShape) -> Option<String> {
+    let json_type = object.keys.get("port")?;
+    let port = match (json_type, object.port.as_deref()) {
+        (JsonType::Number, Some(text)) => text.parse::<f64>().ok().map(|n| n.trunc()),
+        (JsonType::String, Some(text)) => {
+            let inner = serde_json::from_str::<String>(text).unwrap_or_default();
+            match template::python_int(&inner) {
+                Some(port) => Some(port as f64),
+                None => {
+                    return Some(format!(
+                        "The port {text} is not a whole number: the template's int() stops setSecret with a ValueError"
+                    ));
+                }
+            }
+        }
+        (JsonType::Null, _) => {
+            return Some(
+                "The port is null: the template's int() stops setSecret with a TypeError (remove the key to use the default port)"
+                    .to_string(),
+            );
+        }
+        (other, _) => {
+            return Some(format!("The port holds {}, not a number", other.name()));
+        }
+    };
+    match port {
+        Some(port) if (1.0..=65535.0).contains(&port) => None,
+        _ => Some(format!(
+            "The port {} is not a port number from 1 to 65535",
+            object.port.as_deref().unwrap_or("?")
+        )),
+    }
 }
 
 fn describe(shape: &SecretShape) -> String {
@@ -271,12 +389,87 @@ mod tests {
         );
     }
 
+    /// What the templates' `int()` takes, from the JSON the secret holds.
     #[test]
-    fn bad_port_fails() {
-        let mut facts = healthy();
-        object_mut(&mut facts).port = Some("\"54x\"".to_string());
+    fn ports_are_read_as_int_reads_them() {
+        for (json, json_type, passes) in [
+            (Some("5432"), JsonType::Number, true),
+            (Some("5432.0"), JsonType::Number, true),
+            (Some("\"5432\""), JsonType::String, true),
+            (Some("\" 5432 \""), JsonType::String, true),
+            (Some("\"5432.0\""), JsonType::String, false),
+            (Some("\"54x\""), JsonType::String, false),
+            (Some("70000"), JsonType::Number, false),
+            (None, JsonType::Null, false),
+            (None, JsonType::Bool, false),
+        ] {
+            let mut facts = healthy();
+            let object = object_mut(&mut facts);
+            object.port = json.map(str::to_string);
+            object.keys.insert("port".to_string(), json_type);
+            let verdict = CHECK.verdict(&facts);
+            let expected = if passes { Status::Pass } else { Status::Fail };
+            assert_eq!(
+                verdict.status, expected,
+                "{json:?} {json_type:?}: {}",
+                verdict.summary
+            );
+        }
+    }
+
+    fn master_value_mut(facts: &mut Facts) -> &mut ObjectShape {
+        match &mut facts.master_secret {
+            Fact::Found(master) => match &mut master.value {
+                Fact::Found(SecretShape::Object(object)) => object,
+                _ => unreachable!(),
+            },
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn a_master_secret_without_engine_fails_with_a_fix_that_keeps_its_value() {
+        let mut facts = crate::checks::testing::multi_user();
+        assert_eq!(CHECK.verdict(&facts).status, Status::Pass);
+        let master = master_value_mut(&mut facts);
+        master.keys.remove("engine");
+        master.engine = None;
+        let verdict = CHECK.verdict(&facts);
+        assert_eq!(verdict.status, Status::Fail, "{verdict:?}");
+        assert!(
+            verdict
+                .summary
+                .starts_with("The master secret's value lacks engine"),
+            "{}",
+            verdict.summary
+        );
+        let command = &verdict.fix.unwrap().commands[0];
+        assert!(
+            command.contains(r#"--argjson keys '{"engine":"postgres"}' '. + $keys'"#),
+            "{command}"
+        );
+        assert!(
+            command.contains("get-secret-value --secret-id"),
+            "{command}"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_master_value_is_an_error_only_when_the_secret_itself_is_right() {
+        let mut facts = crate::checks::testing::multi_user();
+        if let Fact::Found(master) = &mut facts.master_secret {
+            master.value = denied("secretsmanager:GetSecretValue");
+        }
+        assert_eq!(CHECK.verdict(&facts).status, Status::Error);
+        object_mut(&mut facts).keys.remove("host");
         assert_eq!(CHECK.verdict(&facts).status, Status::Fail);
-        assert!(valid_port("5432") && valid_port("\"5432\"") && !valid_port("70000"));
+    }
+
+    #[test]
+    fn an_unreadable_function_is_an_error_not_a_guess() {
+        let mut facts = healthy();
+        facts.rotation_function = denied("lambda:GetFunction");
+        assert_eq!(CHECK.verdict(&facts).status, Status::Error);
     }
 
     #[test]

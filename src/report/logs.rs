@@ -84,8 +84,8 @@ pub fn render_json(
                     succeeded: invocation.succeeded(),
                     problem: problem.as_ref().map(|p| ProblemEntry {
                         message: &p.line.message,
-                        cause: p.known.map(|(cause, _)| cause),
-                        check: p.known.map(|(_, check)| check),
+                        cause: p.known.map(|s| s.cause),
+                        check: p.known.and_then(|s| s.check),
                     }),
                     events: invocation
                         .lines
@@ -153,8 +153,12 @@ pub fn render_human(
             }
             write_line(out, line)?;
             let marked = problem.as_ref().filter(|p| std::ptr::eq(p.line, *line));
-            if let Some((cause, check)) = marked.and_then(|p| p.known) {
-                writeln!(out, "      {} {cause} (see {check})", "→".red().bold())?;
+            if let Some(signature) = marked.and_then(|p| p.known) {
+                let see = signature
+                    .check
+                    .map(|check| format!(" (see {check})"))
+                    .unwrap_or_default();
+                writeln!(out, "      {} {}{see}", "→".red().bold(), signature.cause)?;
             }
         }
     }
