@@ -15,6 +15,7 @@ pub mod gather;
 pub mod iam;
 pub mod network;
 pub mod policy;
+pub mod redact;
 pub mod report;
 pub mod run;
 pub mod schedule;

@@ -82,6 +82,46 @@ fn no_output_or_file_holds_a_secret_value() {
         "report as facts",
     ));
 
+    // `logs` repeats the function's log lines, masked.
+    for extra in [&[][..], &["--output", "json"][..], &["--errors"][..]] {
+        runs.push(run(
+            moto.rotdoctor()
+                .args(["logs", "prod/orders-db", "--since", "1d"])
+                .args(extra),
+            &format!("logs {extra:?}"),
+        ));
+    }
+    assert!(
+        runs.last().unwrap().stdout.contains("login failed for"),
+        "the log lines were read: {}",
+        runs.last().unwrap().stdout
+    );
+    // A password logged with no key before it: `check` read the value, and
+    // masks it wherever it stands.
+    moto.seed("canary-raw-log");
+    for output in ["human", "json"] {
+        runs.push(run(
+            moto.rotdoctor()
+                .args(["check", "prod/orders-db", "--output", output]),
+            &format!("check with a raw password in the log, --output {output}"),
+        ));
+    }
+    runs.push(run(
+        moto.rotdoctor()
+            .args(["check", "prod/orders-db", "--save-facts"])
+            .arg(dir.join("raw.json")),
+        "check --save-facts with a raw password in the log",
+    ));
+    let raw_facts = std::fs::read_to_string(dir.join("raw.json")).unwrap();
+    assert!(
+        raw_facts.contains("setSecret: tried *** for app"),
+        "{raw_facts}"
+    );
+    assert!(
+        !raw_facts.contains(&canary),
+        "the facts file leaked a secret value:\n{raw_facts}"
+    );
+
     let saved = std::fs::read_to_string(&facts).unwrap();
     assert!(saved.contains("prod/orders-db"), "the facts were written");
     assert!(runs[0].stdout.contains("secret-schema"), "the checks ran");

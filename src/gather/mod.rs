@@ -88,6 +88,9 @@ pub struct Gatherer {
     wanted: Arc<BTreeSet<&'static str>>,
     shared: Arc<Shared>,
     calls: CallLog,
+    /// Secret values read this run, kept only to mask them in log lines:
+    /// the second line of defence behind the keyword masking.
+    read_values: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 /// Facts several secrets may share, fetched once per run.
@@ -128,6 +131,7 @@ impl Gatherer {
             ),
             shared: Arc::default(),
             calls: CallLog::default(),
+            read_values: Arc::default(),
         }
     }
 
@@ -301,8 +305,36 @@ impl Gatherer {
             // Filled in by `gather`, which looks it up alongside.
             rotation_events: Fact::NotCollected,
             denied_calls: function.denied_calls,
-            function_log: function.log,
+            function_log: self.mask_read_values(function.log),
         })
+    }
+
+    /// Keeps the secret values in `text` (a SecretString), to mask them in
+    /// log lines read this run: the whole text, and each JSON string value
+    /// that is not configuration.
+    pub(crate) fn remember_values(&self, text: &str) {
+        let mut values = secret_value::values_to_mask(text);
+        if let Ok(mut read) = self.read_values.lock() {
+            read.append(&mut values);
+        }
+    }
+
+    /// The log with every secret value read so far masked. Every value this
+    /// secret's facts hold has been read by now: its value and its master's
+    /// are awaited before the facts are put together.
+    fn mask_read_values(&self, log: Fact<FunctionLog>) -> Fact<FunctionLog> {
+        let Fact::Found(mut log) = log else {
+            return log;
+        };
+        let values = self
+            .read_values
+            .lock()
+            .map(|v| v.clone())
+            .unwrap_or_default();
+        for event in &mut log.events {
+            event.message = crate::redact::mask_exact(&event.message, &values);
+        }
+        Fact::Found(log)
     }
 
     /// The rotation function and what hangs off it. `placement` brings the

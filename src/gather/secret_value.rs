@@ -26,7 +26,10 @@ pub async fn get_secret_value(gatherer: &Gatherer, secret_id: &str) -> Fact<Secr
         .send();
     match gatherer.call(GET_VALUE, secret_id, request).await {
         Ok(output) => match (output.secret_string(), output.secret_binary()) {
-            (Some(text), _) => Fact::Found(shape_of(text)),
+            (Some(text), _) => {
+                gatherer.remember_values(text);
+                Fact::Found(shape_of(text))
+            }
             (None, Some(binary)) => Fact::Found(SecretShape::Binary {
                 length: binary.as_ref().len(),
             }),
@@ -77,6 +80,35 @@ pub fn shape_of(text: &str) -> SecretShape {
             json_type: JsonType::of(&other),
         },
     }
+}
+
+/// Keys whose values are configuration, not credentials.
+const CONFIGURATION: [&str; 7] = [
+    "engine",
+    "host",
+    "port",
+    "dbname",
+    "masterarn",
+    "username",
+    "ssl",
+];
+
+/// What of a SecretString to mask wherever it appears: the text itself, and
+/// each string value of a JSON object that is not configuration. Values
+/// under four characters are left: masking them would mask words.
+pub fn values_to_mask(text: &str) -> Vec<String> {
+    let mut values = vec![text.to_string()];
+    if let Ok(Value::Object(object)) = serde_json::from_str::<Value>(text) {
+        values.extend(
+            object
+                .iter()
+                .filter(|(key, _)| !CONFIGURATION.contains(&key.as_str()))
+                .filter_map(|(_, value)| value.as_str())
+                .map(str::to_string),
+        );
+    }
+    values.retain(|v| v.chars().count() >= 4);
+    values
 }
 
 #[cfg(test)]

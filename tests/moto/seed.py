@@ -552,7 +552,52 @@ def canary(aws, endpoint):
     )
     aws["secretsmanager"].create_secret(Name="canary/binary", SecretBinary=f"{CANARY}-binary".encode())
     aws["secretsmanager"].create_secret(Name="canary/text", SecretString=f"{CANARY}-text")
+    # A custom function that logs credentials in every form rotdoctor masks.
+    put_log_lines(aws, CANARY_LOG_LINES)
     return dict(made, canary=CANARY)
+
+
+# The canary after a password-like key, in each form a function might log
+# it, with the delimiters that used to end masking early inside the value.
+CANARY_LOG_LINES = [
+    "[ERROR]\t{t}\t{r}\tsetSecret: " + line
+    for line in (
+        f'login failed for {{"username": "app", "password": "ab,{CANARY};x}}y&z"}}',
+        f"login failed for {{'user': 'app', 'pwd': 'ab,{CANARY}'}}",
+        f"connecting with password=ab;{CANARY}&x host=db",
+        f"connecting with passwd: ab,{CANARY}",
+        f"retrying with password ab{CANARY}",
+        f"dsn postgres://app:ab/{CANARY}@x@db.internal:5432/orders",
+        f"GET /connect?user=app&token=ab&{CANARY}&next=1 HTTP/1.1",
+        f'{{"SecretString": "{{\\"password\\":\\"ab {CANARY}\\"}}"}}',
+        f"Credentials: {{\"secret\": \"ab, {CANARY}\"}}",
+    )
+]
+
+
+def put_log_lines(aws, lines, group="/aws/lambda/rotate-orders-db", stream="2026/11/25/[$LATEST]abc"):
+    """One invocation of `lines` in the function's log group."""
+    logs = aws["logs"]
+    try:
+        logs.create_log_group(logGroupName=group)
+    except logs.exceptions.ResourceAlreadyExistsException:
+        pass
+    try:
+        logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    except logs.exceptions.ResourceAlreadyExistsException:
+        pass
+    now = int(time.time() * 1000) - 60_000
+    lines = [f"START RequestId: {REQUEST} Version: $LATEST"] + lines + [f"END RequestId: {REQUEST}"]
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now / 1000))
+    events = [{"timestamp": now + i, "message": line.replace("{t}", stamp).replace("{r}", REQUEST)} for i, line in enumerate(lines)]
+    logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
+
+
+def canary_raw_log(aws, endpoint):
+    """The function logs the secret's password with no key before it: only
+    masking the values rotdoctor read in the run catches it."""
+    put_log_lines(aws, ["[ERROR]\t{t}\t{r}\tsetSecret: tried " + POSTGRES["password"] + " for app"], stream="raw")
+    return {}
 
 
 REQUEST = "8f2e6a4c-1b3d-4e5f-9a7b-0c1d2e3f4a5b"
@@ -663,6 +708,7 @@ SCENARIOS = {
     "mysql-allows-slash": mysql_allows_slash,
     "postgres-allows-colon": postgres_allows_colon,
     "canary": canary,
+    "canary-raw-log": canary_raw_log,
     **{name: with_log(name) for name in LOGS},
 }
 
