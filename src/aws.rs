@@ -4,7 +4,11 @@
 //! `AWS_ENDPOINT_URL` (and `AWS_ENDPOINT_URL_<SERVICE>`), profiles, SSO and
 //! `credential_process` with no code of ours; the flags override them.
 
+use std::sync::OnceLock;
+use std::time::Duration;
+
 use aws_config::retry::{RetryConfig, RetryMode};
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_secretsmanager::config::ProvideCredentials;
 
@@ -20,6 +24,23 @@ pub struct AwsArgs {
     /// Send every AWS request to this URL (an emulator, a VPC endpoint) [env: AWS_ENDPOINT_URL]
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// Give up on an AWS call that has not answered, retries included, after this many seconds
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = DEFAULT_TIMEOUT_SECONDS,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+}
+
+/// `--timeout`'s default: far above any healthy AWS call, short enough that a
+/// stuck connection does not stall a CI gate.
+pub const DEFAULT_TIMEOUT_SECONDS: u64 = 60;
+/// A TCP or TLS connection that takes longer is not coming.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+static CALL_TIMEOUT: OnceLock<Duration> = OnceLock::new();
+
+/// The time one AWS call may take, retries included (`--timeout`).
+pub fn call_timeout() -> Duration {
+    *CALL_TIMEOUT.get_or_init(|| Duration::from_secs(DEFAULT_TIMEOUT_SECONDS))
 }
 
 /// Why rotdoctor cannot talk to AWS at all.
@@ -46,10 +67,14 @@ pub async fn load(args: &AwsArgs) -> Result<SdkConfig, ConfigError> {
     if let Some(url) = &args.endpoint_url {
         loader = loader.endpoint_url(url);
     }
+    let timeout = Duration::from_secs(args.timeout);
+    let _ = CALL_TIMEOUT.set(timeout);
+    loader = loader.timeout_config(timeout_config(timeout));
     let config = loader.load().await;
     let retries = retry_config(
         config.retry_config(),
-        std::env::var_os("AWS_RETRY_MODE").is_some(),
+        std::env::var_os("AWS_RETRY_MODE").is_some()
+            || std::env::var_os("AWS_MAX_ATTEMPTS").is_some(),
     );
     let config = config.into_builder().retry_config(retries).build();
     if config.region().is_none() {
@@ -60,7 +85,14 @@ pub async fn load(args: &AwsArgs) -> Result<SdkConfig, ConfigError> {
             "no credentials provider".to_string(),
         ));
     };
-    if let Err(error) = credentials.provide_credentials().await {
+    let provided = tokio::time::timeout(timeout, credentials.provide_credentials()).await;
+    let Ok(provided) = provided else {
+        return Err(ConfigError::NoCredentials(format!(
+            "the credential chain did not answer within {} s",
+            timeout.as_secs()
+        )));
+    };
+    if let Err(error) = provided {
         // The chain explains every provider it tried, one per line: keep the gist.
         let cause = innermost_cause(&error);
         let gist = cause
@@ -73,17 +105,37 @@ pub async fn load(args: &AwsArgs) -> Result<SdkConfig, ConfigError> {
     Ok(config)
 }
 
-/// Adaptive retries unless `AWS_RETRY_MODE` says otherwise: on throttling
-/// they slow every client down instead of spending their attempts, which a
-/// fleet scan needs. The number of attempts stays the user's
-/// (`AWS_MAX_ATTEMPTS`, `max_attempts`, 3 by default). A call that still
-/// fails makes its fact unavailable: an `error`, never a wrong verdict.
-fn retry_config(loaded: Option<&RetryConfig>, mode_set_by_user: bool) -> RetryConfig {
+/// Every call, every attempt and every read is bounded: a connection that
+/// is accepted and never answered makes its call fail (its fact `error`)
+/// instead of stalling the run.
+fn timeout_config(timeout: Duration) -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+        .read_timeout(timeout)
+        .operation_attempt_timeout(timeout)
+        .operation_timeout(timeout)
+        .build()
+}
+
+/// How many attempts a call gets when the user sets none: at 30% of
+/// requests throttled, 3 attempts (the SDK's default) leave about one call
+/// in 40 failed, 10 leave about one in 170,000. The whole call, retries
+/// included, stays bounded by `--timeout`.
+const DEFAULT_ATTEMPTS: u32 = 10;
+
+/// Standard retries with more attempts than the SDK's default, unless
+/// `AWS_RETRY_MODE` or `AWS_MAX_ATTEMPTS` says otherwise. Standard, not
+/// adaptive: adaptive mode measured 9 to 30 times slower at 30% throttling,
+/// and still failed calls at 3 attempts. A call that still fails makes its
+/// fact unavailable: an `error`, never a wrong verdict.
+fn retry_config(loaded: Option<&RetryConfig>, set_by_user: bool) -> RetryConfig {
     let loaded = loaded.cloned().unwrap_or_else(RetryConfig::standard);
-    if mode_set_by_user {
+    if set_by_user {
         loaded
     } else {
-        loaded.with_retry_mode(RetryMode::Adaptive)
+        loaded
+            .with_retry_mode(RetryMode::Standard)
+            .with_max_attempts(DEFAULT_ATTEMPTS)
     }
 }
 
@@ -102,12 +154,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn retries_are_adaptive_unless_the_user_picks_a_mode() {
-        let loaded = RetryConfig::standard().with_max_attempts(5);
-        let chosen = retry_config(Some(&loaded), false);
-        assert_eq!(chosen.mode(), RetryMode::Adaptive);
-        assert_eq!(chosen.max_attempts(), 5, "the user's attempts are kept");
+    fn retries_are_standard_with_ten_attempts_unless_the_user_sets_them() {
+        let chosen = retry_config(Some(&RetryConfig::adaptive()), false);
+        assert_eq!(chosen.mode(), RetryMode::Standard);
+        assert_eq!(chosen.max_attempts(), DEFAULT_ATTEMPTS);
+        let loaded = RetryConfig::adaptive().with_max_attempts(5);
         assert_eq!(retry_config(Some(&loaded), true), loaded);
-        assert_eq!(retry_config(None, false).mode(), RetryMode::Adaptive);
+        assert_eq!(retry_config(None, false).max_attempts(), DEFAULT_ATTEMPTS);
     }
 }

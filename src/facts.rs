@@ -404,12 +404,52 @@ pub struct LookupError {
     pub message: String,
 }
 
+/// Why a call rotdoctor made failed, as far as it changes what to do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// AWS refused rotdoctor's own credentials.
+    Denied,
+    /// AWS slowed rotdoctor down, and retries ran out.
+    Throttled,
+    /// No answer came within `--timeout`.
+    TimedOut,
+    /// An answer came that rotdoctor could not read, or that lacked what
+    /// AWS always sends.
+    Malformed,
+    Other,
+}
+
+/// The codes AWS services use for throttling, across their wire formats.
+const THROTTLING_CODES: [&str; 7] = [
+    "throttlingexception",
+    "throttling",
+    "toomanyrequestsexception",
+    "requestlimitexceeded",
+    "requestthrottled",
+    "requestthrottledexception",
+    "slowdown",
+];
+
 impl LookupError {
+    pub fn kind(&self) -> FailureKind {
+        let code = self.code.to_ascii_lowercase();
+        if code.contains("accessdenied") || code.contains("unauthorized") {
+            FailureKind::Denied
+        } else if THROTTLING_CODES.contains(&code.as_str()) {
+            FailureKind::Throttled
+        } else if code == "timeout" {
+            FailureKind::TimedOut
+        } else if code == "response" || code == "incompleteanswer" {
+            FailureKind::Malformed
+        } else {
+            FailureKind::Other
+        }
+    }
+
     /// Whether AWS refused rotdoctor's own credentials, as opposed to a call
     /// that failed for another reason.
     pub fn is_access_denied(&self) -> bool {
-        let code = self.code.to_ascii_lowercase();
-        code.contains("accessdenied") || code.contains("unauthorized")
+        self.kind() == FailureKind::Denied
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::{CheckDef, Outcome, premise, reads};
 use crate::arn;
 use crate::command::aws;
-use crate::facts::{Fact, Facts};
+use crate::facts::Facts;
 use crate::finding::Verdict;
 use crate::policy::{self, Applies, Effect, Principal, Request, StatementVerdict};
 
@@ -23,7 +23,8 @@ const ACTION: &str = "lambda:InvokeFunction";
 
 fn run(facts: &Facts) -> Outcome {
     let function_arn = premise::rotation_function_arn(facts)?;
-    if matches!(facts.rotation_function, Fact::Absent) {
+    let function = premise::looked_up(&facts.rotation_function);
+    if matches!(function, Ok(None)) {
         return Err(premise::function_missing());
     }
     let secret = premise::secret(facts)?;
@@ -36,6 +37,9 @@ fn run(facts: &Facts) -> Outcome {
     };
 
     let Some(policy) = premise::looked_up(&facts.function_policy)? else {
+        // GetPolicy says ResourceNotFoundException for a function that does
+        // not exist as well: only a function known to exist lacks a policy.
+        function?;
         return Ok(missing(
             Verdict::fail("The rotation function has no resource-based policy, so Secrets Manager cannot invoke it"),
             &[],
@@ -233,7 +237,7 @@ fn remove_permission(function_arn: &str, sid: &str) -> String {
 mod tests {
     use super::*;
     use crate::checks::testing::{FUNCTION_ARN, denied, healthy, secret_mut};
-    use crate::facts::PolicyDocument;
+    use crate::facts::{Fact, PolicyDocument};
     use crate::finding::Status;
     use serde_json::json;
 
@@ -345,5 +349,15 @@ mod tests {
         let error = CHECK.verdict(&denied_policy);
         assert_eq!(error.status, Status::Error);
         assert!(error.summary.contains("lambda:GetPolicy"));
+    }
+
+    /// GetPolicy answers ResourceNotFoundException for a missing function
+    /// too: with the function unreadable, no policy is no finding.
+    #[test]
+    fn an_unreadable_function_without_a_policy_is_an_error() {
+        let mut facts = healthy();
+        facts.rotation_function = denied("lambda:GetFunction");
+        facts.function_policy = Fact::Absent;
+        assert_eq!(CHECK.verdict(&facts).status, crate::finding::Status::Error);
     }
 }

@@ -3,7 +3,7 @@
 //! Each helper returns the fact a check needs or the verdict the check must
 //! give instead, so check bodies read `let secret = premise::secret(facts)?;`.
 
-use crate::facts::{Fact, Facts, FunctionFacts, LookupError, SecretFacts};
+use crate::facts::{Fact, Facts, FailureKind, FunctionFacts, LookupError, SecretFacts};
 use crate::finding::Verdict;
 
 /// The secret's metadata, which every check needs.
@@ -58,21 +58,32 @@ pub fn looked_up<T>(fact: &Fact<T>) -> Result<Option<&T>, Verdict> {
 }
 
 fn could_not_look_up(error: &LookupError) -> Verdict {
-    let summary = if error.is_access_denied() {
-        format!("rotdoctor could not check: it lacks {}", error.action)
-    } else {
-        format!(
-            "rotdoctor could not check: {} failed ({})",
-            error.action, error.code
-        )
+    let action = &error.action;
+    let (summary, next) = match error.kind() {
+        FailureKind::Denied => (
+            format!("rotdoctor could not check: it lacks {action}"),
+            format!("Allow rotdoctor's identity the read-only action {action} and run it again"),
+        ),
+        FailureKind::Throttled => (
+            format!("rotdoctor could not check: AWS throttled {action} past its retries"),
+            "Run it again later, or with a lower --concurrency (AWS_MAX_ATTEMPTS raises the retries)"
+                .to_string(),
+        ),
+        FailureKind::TimedOut => (
+            format!("rotdoctor could not check: {action} did not answer"),
+            "Check the network path to the AWS endpoint (proxy, VPN, --endpoint-url), or raise --timeout, and run it again"
+                .to_string(),
+        ),
+        FailureKind::Malformed => (
+            format!("rotdoctor could not check: the answer of {action} could not be read"),
+            "Run it again; if it persists, the endpoint is not answering as AWS does".to_string(),
+        ),
+        FailureKind::Other => (
+            format!("rotdoctor could not check: {action} failed ({})", error.code),
+            "Run it again once the cause in the evidence is fixed".to_string(),
+        ),
     };
     Verdict::error(summary)
-        .evidence(&error.action, format!("{}: {}", error.code, error.message))
-        .fix(
-            format!(
-                "Allow rotdoctor's identity the read-only action {} and run it again",
-                error.action
-            ),
-            Vec::new(),
-        )
+        .evidence(action, format!("{}: {}", error.code, error.message))
+        .fix(next, Vec::new())
 }

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use super::Gatherer;
-use super::errors::lookup_error;
+use super::errors::{incomplete, lookup_error};
 use crate::facts::{Fact, LookupError, TrailEvent};
 
 const LOOKUP: &str = "cloudtrail:LookupEvents";
@@ -116,6 +116,8 @@ async fn lookup(
             .calls
             .record(LOOKUP, value, started, std::time::Instant::now());
         match page {
+            // CloudTrail sends `Events`, empty or not, in every answer.
+            Ok(page) if page.events.is_none() => return Err(incomplete(LOOKUP, "Events")),
             Ok(page) => events.extend(page.events().iter().filter_map(trail_event)),
             Err(error) => return Err(lookup_error(LOOKUP, &error)),
         }

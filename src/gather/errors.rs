@@ -23,15 +23,41 @@ where
                 .unwrap_or_else(|| format!("HTTP {}", service.raw().status().as_u16())),
             service.err().message().unwrap_or("no message").to_string(),
         ),
-        SdkError::TimeoutError(_) => ("Timeout".to_string(), "the call timed out".to_string()),
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => timed_out(action),
+        SdkError::TimeoutError(_) => timed_out(action),
         SdkError::DispatchFailure(_) => ("Dispatch".to_string(), innermost_cause(error)),
-        SdkError::ResponseError(_) => ("Response".to_string(), innermost_cause(error)),
+        SdkError::ResponseError(_) => (
+            "Response".to_string(),
+            format!(
+                "could not read the answer of {action}: {}",
+                innermost_cause(error)
+            ),
+        ),
         _ => ("Request".to_string(), innermost_cause(error)),
     };
     LookupError {
         action: action.to_string(),
         code,
         message,
+    }
+}
+
+fn timed_out(action: &str) -> (String, String) {
+    (
+        "Timeout".to_string(),
+        format!(
+            "{action} did not answer within {} s (--timeout)",
+            crate::aws::call_timeout().as_secs()
+        ),
+    )
+}
+
+/// An answer that lacks what AWS always sends: not evidence of anything.
+pub fn incomplete(action: &str, missing: &str) -> LookupError {
+    LookupError {
+        action: action.to_string(),
+        code: "IncompleteAnswer".to_string(),
+        message: format!("incomplete answer from {action}: no {missing}"),
     }
 }
 

@@ -5,7 +5,7 @@ use aws_sdk_lambda::operation::get_function::GetFunctionError;
 use aws_sdk_lambda::operation::get_policy::GetPolicyError;
 
 use super::Gatherer;
-use super::errors::lookup_error;
+use super::errors::{incomplete, lookup_error};
 use crate::facts::{
     Fact, FunctionFacts, LookupError, PolicyDocument, TEMPLATE_TAGS, TEMPLATE_VARIABLES,
     VpcAttachment,
@@ -26,8 +26,12 @@ pub async fn get_function(gatherer: &Gatherer, arn: &str) -> Fact<FunctionFacts>
         }
         Err(error) => return Fact::Unavailable(lookup_error(GET_FUNCTION, &error)),
     };
-    let Some(config) = output.configuration() else {
-        return Fact::Absent;
+    // AWS always sends the configuration of a function that exists.
+    let Some(config) = output
+        .configuration()
+        .filter(|c| c.function_arn().is_some())
+    else {
+        return Fact::Unavailable(incomplete(GET_FUNCTION, "function configuration"));
     };
     let variables = config
         .environment()
@@ -87,7 +91,8 @@ pub async fn get_policy(gatherer: &Gatherer, arn: &str) -> Fact<PolicyDocument> 
                 code: "MalformedPolicy".to_string(),
                 message: format!("the policy is not valid JSON: {error}"),
             }),
-            None => Fact::Absent,
+            // No policy is ResourceNotFoundException, never an empty answer.
+            None => Fact::Unavailable(incomplete(GET_POLICY, "policy")),
         },
         // The function has no resource-based policy (or does not exist).
         Err(SdkError::ServiceError(error))

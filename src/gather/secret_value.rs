@@ -12,7 +12,7 @@ use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
 use serde_json::Value;
 
 use super::Gatherer;
-use super::errors::lookup_error;
+use super::errors::{incomplete, lookup_error};
 use crate::facts::{Fact, JsonType, ObjectShape, PasswordShape, SecretShape};
 
 const GET_VALUE: &str = "secretsmanager:GetSecretValue";
@@ -25,6 +25,10 @@ pub async fn get_secret_value(gatherer: &Gatherer, secret_id: &str) -> Fact<Secr
         .secret_id(secret_id)
         .send();
     match gatherer.call(GET_VALUE, secret_id, request).await {
+        // AWS always names the secret and the version it read.
+        Ok(output) if output.arn().is_none() || output.version_id().is_none() => {
+            Fact::Unavailable(incomplete(GET_VALUE, "ARN or VersionId"))
+        }
         Ok(output) => match (output.secret_string(), output.secret_binary()) {
             (Some(text), _) => {
                 gatherer.remember_values(text);
@@ -33,7 +37,10 @@ pub async fn get_secret_value(gatherer: &Gatherer, secret_id: &str) -> Fact<Secr
             (None, Some(binary)) => Fact::Found(SecretShape::Binary {
                 length: binary.as_ref().len(),
             }),
-            (None, None) => Fact::Absent,
+            // A version holds one or the other.
+            (None, None) => {
+                Fact::Unavailable(incomplete(GET_VALUE, "SecretString or SecretBinary"))
+            }
         },
         // No version is labelled AWSCURRENT.
         Err(SdkError::ServiceError(error))

@@ -9,7 +9,7 @@ use aws_sdk_secretsmanager::operation::describe_secret::{
 use aws_sdk_secretsmanager::operation::get_resource_policy::GetResourcePolicyError;
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
 
-use super::errors::{lookup_error, unreachable};
+use super::errors::{incomplete, lookup_error, unreachable};
 use super::{GatherError, Gatherer, timestamp};
 use crate::facts::{Fact, LookupError, PolicyDocument, RotationRules, SecretFacts, SecretVersion};
 
@@ -36,6 +36,7 @@ pub async fn describe_secret(
         )
         .await;
     match result {
+        Ok(output) if output.arn().is_none() => Ok(Fact::Unavailable(incomplete(DESCRIBE, "ARN"))),
         Ok(output) => Ok(Fact::Found(secret_facts(secret_id, output))),
         Err(SdkError::ServiceError(error)) => match error.err() {
             DescribeSecretError::ResourceNotFoundException(_) => Err(GatherError::Input(format!(
@@ -63,6 +64,7 @@ pub async fn describe_secret(
 pub async fn describe_other(gatherer: &Gatherer, arn: &str) -> Fact<SecretFacts> {
     let request = gatherer.secrets.describe_secret().secret_id(arn).send();
     match gatherer.call(DESCRIBE, arn, request).await {
+        Ok(output) if output.arn().is_none() => Fact::Unavailable(incomplete(DESCRIBE, "ARN")),
         Ok(output) => Fact::Found(secret_facts(arn, output)),
         Err(SdkError::ServiceError(error))
             if matches!(
@@ -84,6 +86,8 @@ pub async fn get_resource_policy(gatherer: &Gatherer, secret_id: &str) -> Fact<P
         .secret_id(secret_id)
         .send();
     match gatherer.call(GET_POLICY, secret_id, request).await {
+        // AWS names the secret even when it has no policy.
+        Ok(output) if output.arn().is_none() => Fact::Unavailable(incomplete(GET_POLICY, "ARN")),
         Ok(output) => match output.resource_policy().map(serde_json::from_str) {
             Some(Ok(document)) => Fact::Found(PolicyDocument(document)),
             Some(Err(error)) => Fact::Unavailable(LookupError {

@@ -144,6 +144,57 @@ impl Moto {
     }
 }
 
+impl Moto {
+    /// `tests/moto/faults.py` in front of this moto (CloudTrail's requests
+    /// to `cloudtrail` when given), injecting the faults `rules` name.
+    pub fn faults(&self, rules: &serde_json::Value, cloudtrail: Option<&CloudTrail>) -> Faults {
+        let mut command = Command::new(&self.python);
+        command
+            .arg(repo().join("tests/moto/faults.py"))
+            .arg(&self.endpoint)
+            .arg(rules.to_string());
+        if let Some(cloudtrail) = cloudtrail {
+            command.arg(&cloudtrail.endpoint);
+        }
+        let mut child = command
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python from the moto venv");
+        let mut port = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut port,
+        )
+        .expect("faults.py prints its port");
+        Faults {
+            child,
+            endpoint: format!("http://127.0.0.1:{}", port.trim()),
+        }
+    }
+}
+
+/// `tests/moto/faults.py`, stopped when dropped.
+pub struct Faults {
+    child: Child,
+    pub endpoint: String,
+}
+
+impl Faults {
+    /// rotdoctor pointed at the proxy, every service through it.
+    pub fn rotdoctor(&self) -> assert_cmd::Command {
+        let mut command = rotdoctor();
+        command.env("AWS_ENDPOINT_URL", &self.endpoint);
+        command
+    }
+}
+
+impl Drop for Faults {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// `tests/moto/cloudtrail.py`, stopped when dropped.
 pub struct CloudTrail {
     child: Child,
