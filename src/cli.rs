@@ -10,7 +10,15 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  no check failed and none hit an error
   1  at least one check is fail or error (with --fail-on warn, warn too)
-  2  bad usage or input: unknown secret, malformed ARN, unreadable facts file
+  2  bad usage or input: unknown secret, malformed ARN, unreadable facts or
+     suppressions file, no secret or no check selected, --since out of range
+  3  rotdoctor could not run: no credentials, no region, endpoint unreachable";
+
+const LOGS_EXIT_CODES: &str = "\
+Exit codes:
+  0  the log was shown (whatever it says)
+  1  the secret or its rotation function could not be read, or it has none
+  2  bad usage or input: unknown secret, malformed ARN, --since out of range
   3  rotdoctor could not run: no credentials, no region, endpoint unreachable";
 
 /// Diagnoses why AWS Secrets Manager rotation fails: for each documented
@@ -42,6 +50,7 @@ pub enum Command {
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
     /// Show the rotation function's recent log, read invocation by invocation
+    #[command(after_help = LOGS_EXIT_CODES)]
     Logs(LogsArgs),
     /// List the checks, one line each
     Checks,
@@ -146,6 +155,22 @@ impl Since {
             Since::At(at) => at,
         }
     }
+
+    /// The window's start, or why it is refused: in the future, or more
+    /// than [`LONGEST_SINCE_DAYS`] back.
+    pub fn checked(self, now: jiff::Timestamp) -> Result<jiff::Timestamp, String> {
+        let start = self.resolve(now);
+        let longest = jiff::SignedDuration::from_hours(24 * LONGEST_SINCE_DAYS);
+        if start > now {
+            Err(format!("--since {start} is in the future"))
+        } else if now.duration_since(start) > longest {
+            Err(format!(
+                "--since reaches back more than {LONGEST_SINCE_DAYS} days (CloudTrail keeps 90 days of events); pick a later start"
+            ))
+        } else {
+            Ok(start)
+        }
+    }
 }
 
 impl std::str::FromStr for Since {
@@ -235,10 +260,16 @@ pub struct CheckArgs {
     pub github: bool,
 
     /// How far back CloudTrail and the function's log are read: a duration
-    /// (30m, 6h, 1d, 2w) or an RFC 3339 time
-    #[arg(long, value_name = "WHEN", default_value = "7d")]
-    pub since: Since,
+    /// (30m, 6h, 1d, 2w) or an RFC 3339 time, at most 400 days back [default: 7d]
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<Since>,
 }
+
+/// `check --since`'s default.
+pub const DEFAULT_SINCE: Since = Since::Ago(jiff::SignedDuration::from_hours(24 * 7));
+/// CloudTrail's event history holds 90 days; a window far beyond that is a
+/// typo, not a wish, and would silently read an empty history.
+pub const LONGEST_SINCE_DAYS: i64 = 400;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Output {

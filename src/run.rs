@@ -82,20 +82,38 @@ fn set_color(choice: ColorChoice) {
 }
 
 async fn check(cli: &Cli, args: &CheckArgs) -> Result<Exit, Stop> {
+    let bad = |message: String| Stop(Exit::BadInput, message);
+    let selection = args.selection.selection();
+    if selection.checks().next().is_none() {
+        return Err(bad("--only and --skip leave no check to run".to_string()));
+    }
+    // Read before any call: a bad file must not cost a scan.
+    let suppressions = match &args.suppressions {
+        Some(path) => Some(read_suppressions(path)?),
+        None => None,
+    };
     let all_facts = match &args.facts {
-        Some(path) => read_facts(path)?,
+        Some(path) => {
+            refuse_aws_options_with_facts(cli, args)?;
+            read_facts(path)?
+        }
         None => gather(cli, args).await?,
     };
+    if all_facts.is_empty() {
+        return Err(bad(match &args.facts {
+            Some(path) => format!("the facts file {} holds no secret", path.display()),
+            None => "--all matched no secret: nothing was checked (see --include-unrotated, --name-prefix, --tag, and the region)".to_string(),
+        }));
+    }
     if let Some(path) = &args.save_facts {
         write_facts(path, &all_facts)?;
     }
-    let selection = args.selection.selection();
     let mut reports = all_facts
         .iter()
         .map(|facts| SecretReport::new(facts, checks::run_selected(facts, &selection)))
         .collect::<Vec<_>>();
-    if let Some(path) = &args.suppressions {
-        read_suppressions(path)?.apply(&mut reports);
+    if let Some(suppressions) = &suppressions {
+        suppressions.apply(&mut reports);
     }
 
     let mut stdout = io::stdout().lock();
@@ -130,7 +148,41 @@ fn read_suppressions(path: &Path) -> Result<crate::suppress::Suppressions, Stop>
         )
     };
     let text = fs::read_to_string(path).map_err(|error| unreadable(error.to_string()))?;
-    serde_json::from_str(&text).map_err(|error| unreadable(error.to_string()))
+    let suppressions: crate::suppress::Suppressions =
+        serde_json::from_str(without_bom(&text)).map_err(|error| unreadable(error.to_string()))?;
+    suppressions.validate().map_err(unreadable)?;
+    Ok(suppressions)
+}
+
+/// Options that choose what to ask AWS mean nothing when the facts are read
+/// from a file: refused, rather than silently ignored.
+fn refuse_aws_options_with_facts(cli: &Cli, args: &CheckArgs) -> Result<(), Stop> {
+    let given = [
+        ("--since", args.since.is_some()),
+        ("--region", cli.aws.region.is_some()),
+        ("--profile", cli.aws.profile.is_some()),
+        ("--endpoint-url", cli.aws.endpoint_url.is_some()),
+    ]
+    .into_iter()
+    .filter(|(_, given)| *given)
+    .map(|(name, _)| name)
+    .collect::<Vec<_>>();
+    if given.is_empty() {
+        return Ok(());
+    }
+    Err(Stop(
+        Exit::BadInput,
+        format!(
+            "{} ha{} no effect with --facts: the facts were gathered when they were saved",
+            given.join(", "),
+            if given.len() == 1 { "s" } else { "ve" }
+        ),
+    ))
+}
+
+/// A UTF-8 byte order mark, as some Windows editors write, is not JSON.
+fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
 fn exit_for(statuses: impl IntoIterator<Item = Status>, fail_on: FailOn) -> Exit {
@@ -207,7 +259,11 @@ async fn connect(
 }
 
 async fn gather(cli: &Cli, args: &CheckArgs) -> Result<Vec<Facts>, Stop> {
-    let since = args.since.resolve(jiff::Timestamp::now());
+    let since = args
+        .since
+        .unwrap_or(crate::cli::DEFAULT_SINCE)
+        .checked(jiff::Timestamp::now())
+        .map_err(|message| Stop(Exit::BadInput, message))?;
     // Only the facts the selected checks read: no call outside the policy
     // `rotdoctor permissions` prints for them.
     let gatherer = connect(cli, &args.secrets, since, usize::from(args.concurrency))
@@ -267,6 +323,11 @@ const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 async fn logs(cli: &Cli, args: &LogsArgs) -> Result<Exit, Stop> {
     let now = jiff::Timestamp::now();
+    let chosen_since = args
+        .since
+        .map(|since| since.checked(now))
+        .transpose()
+        .map_err(|message| Stop(Exit::BadInput, message))?;
     // CloudTrail is read a week back to find the last rotation attempt.
     let week = Since::Ago(jiff::SignedDuration::from_hours(24 * 7)).resolve(now);
     let gatherer = connect(cli, std::slice::from_ref(&args.secret), week, 1).await?;
@@ -311,9 +372,9 @@ async fn logs(cli: &Cli, args: &LogsArgs) -> Result<Exit, Stop> {
         }
     };
     let group = function.log_group();
-    let window = match args.since {
+    let window = match chosen_since {
         Some(since) => report::logs::Window {
-            since: since.resolve(now),
+            since,
             reason: "--since".to_string(),
         },
         None => match gatherer.last_rotation_attempt(&secret.arn).await {
@@ -452,7 +513,7 @@ fn read_facts(path: &Path) -> Result<Vec<Facts>, Stop> {
     };
     let text = fs::read_to_string(path).map_err(|error| unreadable(error.to_string()))?;
     let file: FactsFile =
-        serde_json::from_str(&text).map_err(|error| unreadable(error.to_string()))?;
+        serde_json::from_str(without_bom(&text)).map_err(|error| unreadable(error.to_string()))?;
     if file.schema_version != FACTS_SCHEMA_VERSION {
         return Err(unreadable(format!(
             "schema_version is {}, this rotdoctor reads {FACTS_SCHEMA_VERSION}",

@@ -29,6 +29,36 @@ pub struct Suppression {
 }
 
 impl Suppressions {
+    /// A suppression names a check that exists (or existed under another
+    /// name) and says why: one that matches nothing, or accepts a finding
+    /// for no reason, would quietly weaken a gate.
+    pub fn validate(&self) -> Result<(), String> {
+        let slugs = crate::checks::slugs();
+        for (index, suppression) in self.suppressions.iter().enumerate() {
+            let which = index + 1;
+            if !slugs.contains(&suppression.check.as_str()) {
+                return Err(format!(
+                    "suppression {which} names no check: {}; the checks are {}",
+                    suppression.check,
+                    slugs.join(", ")
+                ));
+            }
+            if suppression.reason.trim().is_empty() {
+                return Err(format!(
+                    "suppression {which} ({}) gives no reason",
+                    suppression.check
+                ));
+            }
+            if suppression.secret.trim().is_empty() {
+                return Err(format!(
+                    "suppression {which} ({}) names no secret (use \"*\" for all)",
+                    suppression.check
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Marks the findings the file accepts, with its reason.
     pub fn apply(&self, reports: &mut [SecretReport]) {
         for report in reports {

@@ -290,3 +290,86 @@ fn the_exit_code_is_the_same_in_every_format() {
         );
     }
 }
+
+/// Input that would let a gate pass without checking anything is refused
+/// with one line and exit code 2.
+#[test]
+fn input_that_checks_nothing_cannot_pass_a_gate() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let refused = |args: &[&str], says: &str| {
+        rotdoctor()
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(says.to_string()));
+    };
+    let healthy = ["check", "--facts", "fixtures/healthy.json"];
+    refused(
+        &[
+            &healthy[..],
+            &["--only", "kms-access", "--skip", "kms-access"],
+        ]
+        .concat(),
+        "leave no check to run",
+    );
+    refused(
+        &[&healthy[..], &["--region", "eu-west-1"]].concat(),
+        "--region has no effect with --facts",
+    );
+    refused(
+        &[&healthy[..], &["--since", "1d", "--profile", "x"]].concat(),
+        "--since, --profile have no effect with --facts",
+    );
+    refused(
+        &["check", "prod/db", "--since", "500d"],
+        "more than 400 days",
+    );
+    refused(
+        &["logs", "prod/db", "--since", "2999-01-01T00:00:00Z"],
+        "in the future",
+    );
+
+    let file = dir.join(format!("suppressions-bad-{}.json", std::process::id()));
+    for (entry, says) in [
+        (
+            r#"{"check": "no-such-check", "secret": "*", "reason": "x"}"#,
+            "names no check: no-such-check",
+        ),
+        (
+            r#"{"check": "kms-access", "secret": "*", "reason": "  "}"#,
+            "gives no reason",
+        ),
+    ] {
+        std::fs::write(&file, format!(r#"{{"suppressions": [{entry}]}}"#)).unwrap();
+        refused(
+            &[&healthy[..], &["--suppressions", file.to_str().unwrap()]].concat(),
+            says,
+        );
+    }
+    let _ = std::fs::remove_file(&file);
+}
+
+/// Some editors start a UTF-8 file with a byte order mark.
+#[test]
+fn a_facts_file_with_a_byte_order_mark_is_read() {
+    let file = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("bom-{}.json", std::process::id()));
+    let text = std::fs::read_to_string("fixtures/healthy.json").unwrap();
+    std::fs::write(&file, format!("\u{feff}{text}")).unwrap();
+    rotdoctor()
+        .args(["check", "--facts"])
+        .arg(&file)
+        .assert()
+        .code(0);
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn logs_help_documents_its_exit_codes() {
+    rotdoctor()
+        .args(["logs", "--help"])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("Exit codes:"))
+        .stdout(predicates::str::contains("0  the log was shown"));
+}

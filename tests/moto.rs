@@ -1008,6 +1008,12 @@ fn all_covers_the_rotated_secrets_and_fetches_shared_facts_once() {
         ["dev/scratch"]
     );
     assert_eq!(names(&["--tag", "team=orders"]), ["prod/orders-db"]);
+    // A filter that matches nothing checked nothing: that is no pass.
+    moto.rotdoctor()
+        .args(["check", "--all", "--name-prefix", "nothing/"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--all matched no secret"));
 
     let output = moto
         .rotdoctor()
