@@ -111,6 +111,9 @@ pub struct FunctionLog {
     /// The window held more than rotdoctor reads; the newest are kept.
     #[serde(default)]
     pub truncated: bool,
+    /// When truncated: events before this time were not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_read_before: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -409,6 +409,7 @@ async fn logs(cli: &Cli, args: &LogsArgs) -> Result<Exit, Stop> {
             group: group.clone(),
             events: Vec::new(),
             truncated: false,
+            not_read_before: None,
         },
     };
     trace_calls(cli, &gatherer);

@@ -1067,3 +1067,40 @@ fn all_covers_the_rotated_secrets_and_fetches_shared_facts_once() {
         statuses(&alone, "prod/orders-db")
     );
 }
+
+/// A log group larger than rotdoctor reads: the newest events are read, in a
+/// bounded number of requests, and the report says from when.
+#[test]
+fn a_huge_log_is_read_newest_first_within_the_bounds() {
+    let moto = Moto::start();
+    moto.seed("logs-huge");
+    let output = moto
+        .rotdoctor()
+        .args([
+            "logs",
+            "prod/orders-db",
+            "--since",
+            "1d",
+            "--output",
+            "json",
+            "-v",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let report: Value =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|_| panic!("no JSON: {stderr}"));
+    assert_eq!(report["truncated"], true, "{stderr}");
+    assert!(report["not_read_before"].is_string(), "{report:#}");
+    let text = report.to_string();
+    assert!(
+        text.contains("finishSecret: Successfully set AWSCURRENT"),
+        "the newest is read"
+    );
+    assert!(!text.contains("oldest line"), "the oldest is not");
+    let requests = stderr.matches("logs:FilterLogEvents").count();
+    assert!(
+        (1..=20).contains(&requests),
+        "{requests} requests: {stderr}"
+    );
+}

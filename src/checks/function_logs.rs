@@ -47,10 +47,13 @@ fn run(facts: &Facts) -> Outcome {
         invocations.len(),
         if invocations.len() == 1 { "" } else { "s" },
         log.group,
-        if log.truncated {
-            " (the oldest not read)"
-        } else {
-            ""
+        match (log.truncated, log.not_read_before) {
+            (true, Some(before)) => format!(
+                " (events before {} not read: the window holds more than rotdoctor reads)",
+                before.strftime("%Y-%m-%d %H:%M:%S UTC")
+            ),
+            (true, None) => " (the oldest not read)".to_string(),
+            _ => String::new(),
         },
         outstanding.len()
     );
@@ -126,6 +129,7 @@ mod tests {
         facts.function_log = Fact::Found(FunctionLog {
             group: "/aws/lambda/rotate-prod-db".to_string(),
             truncated: false,
+            not_read_before: None,
             events: lines
                 .iter()
                 .enumerate()

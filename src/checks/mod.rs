@@ -299,6 +299,7 @@ pub(crate) mod testing {
                 group: "/aws/lambda/rotate-prod-db".to_string(),
                 events: Vec::new(),
                 truncated: false,
+                not_read_before: None,
             }),
         }
     }

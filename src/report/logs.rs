@@ -34,6 +34,9 @@ struct Document<'a> {
     since: jiff::Timestamp,
     since_reason: &'a str,
     truncated: bool,
+    /// With `truncated`: events before this time were not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_read_before: Option<jiff::Timestamp>,
     invocations: Vec<InvocationEntry<'a>>,
 }
 
@@ -74,6 +77,7 @@ pub fn render_json(
         since: window.since,
         since_reason: &window.reason,
         truncated: log.truncated,
+        not_read_before: log.not_read_before,
         invocations: invocations
             .iter()
             .map(|invocation| {
@@ -120,10 +124,14 @@ pub fn render_human(
         .dimmed()
     )?;
     if log.truncated {
+        let before = log
+            .not_read_before
+            .map(|t| format!("events before {}", t.strftime("%Y-%m-%d %H:%M:%S UTC")))
+            .unwrap_or_else(|| "older events".to_string());
         writeln!(
             out,
             "{}",
-            "(older events not shown: the window holds more than rotdoctor reads)".dimmed()
+            format!("({before} not read: the window holds more than rotdoctor reads)").dimmed()
         )?;
     }
     let invocations = shown(log, errors_only);

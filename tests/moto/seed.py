@@ -593,6 +593,26 @@ def put_log_lines(aws, lines, group="/aws/lambda/rotate-orders-db", stream="2026
     logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
 
 
+def logs_huge(aws, endpoint):
+    """More events than rotdoctor reads: 6,000 over the last three hours,
+    the oldest an error, the newest a completed rotation."""
+    made = rotating_secret(aws)
+    group, stream = "/aws/lambda/rotate-orders-db", "2026/11/25/[$LATEST]big"
+    logs = aws["logs"]
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    now = int(time.time() * 1000)
+    count = 6000
+    step = (3 * 3600 * 1000) // count
+    events = [
+        {"timestamp": now - (count - i) * step, "message": f"[INFO]\t-\t{REQUEST}\tline {i}"} for i in range(count)
+    ]
+    events[0]["message"] = f"[ERROR]\t-\t{REQUEST}\tsetSecret: oldest line"
+    events[-1]["message"] = f"[INFO]\t-\t{REQUEST}\tfinishSecret: Successfully set AWSCURRENT stage to version v for secret x."
+    logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
+    return made
+
+
 def canary_raw_log(aws, endpoint):
     """The function logs the secret's password with no key before it: only
     masking the values rotdoctor read in the run catches it."""
@@ -709,6 +729,7 @@ SCENARIOS = {
     "postgres-allows-colon": postgres_allows_colon,
     "canary": canary,
     "canary-raw-log": canary_raw_log,
+    "logs-huge": logs_huge,
     **{name: with_log(name) for name in LOGS},
 }
 
