@@ -6,7 +6,9 @@ total and per secret, wall time, wall time over the latency (the run's
 sequential round trips, moto's own time included), the longest chain of
 requests sent one after another, the time from launch to the first request,
 and peak memory. For one secret it also times the
-manual investigation with the AWS CLI through the same proxy.
+manual investigation with the AWS CLI through the same proxy, and the
+slowdown when 30% of requests are throttled (tests/moto/faults.py in front
+of the proxy), for the retry settings rotdoctor could choose.
 
 Usage: bench.py ROTDOCTOR_BINARY [SIZES...]
 """
@@ -215,6 +217,51 @@ def same_verdicts(binary, moto_port, size):
     print(f"         verdicts: {equal} of {len(together)} secrets the same under --all as checked alone")
 
 
+RETRY_CHOICES = [
+    ("standard, 10 attempts (rotdoctor's default)", {}),
+    ("standard, 3 attempts", {"AWS_RETRY_MODE": "standard", "AWS_MAX_ATTEMPTS": "3"}),
+    ("adaptive, 3 attempts", {"AWS_RETRY_MODE": "adaptive", "AWS_MAX_ATTEMPTS": "3"}),
+    ("adaptive, 10 attempts", {"AWS_RETRY_MODE": "adaptive", "AWS_MAX_ATTEMPTS": "10"}),
+]
+# The throttled runs' commands, each run this many times.
+THROTTLED_RUNS = 5
+
+
+def throttled(command, proxy_port, clean_wall):
+    """Wall time and `error` findings with 30% of requests throttled, in each
+    service's own error format, for each retry choice."""
+    faults = subprocess.Popen(
+        [
+            sys.executable,
+            os.path.join(os.path.dirname(__file__), "..", "tests", "moto", "faults.py"),
+            f"http://127.0.0.1:{proxy_port}",
+            json.dumps([{"operation": "*", "fault": "throttle", "rate": 0.3}]),
+        ],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        port = int(faults.stdout.readline())
+        base = environment(port)
+        for variable in ("AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"):
+            base.pop(variable, None)
+        for label, extra in RETRY_CHOICES:
+            env = dict(base, **extra)
+            walls, errors = [], 0
+            for _ in range(THROTTLED_RUNS):
+                started = time.monotonic()
+                done = subprocess.run(command, env=env, capture_output=True, check=False)
+                walls.append(time.monotonic() - started)
+                errors += done.stdout.count(b'"status": "error"')
+            mean = sum(walls) / len(walls)
+            print(
+                f"         30% throttled, {label}: {mean:.2f} s a run ({mean / clean_wall:.1f}x), "
+                f"{errors} error findings in {THROTTLED_RUNS} runs"
+            )
+    finally:
+        faults.terminate()
+        faults.wait()
+
+
 def environment(proxy_port):
     env = dict(os.environ)
     env.update(
@@ -284,6 +331,7 @@ def main():
                     elapsed, _, _ = run([os.path.join(VENV, "aws"), *words, "--output", "json"], env)
                     manual += elapsed
                 print(f"         manual AWS CLI path: {len(MANUAL)} commands, {manual:.2f} s, {manual / wall:.0f}x rotdoctor's wall time")
+                throttled(command, proxy.server_address[1], wall)
             proxy.shutdown()
             if size == max(sizes):
                 same_verdicts(binary, moto_port, size)

@@ -436,7 +436,11 @@ const THROTTLING_CODES: [&str; 7] = [
 impl LookupError {
     pub fn kind(&self) -> FailureKind {
         let code = self.code.to_ascii_lowercase();
-        if code.contains("accessdenied") || code.contains("unauthorized") {
+        if code.contains("accessdenied")
+            || code.contains("unauthorized")
+            || code == "http 401"
+            || code == "http 403"
+        {
             FailureKind::Denied
         } else if THROTTLING_CODES.contains(&code.as_str()) {
             FailureKind::Throttled

@@ -13,16 +13,31 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     let (code, message) = match error {
-        // An error body the SDK could not read has no code: the HTTP status
-        // is then the best description there is.
-        SdkError::ServiceError(service) => (
-            service
-                .err()
-                .code()
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("HTTP {}", service.raw().status().as_u16())),
-            service.err().message().unwrap_or("no message").to_string(),
-        ),
+        SdkError::ServiceError(service) => match service.err().code() {
+            Some(code) => (
+                code.to_string(),
+                service.err().message().unwrap_or("no message").to_string(),
+            ),
+            // Refused, by a proxy or an emulator that sends no AWS error body.
+            None if matches!(service.raw().status().as_u16(), 401 | 403) => (
+                format!("HTTP {}", service.raw().status().as_u16()),
+                service.err().message().unwrap_or("refused, with no error code").to_string(),
+            ),
+            // An answer the SDK could not read as an error either (a cut or
+            // empty body): say so, with the status it came with.
+            None => (
+                "Response".to_string(),
+                format!(
+                    "could not read the answer of {action} (HTTP {}{})",
+                    service.raw().status().as_u16(),
+                    service
+                        .err()
+                        .message()
+                        .map(|m| format!(": {m}"))
+                        .unwrap_or_default()
+                ),
+            ),
+        },
         SdkError::DispatchFailure(failure) if failure.is_timeout() => timed_out(action),
         SdkError::TimeoutError(_) => timed_out(action),
         SdkError::DispatchFailure(_) => ("Dispatch".to_string(), innermost_cause(error)),
