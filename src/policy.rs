@@ -104,16 +104,65 @@ fn statements(document: &Value) -> Vec<&Value> {
     }
 }
 
+/// How evidence names a statement: by its Sid, else by its place.
+fn label_of(index: usize, statement: &Value) -> String {
+    match statement
+        .get("Sid")
+        .and_then(Value::as_str)
+        .filter(|sid| !sid.is_empty())
+    {
+        Some(sid) => format!("statement {sid}"),
+        None => format!("statement #{}", index + 1),
+    }
+}
+
+/// The statements of `document` that evidence names `label`.
+pub fn statements_labelled<'a>(document: &'a Value, label: &str) -> Vec<&'a Value> {
+    statements(document)
+        .into_iter()
+        .enumerate()
+        .filter(|(index, statement)| label_of(*index, statement) == label)
+        .map(|(_, statement)| statement)
+        .collect()
+}
+
+/// `document` without the statements evidence names `labels`, everything
+/// else kept as it was.
+pub fn without_statements(document: &Value, labels: &[&str]) -> Value {
+    let kept = statements(document)
+        .into_iter()
+        .enumerate()
+        .filter(|(index, statement)| !labels.contains(&label_of(*index, statement).as_str()))
+        .map(|(_, statement)| statement.clone())
+        .collect::<Vec<_>>();
+    let mut document = document.clone();
+    if let Some(object) = document.as_object_mut() {
+        object.insert("Statement".to_string(), Value::Array(kept));
+    }
+    document
+}
+
+/// `document` with `added` statements appended, everything else kept.
+pub fn with_statements(document: &Value, added: &[Value]) -> Value {
+    let mut all = statements(document)
+        .into_iter()
+        .cloned()
+        .collect::<Vec<_>>();
+    all.extend(added.iter().cloned());
+    let mut document = document.clone();
+    if let Some(object) = document.as_object_mut() {
+        object.insert("Statement".to_string(), Value::Array(all));
+    }
+    document
+}
+
 fn evaluate_statement(index: usize, statement: &Value, request: &Request<'_>) -> StatementVerdict {
     let sid = statement
         .get("Sid")
         .and_then(Value::as_str)
         .filter(|sid| !sid.is_empty())
         .map(str::to_string);
-    let label = match &sid {
-        Some(sid) => format!("statement {sid}"),
-        None => format!("statement #{}", index + 1),
-    };
+    let label = label_of(index, statement);
     let effect = match statement.get("Effect").and_then(Value::as_str) {
         Some(effect) if effect.eq_ignore_ascii_case("deny") => Effect::Deny,
         _ => Effect::Allow,

@@ -572,11 +572,15 @@ fn a_missing_key_fails_the_schema() {
 }
 
 #[test]
-fn a_value_that_is_not_json_fails_with_an_example_shape() {
+fn a_value_that_is_not_json_fails_with_a_fix_that_keeps_it_as_the_password() {
     let (status, found) = status_of("secret-not-json", "secret-schema");
     assert_eq!(status, "fail");
     let fix = found["fix"]["summary"].as_str().unwrap();
-    assert!(fix.contains(r#""password":"<password>""#), "{fix}");
+    assert!(
+        fix.contains("keeping the current text as its password"),
+        "{fix}"
+    );
+    assert!(fix.contains("Replace <host>, <username>"), "{fix}");
 }
 
 #[test]
@@ -656,7 +660,14 @@ fn an_explicit_deny_in_a_managed_policy_is_named() {
         found["fix"]["summary"]
             .as_str()
             .unwrap()
-            .starts_with("Remove or narrow statement NoWrites")
+            .starts_with("Remove statement NoWrites of managed policy guardrail"),
+        "{found:#}"
+    );
+    // The policy has no other statement: it comes off this role only.
+    assert!(
+        commands(&found)[0]
+            .starts_with("aws iam detach-role-policy --role-name rotate-orders-db-role"),
+        "{found:#}"
     );
 }
 

@@ -216,22 +216,40 @@ pub fn status(decisions: &[(&str, Decision)]) -> Status {
     }
 }
 
+/// A resource's own policy, written back with its own command when a Deny
+/// in it has to go.
+pub struct ResourcePolicy<'a> {
+    /// As the evaluator names it: `secret's resource policy`, `key policy`.
+    pub name: &'a str,
+    pub document: &'a Value,
+    pub home: PolicyHome<'a>,
+}
+
+/// Where a resource policy lives, by ARN.
+pub enum PolicyHome<'a> {
+    Secret(&'a str),
+    Key(&'a str),
+}
+
 /// The fix for denied actions, in the order that matters: an explicit Deny
-/// must go (no grant can beat it); then a permissions boundary must widen;
-/// then `grant` proposes what allows the actions nothing allows.
+/// must go (no grant can beat it); then a permissions boundary must widen,
+/// by the statements `allow` gives for the actions; then `grant` proposes
+/// what allows the actions nothing allows.
 pub fn fix_denials(
     verdict: Verdict,
     caller: &Caller<'_>,
     decisions: &[(&str, Decision)],
+    resource_policy: Option<&ResourcePolicy<'_>>,
+    allow: impl Fn(&[&str]) -> Vec<Value>,
     grant: impl FnOnce(Verdict, &[&str]) -> Verdict,
 ) -> Verdict {
     let denies = explicit_denies(decisions);
     if !denies.is_empty() {
-        return remove_denies(verdict, &denies);
+        return remove_denies(verdict, caller, &denies, resource_policy);
     }
     let bounded = missing(decisions, |m| matches!(m, Missing::Boundary(_)));
     if !bounded.is_empty() {
-        return widen_boundary(verdict, caller, &bounded);
+        return widen_boundary(verdict, caller, &bounded, allow(&bounded));
     }
     let ungranted = missing(decisions, |_| true);
     if ungranted.is_empty() {
@@ -250,43 +268,220 @@ fn missing<'a>(decisions: &[(&'a str, Decision)], wanted: fn(&Missing) -> bool) 
         .collect()
 }
 
-/// The boundary that blocks `actions`, with the fix that names them.
-fn widen_boundary(verdict: Verdict, caller: &Caller<'_>, actions: &[&str]) -> Verdict {
-    let boundary = caller
-        .role
-        .permissions_boundary
-        .as_ref()
-        .map(|b| b.name.as_str())
-        .unwrap_or("of the role");
-    verdict.fix(
-        format!(
-            "The role's policies allow {}, but its permissions boundary {boundary} does not: allow them in the boundary too.",
-            actions.join(", ")
-        ),
-        Vec::new(),
+/// The boundary that blocks `actions`: a new default version of it with
+/// `statements` added, every other statement kept.
+fn widen_boundary(
+    verdict: Verdict,
+    caller: &Caller<'_>,
+    actions: &[&str],
+    statements: Vec<Value>,
+) -> Verdict {
+    let Some(boundary) = &caller.role.permissions_boundary else {
+        return verdict;
+    };
+    let summary = format!(
+        "The role's policies allow {}, but its permissions boundary ({}) does not: allow them in the boundary too, as a new default version of it with every other statement kept (a policy keeps five versions: delete an old one first if it has five).",
+        actions.join(", "),
+        boundary.name
+    );
+    let Some(arn) = &boundary.arn else {
+        return verdict.fix(summary, Vec::new());
+    };
+    let document = crate::policy::with_statements(&boundary.document, &statements);
+    verdict.fix(summary, vec![new_policy_version(arn, &document)])
+}
+
+/// `aws iam create-policy-version ... --set-as-default`: a managed policy
+/// changed in place, for every role it is attached to.
+fn new_policy_version(policy_arn: &str, document: &Value) -> String {
+    aws(
+        "iam",
+        "create-policy-version",
+        &[
+            "--policy-arn",
+            policy_arn,
+            "--policy-document",
+            &document.to_string(),
+            "--set-as-default",
+        ],
+        None,
     )
 }
 
-/// The fix for statements that deny outright: they must go, whatever is added.
-fn remove_denies(verdict: Verdict, denies: &[String]) -> Verdict {
+/// The fix for statements that deny outright: each policy written back
+/// without them, everything else kept, with what else they denied.
+fn remove_denies(
+    verdict: Verdict,
+    caller: &Caller<'_>,
+    denies: &[iam::StatementRef],
+    resource_policy: Option<&ResourcePolicy<'_>>,
+) -> Verdict {
+    let mut commands = Vec::new();
+    let mut also = Vec::new();
+    let mut policies = denies.iter().map(|d| d.policy.as_str()).collect::<Vec<_>>();
+    policies.dedup();
+    for policy in policies {
+        let labels = denies
+            .iter()
+            .filter(|d| d.policy == policy)
+            .map(|d| d.statement.as_str())
+            .collect::<Vec<_>>();
+        let home = caller
+            .role
+            .policies
+            .iter()
+            .chain(caller.role.permissions_boundary.as_ref())
+            .find(|p| p.name == policy);
+        let document = match (home, resource_policy) {
+            (Some(named), _) => &named.document,
+            (None, Some(resource)) if resource.name == policy => resource.document,
+            _ => continue,
+        };
+        for label in &labels {
+            for statement in crate::policy::statements_labelled(document, label) {
+                also.push(format!(
+                    "{label} of {policy} denies {}",
+                    what_it_covers(statement)
+                ));
+            }
+        }
+        let rewritten = crate::policy::without_statements(document, &labels);
+        // A policy with no statement left is not valid: it goes instead.
+        let emptied = rewritten["Statement"].as_array().is_some_and(Vec::is_empty);
+        let command = match (home, resource_policy, emptied) {
+            (Some(named), _, true) => remove_role_policy(caller, named),
+            (Some(named), _, false) => match &named.arn {
+                Some(arn) => new_policy_version(arn, &rewritten),
+                None => rewrite_inline_policy(caller, &named.name, &rewritten),
+            },
+            (None, Some(resource), emptied) => {
+                rewrite_resource_policy(&resource.home, &rewritten, emptied)
+            }
+            (None, None, _) => continue,
+        };
+        commands.push(command);
+    }
+    let refs = denies.iter().map(ToString::to_string).collect::<Vec<_>>();
     verdict.fix(
         format!(
-            "Remove or narrow {}: an explicit Deny wins over any Allow, so no grant can fix this.",
-            denies.join(" and ")
+            "Remove {}: an explicit Deny wins over any Allow, so no grant can fix this. {}; if anything else relies on that, narrow the statement instead. The commands write each policy back without it, every other statement kept:",
+            refs.join(" and "),
+            if also.is_empty() {
+                "Check what else it denies".to_string()
+            } else {
+                also.join("; ")
+            }
         ),
-        Vec::new(),
+        commands,
     )
+}
+
+/// A statement's actions and resources, as they read in its JSON.
+fn what_it_covers(statement: &Value) -> String {
+    let part = |keys: [&str; 2]| {
+        keys.iter()
+            .find_map(|key| statement.get(*key).map(|v| format!("{key} {v}")))
+            .unwrap_or_default()
+    };
+    format!(
+        "{} on {}",
+        part(["Action", "NotAction"]),
+        part(["Resource", "NotResource"])
+    )
+}
+
+/// `put-role-policy` under the inline policy's own name: the full document,
+/// so it replaces the policy with itself minus what was removed.
+fn rewrite_inline_policy(caller: &Caller<'_>, evidence_name: &str, document: &Value) -> String {
+    let name = evidence_name
+        .strip_prefix("inline policy ")
+        .unwrap_or(evidence_name);
+    aws(
+        "iam",
+        "put-role-policy",
+        &[
+            "--role-name",
+            &caller.role.name,
+            "--policy-name",
+            name,
+            "--policy-document",
+            &document.to_string(),
+        ],
+        None,
+    )
+}
+
+/// Takes a policy whose every statement goes off the role: an inline one is
+/// deleted, a managed one detached from this role only.
+fn remove_role_policy(caller: &Caller<'_>, policy: &crate::facts::NamedPolicy) -> String {
+    match &policy.arn {
+        Some(arn) => aws(
+            "iam",
+            "detach-role-policy",
+            &["--role-name", &caller.role.name, "--policy-arn", arn],
+            None,
+        ),
+        None => aws(
+            "iam",
+            "delete-role-policy",
+            &[
+                "--role-name",
+                &caller.role.name,
+                "--policy-name",
+                policy
+                    .name
+                    .strip_prefix("inline policy ")
+                    .unwrap_or(&policy.name),
+            ],
+            None,
+        ),
+    }
+}
+
+fn rewrite_resource_policy(home: &PolicyHome<'_>, document: &Value, emptied: bool) -> String {
+    match home {
+        PolicyHome::Secret(arn) if emptied => aws(
+            "secretsmanager",
+            "delete-resource-policy",
+            &["--secret-id", arn],
+            crate::arn::region(arn),
+        ),
+        PolicyHome::Secret(arn) => aws(
+            "secretsmanager",
+            "put-resource-policy",
+            &[
+                "--secret-id",
+                arn,
+                "--resource-policy",
+                &document.to_string(),
+            ],
+            crate::arn::region(arn),
+        ),
+        PolicyHome::Key(arn) => aws(
+            "kms",
+            "put-key-policy",
+            &[
+                "--key-id",
+                arn,
+                "--policy-name",
+                "default",
+                "--policy",
+                &document.to_string(),
+            ],
+            crate::arn::region(arn),
+        ),
+    }
 }
 
 /// The statements that deny outright (to remove rather than add to).
-fn explicit_denies(decisions: &[(&str, Decision)]) -> Vec<String> {
-    let mut denies = decisions
-        .iter()
-        .filter_map(|(_, d)| match d {
-            Decision::ExplicitDeny(statement) => Some(statement.to_string()),
-            _ => None,
-        })
-        .collect::<Vec<_>>();
-    denies.dedup();
+fn explicit_denies(decisions: &[(&str, Decision)]) -> Vec<iam::StatementRef> {
+    let mut denies: Vec<iam::StatementRef> = Vec::new();
+    for (_, decision) in decisions {
+        if let Decision::ExplicitDeny(statement) = decision
+            && !denies.contains(statement)
+        {
+            denies.push(statement.clone());
+        }
+    }
     denies
 }

@@ -3,7 +3,7 @@
 use super::{CheckDef, Outcome, premise, reads};
 use crate::arn;
 use crate::command::{allow_acl_entry, allow_ingress_from_group, aws};
-use crate::facts::{DatabaseFacts, Facts, FunctionFacts, SecretShape, Subnet};
+use crate::facts::{DatabaseFacts, Facts, FunctionFacts, NetworkFacts, SecretShape, Subnet};
 use crate::finding::Verdict;
 use crate::network::{self, Cidr, Direction, EPHEMERAL, Peer};
 use crate::template;
@@ -80,7 +80,7 @@ fn run(facts: &Facts) -> Outcome {
                 "The function runs outside any VPC, so it cannot reach {}, which is not publicly accessible",
                 database.id
             ))
-            .fix("Run the function in the database's subnets:", move_into(function, database))
+            .fix(MOVE_INTO, move_into(function, database, port, None))
         };
         return Ok(verdict
             .evidence(RDS, found)
@@ -109,7 +109,7 @@ fn run(facts: &Facts) -> Outcome {
                 database.vpc_id.as_deref().unwrap_or("another network"),
                 network.vpc_id
             ))
-            .fix("Run the function in the database's subnets:", move_into(function, database))
+            .fix(MOVE_INTO, move_into(function, database, port, Some(network)))
         } else {
             Verdict::warn(format!(
                 "{} is in another VPC, reached through {}: rotdoctor cannot see the other side",
@@ -328,23 +328,51 @@ fn acl_problems(
     problems
 }
 
-/// Moves the function into the database's subnets and security groups.
-fn move_into(function: &FunctionFacts, database: &DatabaseFacts) -> Vec<String> {
-    if database.subnet_ids.is_empty() || database.security_group_ids.is_empty() {
+const MOVE_INTO: &str = "Run the function in the database's subnets and first security group, \
+    with a rule that lets the group reach the database's port from itself (a group admits nothing \
+    without one). Then run rotdoctor again: in its new VPC the function also needs a path to \
+    Secrets Manager, which endpoint-reachability checks and prints the fix for:";
+
+/// Moves the function into the database's subnets and its first security
+/// group, and lets that group in to the database's port.
+fn move_into(
+    function: &FunctionFacts,
+    database: &DatabaseFacts,
+    port: u16,
+    network: Option<&NetworkFacts>,
+) -> Vec<String> {
+    let (Some(group), false) = (
+        database.security_group_ids.first(),
+        database.subnet_ids.is_empty(),
+    ) else {
         return Vec::new();
-    }
+    };
     let config = format!(
-        "SubnetIds={},SecurityGroupIds={}",
-        database.subnet_ids.join(","),
-        database.security_group_ids.join(",")
+        "SubnetIds={},SecurityGroupIds={group}",
+        database.subnet_ids.join(",")
     );
     let region = arn::region(&function.arn);
-    vec![aws(
+    let mut commands = vec![aws(
         "lambda",
         "update-function-configuration",
         &["--function-name", &function.arn, "--vpc-config", &config],
         region,
-    )]
+    )];
+    let admits_itself = network
+        .and_then(|n| n.security_groups.iter().find(|g| &g.id == group))
+        .is_some_and(|g| {
+            g.ingress.iter().any(|rule| {
+                rule.groups.contains(group)
+                    && (rule.protocol == "-1"
+                        || rule
+                            .ports
+                            .is_none_or(|(from, to)| (from..=to).contains(&i32::from(port))))
+            })
+        });
+    if !admits_itself {
+        commands.push(allow_ingress_from_group(group, port, group, region));
+    }
+    commands
 }
 
 #[cfg(test)]

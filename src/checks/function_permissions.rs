@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::access::{self, Caller};
+use super::access::{self, Caller, PolicyHome, ResourcePolicy};
 use super::{CheckDef, Outcome, premise, reads};
 use crate::facts::Facts;
 use crate::finding::{Status, Verdict};
@@ -65,11 +65,17 @@ fn run(facts: &Facts) -> Outcome {
             denied(&decisions).join(", ")
         )),
     };
+    let secret_policy = resource_policy.map(|p| ResourcePolicy {
+        name: "secret's resource policy",
+        document: &p.0,
+        home: PolicyHome::Secret(&secret.arn),
+    });
     Ok(fix(
         access::with_decisions(verdict, &decisions),
         &caller,
         &secret.arn,
         &decisions,
+        secret_policy.as_ref(),
     ))
 }
 
@@ -87,8 +93,9 @@ fn fix(
     caller: &Caller<'_>,
     secret_arn: &str,
     decisions: &[(&str, Decision)],
+    secret_policy: Option<&ResourcePolicy<'_>>,
 ) -> Verdict {
-    access::fix_denials(verdict, caller, decisions, |verdict, missing| {
+    let allow = |missing: &[&str]| {
         let on_secret = missing
             .iter()
             .filter(|a| **a != RANDOM_PASSWORD)
@@ -101,11 +108,21 @@ fn fix(
         if missing.contains(&RANDOM_PASSWORD) {
             statements.push(json!({"Effect": "Allow", "Action": RANDOM_PASSWORD, "Resource": "*"}));
         }
-        verdict.fix(
-            "Allow the missing actions with an inline policy on the role:",
-            vec![caller.put_role_policy(POLICY_NAME, statements)],
-        )
-    })
+        statements
+    };
+    access::fix_denials(
+        verdict,
+        caller,
+        decisions,
+        secret_policy,
+        allow,
+        |verdict, missing| {
+            verdict.fix(
+                "Allow the missing actions with an inline policy on the role:",
+                vec![caller.put_role_policy(POLICY_NAME, allow(missing))],
+            )
+        },
+    )
 }
 
 #[cfg(test)]

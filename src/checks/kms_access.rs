@@ -2,10 +2,10 @@
 
 use serde_json::json;
 
-use super::access::{self, Caller};
+use super::access::{self, Caller, PolicyHome, ResourcePolicy};
 use super::{CheckDef, Outcome, premise, reads};
 use crate::arn;
-use crate::command::aws;
+use crate::command::{aws, shell_command};
 use crate::facts::{Facts, KeyFacts, SecretFacts};
 use crate::finding::{Status, Verdict};
 use crate::iam::{Decision, Missing};
@@ -90,30 +90,54 @@ pub fn judge_key(
         )),
     };
     let verdict = access::with_decisions(verdict.evidence(DESCRIBE_KEY, state_line), &decisions);
-    access::fix_denials(verdict, caller, &decisions, |verdict, missing| {
-        grant(
-            verdict,
-            caller,
-            key,
-            secret,
-            &decisions,
-            missing,
-            policy_name,
-        )
+    let key_policy = key_policy.map(|(name, document)| ResourcePolicy {
+        name,
+        document,
+        home: PolicyHome::Key(&key.arn),
+    });
+    let allow = |missing: &[&str]| vec![role_statement(key, secret, missing)];
+    access::fix_denials(
+        verdict,
+        caller,
+        &decisions,
+        key_policy.as_ref(),
+        allow,
+        |verdict, missing| {
+            grant(
+                verdict,
+                caller,
+                key,
+                secret,
+                &decisions,
+                missing,
+                policy_name,
+            )
+        },
+    )
+}
+
+/// The statement that lets the role use the key for `secret` only.
+fn role_statement(key: &KeyFacts, secret: &SecretFacts, actions: &[&str]) -> serde_json::Value {
+    let region = secret.region().unwrap_or_default();
+    json!({
+        "Effect": "Allow",
+        "Action": actions,
+        "Resource": key.arn,
+        "Condition": {"StringEquals": {
+            "kms:ViaService": format!("secretsmanager.{region}.amazonaws.com"),
+            "kms:EncryptionContext:SecretARN": secret.arn,
+        }}
     })
 }
 
 fn enable_key(key: &KeyFacts) -> Vec<String> {
     let region = arn::region(&key.arn);
-    let enable = aws("kms", "enable-key", &["--key-id", &key.arn], region);
+    // Its id, with the region: only the key's own account can enable it.
+    let id = key.arn.rsplit('/').next().unwrap_or(&key.arn);
+    let enable = aws("kms", "enable-key", &["--key-id", id], region);
     match key.state.as_str() {
         "PendingDeletion" => vec![
-            aws(
-                "kms",
-                "cancel-key-deletion",
-                &["--key-id", &key.arn],
-                region,
-            ),
+            aws("kms", "cancel-key-deletion", &["--key-id", id], region),
             enable,
         ],
         _ => vec![enable],
@@ -131,16 +155,7 @@ fn grant(
     missing: &[&str],
     policy_name: &str,
 ) -> Verdict {
-    let region = secret.region().unwrap_or_default();
-    let statement = json!({
-        "Effect": "Allow",
-        "Action": missing,
-        "Resource": key.arn,
-        "Condition": {"StringEquals": {
-            "kms:ViaService": format!("secretsmanager.{region}.amazonaws.com"),
-            "kms:EncryptionContext:SecretARN": secret.arn,
-        }}
-    });
+    let statement = role_statement(key, secret, missing);
     let delegates = decisions
         .iter()
         .any(|(_, d)| matches!(d, Decision::ImplicitDeny(Missing::GrantUnderKey(_))));
@@ -159,27 +174,41 @@ fn grant(
         "Condition": statement["Condition"],
     });
     let key_region = arn::region(&key.arn);
+    // The key policy as it is, with the statement added, never printed to a file.
+    let read = aws(
+        "kms",
+        "get-key-policy",
+        &[
+            "--key-id",
+            &key.arn,
+            "--policy-name",
+            "default",
+            "--query",
+            "Policy",
+            "--output",
+            "text",
+        ],
+        key_region,
+    );
+    let add = shell_command(&[
+        "jq",
+        "-c",
+        "--argjson",
+        "statement",
+        &key_statement.to_string(),
+        ".Statement += [$statement]",
+    ]);
     verdict.fix(
-        format!(
-            "The key policy must allow the role: add this statement to key-policy.json, then put it back: {key_statement}"
-        ),
-        vec![
-            format!(
-                "{} > key-policy.json",
-                aws(
-                    "kms",
-                    "get-key-policy",
-                    &["--key-id", &key.arn, "--policy-name", "default", "--query", "Policy", "--output", "text"],
-                    key_region,
-                )
-            ),
+        "The key policy must allow the role: add this statement to it, keeping every other statement (needs jq):",
+        vec![format!(
+            "{} --policy \"$({read} | {add})\"",
             aws(
                 "kms",
                 "put-key-policy",
-                &["--key-id", &key.arn, "--policy-name", "default", "--policy", "file://key-policy.json"],
+                &["--key-id", &key.arn, "--policy-name", "default"],
                 key_region,
-            ),
-        ],
+            )
+        )],
     )
 }
 
@@ -248,7 +277,29 @@ mod tests {
         let verdict = CHECK.verdict(&with_key(policy, "Enabled"));
         assert_eq!(verdict.status, Status::Fail);
         let fix = verdict.fix.unwrap();
-        assert!(fix.summary.contains("AllowSecretsManagerRotation"));
-        assert!(fix.commands[1].contains("put-key-policy"));
+        assert_eq!(fix.commands.len(), 1, "{fix:?}");
+        // Run it as printed with the real jq and a stand-in aws that answers
+        // get-key-policy and shows put-key-policy's --policy.
+        let stand_in = format!(
+            r#"aws() {{ if [ "$2" = get-key-policy ]; then echo '{policy}'; else for a in "$@"; do [ "$prev" = --policy ] && echo "$a"; prev="$a"; done; fi; }}"#,
+            policy = json!({"Statement": [{"Sid": "Admin", "Effect": "Allow", "Action": "kms:*", "Resource": "*"}]})
+        );
+        let output = std::process::Command::new("bash")
+            .args(["-c", &format!("{stand_in}\n{}", fix.commands[0])])
+            .output()
+            .unwrap();
+        let written: serde_json::Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
+        let sids = written["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["Sid"].as_str().unwrap_or_default())
+            .collect::<Vec<_>>();
+        assert_eq!(
+            sids,
+            ["Admin", "AllowSecretsManagerRotation"],
+            "every statement kept"
+        );
     }
 }

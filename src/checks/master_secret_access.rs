@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::access::{self, Caller};
+use super::access::{self, Caller, PolicyHome, ResourcePolicy};
 use super::kms_access::judge_key;
 use super::rds_calls::rds_calls;
 use super::{CheckDef, Outcome, premise, reads};
@@ -87,7 +87,18 @@ fn run(facts: &Facts) -> Outcome {
         verdict = verdict.evidence(IAM, line);
     }
     verdict = access::with_decisions(verdict, &decisions);
-    verdict = fix(verdict, &caller, &master_secret.arn, &decisions);
+    let master_resource_policy = master_policy.map(|p| ResourcePolicy {
+        name: "master secret's resource policy",
+        document: &p.0,
+        home: PolicyHome::Secret(&master_secret.arn),
+    });
+    verdict = fix(
+        verdict,
+        &caller,
+        &master_secret.arn,
+        &decisions,
+        master_resource_policy.as_ref(),
+    );
     let verdict = with_rds_api(verdict, &caller, facts, master);
     Ok(with_key(verdict, &caller, master, master_secret))
 }
@@ -144,18 +155,20 @@ fn with_rds_api(
         .iter()
         .map(|(call, decision)| (call.action, decision.clone()))
         .collect::<Vec<_>>();
-    let rds = access::fix_denials(rds, caller, &actions, |rds, missing| {
-        // One statement for each call nothing allows, in one new policy.
-        let statements = calls
+    // One statement for each call nothing allows.
+    let allow = |missing: &[&str]| {
+        calls
             .iter()
             .filter(|call| missing.contains(&call.action))
             .map(
                 |call| json!({"Effect": "Allow", "Action": call.action, "Resource": call.resource}),
             )
-            .collect();
+            .collect::<Vec<_>>()
+    };
+    let rds = access::fix_denials(rds, caller, &actions, None, allow, |rds, missing| {
         rds.fix(
             "Let the role make the RDS calls the template needs:",
-            vec![caller.put_role_policy("SecretsManagerRotationRdsApi", statements)],
+            vec![caller.put_role_policy("SecretsManagerRotationRdsApi", allow(missing))],
         )
     });
     worse(verdict, rds)
@@ -251,16 +264,24 @@ fn fix(
     caller: &Caller<'_>,
     master_arn: &str,
     decisions: &[(&str, crate::iam::Decision)],
+    master_policy: Option<&ResourcePolicy<'_>>,
 ) -> Verdict {
-    access::fix_denials(verdict, caller, decisions, |verdict, missing| {
-        verdict.fix(
-            "Let the role read the master secret, by its full ARN:",
-            vec![caller.put_role_policy(
-                POLICY_NAME,
-                vec![json!({"Effect": "Allow", "Action": missing, "Resource": master_arn})],
-            )],
-        )
-    })
+    let allow = |missing: &[&str]| {
+        vec![json!({"Effect": "Allow", "Action": missing, "Resource": master_arn})]
+    };
+    access::fix_denials(
+        verdict,
+        caller,
+        decisions,
+        master_policy,
+        allow,
+        |verdict, missing| {
+            verdict.fix(
+                "Let the role read the master secret, by its full ARN:",
+                vec![caller.put_role_policy(POLICY_NAME, allow(missing))],
+            )
+        },
+    )
 }
 
 #[cfg(test)]

@@ -50,8 +50,8 @@ fn run(facts: &crate::facts::Facts) -> Outcome {
             .evidence(DESCRIBE, enabled)
             .evidence(DESCRIBE, "no RotationLambdaARN is set")
             .fix(
-                "Enable rotation with your rotation function (name it in place of the placeholder):",
-                vec![enable_rotation(secret, Some("<rotation-function-arn>"))],
+                "Enable rotation with your rotation function, named in place of the placeholder (this rotates at once; add --no-rotate-immediately to wait for the schedule):",
+                vec![enable_rotation(secret, Some(NEW_FUNCTION))],
             ));
     };
 
@@ -73,8 +73,9 @@ fn run(facts: &crate::facts::Facts) -> Outcome {
         .evidence(DESCRIBE, format!("RotationLambdaARN is {function_arn}"))
         .evidence(GET_FUNCTION, "ResourceNotFoundException: no such function")
         .fix(
-            "Point rotation at a function that exists (name it in place of the placeholder):",
-            vec![enable_rotation(secret, Some("<rotation-function-arn>"))],
+            "Deploy a rotation function first (from its AWS template, or your own), then point rotation at it in place of the placeholder. \
+             rotate-secret rotates at once with the new function, which tests it; add --no-rotate-immediately to wait for the schedule:",
+            vec![enable_rotation(secret, Some(NEW_FUNCTION))],
         ));
     };
     let verdict = judge_function(function)
@@ -140,6 +141,9 @@ fn judge_function(function: &FunctionFacts) -> Verdict {
 fn reason(reason: Option<&str>) -> String {
     reason.map(|r| format!(" ({r})")).unwrap_or_default()
 }
+
+/// The function a fix cannot name: one the user deploys or chooses.
+const NEW_FUNCTION: &str = "<ARN of the rotation function>";
 
 /// `rotate-secret`, keeping the secret's previous schedule when it had one.
 fn enable_rotation(secret: &SecretFacts, function_arn: Option<&str>) -> String {

@@ -73,8 +73,8 @@ fn run(facts: &Facts) -> Outcome {
             age(next, now)
         )))
         .fix(
-            "Fix what the other checks report, then start a rotation and watch it succeed:",
-            vec![aws("secretsmanager", "rotate-secret", &["--secret-id", &secret.arn], secret.region())],
+            "Fix what the other checks report, then start a rotation now, with the function already set, and watch it succeed:",
+            vec![rotate_now(secret)],
         ));
     }
 
@@ -143,6 +143,15 @@ fn age(then: Timestamp, now: Timestamp) -> String {
         2..=47 => format!("{hours} hours"),
         _ => format!("{} days", hours / 24),
     }
+}
+
+/// `rotate-secret` with the secret's own function named: it rotates at once.
+fn rotate_now(secret: &crate::facts::SecretFacts) -> String {
+    let mut args = vec!["--secret-id", secret.arn.as_str()];
+    if let Some(function) = secret.rotation_lambda_arn.as_deref() {
+        args.extend_from_slice(&["--rotation-lambda-arn", function]);
+    }
+    aws("secretsmanager", "rotate-secret", &args, secret.region())
 }
 
 #[cfg(test)]

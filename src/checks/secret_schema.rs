@@ -1,7 +1,7 @@
 #![doc = include_str!("../../docs/checks/secret-schema.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
-use crate::command::{aws, merge_secret_keys};
+use crate::command::{aws, merge_secret_keys, shell_command};
 use crate::facts::{Fact, Facts, JsonType, ObjectShape, SecretFacts, SecretShape};
 use crate::finding::Verdict;
 use crate::template::{self, Identified, Template};
@@ -60,6 +60,7 @@ fn run(facts: &Facts) -> Outcome {
             .evidence(GET_VALUE, format!("the current value is {what}")),
             secret,
             template,
+            shape,
         ));
     };
 
@@ -97,7 +98,7 @@ fn run(facts: &Facts) -> Outcome {
     Ok(if problems.is_empty() {
         verdict
     } else {
-        reshape(verdict, secret, template)
+        reshape(verdict, secret, template, shape)
     })
 }
 
@@ -274,24 +275,138 @@ fn describe(shape: &SecretShape) -> String {
     }
 }
 
-/// The fix for a value of the wrong shape: the shape to write, with placeholders.
-fn reshape(verdict: Verdict, secret: &SecretFacts, template: &Template) -> Verdict {
+/// The fix for a value of the wrong shape, built from the current value
+/// without printing it: an object gets the keys it lacks or holds wrong,
+/// the rest kept; a plain string becomes the object's password. Values
+/// rotdoctor cannot know are `<placeholders>`, named in the summary.
+fn reshape(
+    verdict: Verdict,
+    secret: &SecretFacts,
+    template: &Template,
+    shape: &SecretShape,
+) -> Verdict {
+    let (command, keys) = match shape {
+        SecretShape::Object(object) => {
+            let keys = corrections(object, template);
+            (merge_secret_keys(&secret.arn, &keys), keys)
+        }
+        SecretShape::Text { .. } => {
+            let mut keys = example(template);
+            keys.remove("password");
+            (text_as_password(&secret.arn, &keys), keys)
+        }
+        // Binary, or JSON that is no object: nothing of it can be kept.
+        _ => {
+            let keys = example(template);
+            let command = aws(
+                "secretsmanager",
+                "put-secret-value",
+                &[
+                    "--secret-id",
+                    &secret.arn,
+                    "--secret-string",
+                    &serde_json::Value::Object(keys.clone()).to_string(),
+                ],
+                secret.region(),
+            );
+            (command, keys)
+        }
+    };
+    let placeholders = keys
+        .values()
+        .filter_map(|v| v.as_str())
+        .filter(|v| v.starts_with('<'))
+        .collect::<Vec<_>>();
+    let kept = match shape {
+        SecretShape::Object(_) => "keeping the rest of the current value",
+        SecretShape::Text { .. } => "keeping the current text as its password",
+        _ => "replacing the current value",
+    };
+    let fill = if placeholders.is_empty() {
+        String::new()
+    } else {
+        format!(" Replace {} before running it.", placeholders.join(", "))
+    };
     verdict.fix(
         format!(
-            "Write the value as a JSON object of this shape to secret.json (the values are placeholders), then store it: {}",
-            example(template)
+            "Store a new version in the shape {} reads, {kept} (needs jq; no value is printed).{fill}",
+            template.name
         ),
-        vec![aws(
+        vec![command],
+    )
+}
+
+/// The keys an object secret needs added or corrected, with the value each
+/// gets: the template's engine and port, else a placeholder.
+fn corrections(
+    object: &ObjectShape,
+    template: &Template,
+) -> serde_json::Map<String, serde_json::Value> {
+    let wanted = example(template);
+    let mut keys = serde_json::Map::new();
+    for key in template.required_keys {
+        if object.keys.get(*key) != Some(&JsonType::String) {
+            keys.insert(key.to_string(), wanted[*key].clone());
+        }
+    }
+    if let Some(engine) = &object.engine
+        && !template.engines.is_empty()
+        && !template.accepts_engine(engine)
+    {
+        keys.insert("engine".to_string(), wanted["engine"].clone());
+    }
+    if port_problem(object).is_some() {
+        keys.insert("port".to_string(), template.default_port.into());
+    }
+    if object
+        .keys
+        .get("dbname")
+        .is_some_and(|t| *t != JsonType::String)
+    {
+        keys.insert("dbname".to_string(), "<dbname>".into());
+    }
+    keys
+}
+
+/// A new version whose password is the current plain-text value: the
+/// templates read an object, and a plain string is most often the password.
+fn text_as_password(secret_arn: &str, keys: &serde_json::Map<String, serde_json::Value>) -> String {
+    let region = crate::arn::region(secret_arn);
+    let read = aws(
+        "secretsmanager",
+        "get-secret-value",
+        &[
+            "--secret-id",
+            secret_arn,
+            "--query",
+            "SecretString",
+            "--output",
+            "text",
+        ],
+        region,
+    );
+    let build = shell_command(&[
+        "jq",
+        "-Rsc",
+        "--argjson",
+        "keys",
+        &serde_json::Value::Object(keys.clone()).to_string(),
+        // --output text ends the value with a newline that is not its own.
+        "$keys + {password: rtrimstr(\"\\n\")}",
+    ]);
+    format!(
+        "{} --secret-string \"$({read} | {build})\"",
+        aws(
             "secretsmanager",
             "put-secret-value",
-            &["--secret-id", &secret.arn, "--secret-string", "file://secret.json"],
-            secret.region(),
-        )],
+            &["--secret-id", secret_arn],
+            region
+        )
     )
 }
 
 /// The shape a template reads, with placeholder values.
-pub fn example(template: &Template) -> String {
+pub fn example(template: &Template) -> serde_json::Map<String, serde_json::Value> {
     let mut object = serde_json::Map::new();
     for key in template.required_keys {
         let value = match *key {
@@ -309,7 +424,7 @@ pub fn example(template: &Template) -> String {
     if !template.engines.is_empty() {
         object.insert("port".to_string(), template.default_port.into());
     }
-    serde_json::Value::Object(object).to_string()
+    object
 }
 
 #[cfg(test)]
@@ -376,11 +491,23 @@ mod tests {
         assert_eq!(text.status, Status::Fail);
         let fix = text.fix.unwrap();
         assert!(
-            fix.summary.contains(r#""engine":"postgres""#),
+            fix.summary
+                .contains("keeping the current text as its password"),
             "{}",
             fix.summary
         );
-        assert!(fix.commands[0].contains("file://secret.json"));
+        // Run it as printed with the real jq and a stand-in aws that answers
+        // get-secret-value and shows put-secret-value's --secret-string.
+        let stand_in = r#"aws() { if [ "$2" = get-secret-value ]; then echo 'the-Old-pw'; else for a in "$@"; do [ "$prev" = --secret-string ] && echo "$a"; prev="$a"; done; fi; }"#;
+        let output = std::process::Command::new("bash")
+            .args(["-c", &format!("{stand_in}\n{}", fix.commands[0])])
+            .output()
+            .unwrap();
+        let written: serde_json::Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
+        assert_eq!(written["password"], "the-Old-pw");
+        assert_eq!(written["engine"], "postgres");
+        assert_eq!(written["host"], "<host>");
         assert_eq!(
             CHECK
                 .verdict(&with_value(SecretShape::Binary { length: 8 }))

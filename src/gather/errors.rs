@@ -21,7 +21,11 @@ where
             // Refused, by a proxy or an emulator that sends no AWS error body.
             None if matches!(service.raw().status().as_u16(), 401 | 403) => (
                 format!("HTTP {}", service.raw().status().as_u16()),
-                service.err().message().unwrap_or("refused, with no error code").to_string(),
+                service
+                    .err()
+                    .message()
+                    .unwrap_or("refused, with no error code")
+                    .to_string(),
             ),
             // An answer the SDK could not read as an error either (a cut or
             // empty body): say so, with the status it came with.

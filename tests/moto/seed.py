@@ -502,7 +502,14 @@ def kms_disabled(aws, endpoint):
 
 
 def multi_user_missing_masterarn(aws, endpoint):
-    return rotating_secret(aws, template="SecretsManagerRDSPostgreSQLRotationMultiUser")
+    """The master secret exists, and the role may read it, but the secret
+    does not name it."""
+    made = rotating_secret(aws, template="SecretsManagerRDSPostgreSQLRotationMultiUser")
+    master = master_secret(aws)
+    put_role_policy(aws, "master", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], "Resource": master}
+    ]})
+    return dict(made, master_arn=master)
 
 
 def secret_missing_host(aws, endpoint):
