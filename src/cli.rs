@@ -281,6 +281,8 @@ pub enum Output {
     Junit,
     /// Markdown, for $GITHUB_STEP_SUMMARY
     Markdown,
+    /// A commented shell script of every fix, root causes first (never run by rotdoctor)
+    Script,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

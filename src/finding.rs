@@ -61,6 +61,9 @@ pub struct Verdict {
     pub summary: String,
     pub evidence: Vec<Evidence>,
     pub fix: Option<Fix>,
+    /// The check the evidence points to as the cause, for a verdict about
+    /// what rotation did (a log line naming its check).
+    pub points_to: Option<&'static str>,
 }
 
 impl Verdict {
@@ -70,6 +73,7 @@ impl Verdict {
             summary: summary.into(),
             evidence: Vec::new(),
             fix: None,
+            points_to: None,
         }
     }
 
@@ -101,6 +105,11 @@ impl Verdict {
         self
     }
 
+    pub fn points_to(mut self, check: &'static str) -> Self {
+        self.points_to = Some(check);
+        self
+    }
+
     pub fn fix(mut self, summary: impl Into<String>, commands: Vec<String>) -> Self {
         self.fix = Some(Fix {
             summary: summary.into(),
@@ -126,4 +135,14 @@ pub struct Finding {
     /// still reported, but no longer fails the gate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<String>,
+    /// The check whose problem this one follows from (a stranded AWSPENDING
+    /// from a database rotation cannot reach): fix that one first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caused_by: Option<&'static str>,
+}
+
+impl Finding {
+    pub fn is_problem(&self) -> bool {
+        matches!(self.status, Status::Warn | Status::Fail | Status::Error)
+    }
 }

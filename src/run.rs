@@ -123,6 +123,7 @@ async fn check(cli: &Cli, args: &CheckArgs) -> Result<Exit, Stop> {
         Output::Sarif => report::ci::render_sarif(&reports, &mut stdout),
         Output::Junit => report::ci::render_junit(&reports, &mut stdout),
         Output::Markdown => report::ci::render_markdown(&reports, &mut stdout),
+        Output::Script => report::render_script(&reports, &mut stdout),
     };
     finish(written.and_then(|()| stdout.flush()))?;
     if args.github || std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {

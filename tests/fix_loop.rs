@@ -237,6 +237,7 @@ fixes_work! {
     invoke_permission_other_account: "invoke-permission-other-account",
     function_deleted: "function-deleted",
     stranded_pending: "stranded-pending",
+    stuck_rotation: "stuck-rotation",
     master_secret_no_access: "master-secret-no-access",
     master_secret_partial_arn: "master-secret-partial-arn",
     master_secret_other_host: "master-secret-other-host",
@@ -251,4 +252,43 @@ fixes_work! {
     secret_missing_host: "secret-missing-host",
     secret_not_json: "secret-not-json",
     secret_engine_mismatch: "secret-engine-mismatch",
+}
+
+/// `--output script` is the whole plan: run as printed, it leaves the
+/// secret healthy.
+#[test]
+fn the_fix_script_ends_healthy() {
+    let moto = Moto::start();
+    moto.seed("stuck-rotation");
+    let (before, _) = statuses(&moto);
+    assert_eq!(before["password-charset"].0, "fail", "{:?}", before.keys());
+    assert_eq!(before["pending-version"].0, "fail");
+    let output = moto
+        .rotdoctor()
+        .args([
+            "check",
+            "prod/orders-db",
+            "--output",
+            "script",
+            "--skip",
+            HISTORY,
+        ])
+        .output()
+        .unwrap();
+    let script = String::from_utf8(output.stdout).unwrap();
+    assert!(script.starts_with("#!/usr/bin/env bash\n"), "{script}");
+    let root = script.find("password-charset").unwrap();
+    let follow_up = script
+        .find("pending-version, after password-charset")
+        .unwrap();
+    assert!(root < follow_up, "root causes first: {script}");
+    run_as_printed(&moto, &script).unwrap_or_else(|error| panic!("{error}\n{script}"));
+    let (after, report) = statuses(&moto);
+    // Nothing fails any more, and nothing is worse than before.
+    let problems = after
+        .iter()
+        .filter(|(check, (status, _))| rank(status) > 1 || rank(status) > rank(&before[*check].0))
+        .map(|(check, (status, _))| format!("{check}: {status}"))
+        .collect::<Vec<_>>();
+    assert!(problems.is_empty(), "{problems:?}\n{report}");
 }

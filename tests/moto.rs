@@ -504,9 +504,15 @@ fn one_check_reads_only_its_own_facts_and_keeps_its_verdict() {
                 .output()
                 .unwrap();
             let alone: Value = serde_json::from_slice(&output.stdout).unwrap();
+            // Which check a problem follows from needs the others to have run.
+            let without_cause = |report: &Value| {
+                let mut finding = finding(report, &slug).clone();
+                finding.as_object_mut().unwrap().remove("caused_by");
+                finding
+            };
             assert_eq!(
-                finding(&alone, &slug),
-                finding(&full, &slug),
+                without_cause(&alone),
+                without_cause(&full),
                 "{scenario}: {slug}"
             );
             let stderr = String::from_utf8(output.stderr).unwrap();

@@ -71,7 +71,13 @@ fn run(facts: &Facts) -> Outcome {
         );
         statements.push(json!({"Effect": "Allow", "Action": action, "Resource": resource}));
     }
-    Ok(verdict.fix(
+    // The check that reads the policy behind the refusals.
+    let deciding = if groups.keys().all(|(action, _)| action.starts_with("kms:")) {
+        "kms-access"
+    } else {
+        "function-permissions"
+    };
+    Ok(verdict.points_to(deciding).fix(
         format!(
             "Each refused call needs a statement like these on the role (see function-permissions and kms-access for the exact grant): {}",
             serde_json::Value::Array(statements)

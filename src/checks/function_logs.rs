@@ -71,7 +71,8 @@ fn run(facts: &Facts) -> Outcome {
             match signature.check {
                 Some(check) => Verdict::fail(format!(
                     "The last failed invocation{step}: {cause} (see {check})"
-                )),
+                ))
+                .points_to(check),
                 // Known, but no check reads what would confirm it.
                 None => Verdict::warn(format!("The last failed invocation{step}: {cause}")),
             }

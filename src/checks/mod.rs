@@ -7,11 +7,13 @@
 //! that check), so that one cause shows up as one failure, not a cascade.
 
 use crate::facts::Facts;
-use crate::finding::{Finding, Verdict};
+use crate::finding::{Finding, Status, Verdict};
 
 mod access;
 pub mod premise;
 pub mod reads;
+
+pub use rotation_history::last_failed_step;
 
 mod cloudtrail_denials;
 mod database_reachability;
@@ -132,12 +134,15 @@ pub fn run_all(facts: &Facts) -> Vec<Finding> {
     run_selected(facts, &Selection::default())
 }
 
-/// Runs the selected checks on one secret's facts, in report order.
+/// Runs the selected checks on one secret's facts, in report order, and
+/// links each consequence to its cause.
 pub fn run_selected(facts: &Facts, selection: &Selection) -> Vec<Finding> {
-    selection
+    let mut pointers = Vec::new();
+    let mut findings = selection
         .checks()
         .map(|check| {
             let verdict = check.verdict(facts);
+            pointers.push(verdict.points_to);
             Finding {
                 check: check.slug,
                 status: verdict.status,
@@ -146,9 +151,49 @@ pub fn run_selected(facts: &Facts, selection: &Selection) -> Vec<Finding> {
                 evidence: verdict.evidence,
                 fix: verdict.fix,
                 suppressed: None,
+                caused_by: None,
             }
         })
-        .collect()
+        .collect::<Vec<_>>();
+    link_causes(&mut findings, &pointers);
+    findings
+}
+
+/// Checks that see what rotation did (its history, its log, the versions it
+/// left) rather than why: their problems follow from another check's.
+pub const CONSEQUENCES: [&str; 5] = [
+    "pending-version",
+    "rotation-schedule",
+    "rotation-history",
+    "cloudtrail-denials",
+    "function-logs",
+];
+
+/// Gives each problem a consequence check found the check it follows from:
+/// the one its evidence points to when that check found a problem too,
+/// else the first failing check that is not a consequence. A consequence
+/// with no such cause stays a root cause of its own.
+fn link_causes(findings: &mut [Finding], pointers: &[Option<&'static str>]) {
+    let is_cause = |f: &Finding| f.is_problem() && !CONSEQUENCES.contains(&f.check);
+    let first_root = findings
+        .iter()
+        .find(|f| f.status == Status::Fail && !CONSEQUENCES.contains(&f.check))
+        .map(|f| f.check);
+    let causes = findings
+        .iter()
+        .filter(|f| is_cause(f))
+        .map(|f| f.check)
+        .collect::<Vec<_>>();
+    for (finding, pointer) in findings.iter_mut().zip(pointers) {
+        // An error is rotdoctor's own: it follows from no other check.
+        let found_a_problem = matches!(finding.status, Status::Fail | Status::Warn);
+        if !found_a_problem || !CONSEQUENCES.contains(&finding.check) {
+            continue;
+        }
+        finding.caused_by = pointer
+            .filter(|check| causes.contains(check))
+            .or(first_root);
+    }
 }
 
 #[cfg(test)]
@@ -488,7 +533,46 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Status;
+
+    /// A stranded AWSPENDING and a failing log follow from the closed
+    /// security group the log names; with no failing cause, a consequence
+    /// stands alone, and an error is never anyone's consequence.
+    #[test]
+    fn consequences_name_the_cause_they_follow_from() {
+        let finding = |check: &'static str, status| Finding {
+            check,
+            status,
+            title: "",
+            summary: String::new(),
+            evidence: Vec::new(),
+            fix: None,
+            suppressed: None,
+            caused_by: None,
+        };
+        let mut findings = vec![
+            finding("secret-schema", Status::Warn),
+            finding("database-reachability", Status::Fail),
+            finding("pending-version", Status::Fail),
+            finding("rotation-history", Status::Error),
+            finding("function-logs", Status::Fail),
+        ];
+        let pointers = [None, None, None, None, Some("database-reachability")];
+        link_causes(&mut findings, &pointers);
+        let causes = findings.iter().map(|f| f.caused_by).collect::<Vec<_>>();
+        assert_eq!(
+            causes,
+            [
+                None,
+                None,
+                Some("database-reachability"),
+                None,
+                Some("database-reachability")
+            ]
+        );
+        let mut alone = vec![finding("pending-version", Status::Fail)];
+        link_causes(&mut alone, &[None]);
+        assert_eq!(alone[0].caused_by, None);
+    }
 
     #[test]
     fn slugs_are_unique_kebab_case_and_from_the_published_list() {

@@ -84,6 +84,34 @@ fn outcome(event: &TrailEvent) -> Option<bool> {
     }
 }
 
+/// The step the last rotation attempt failed in, and the evidence for it:
+/// CloudTrail's last outcome when it is a failure, else the function's
+/// last logged problem. `None` when neither says.
+pub fn last_failed_step(facts: &Facts) -> Option<(String, &'static str, String)> {
+    if let Some(events) = facts.rotation_events.found() {
+        let last = events.iter().rfind(|e| outcome(e).is_some());
+        if let Some(last) = last.filter(|e| outcome(e) == Some(false))
+            && let Some(step) = last.error_message.as_deref().and_then(failing_step)
+        {
+            let when = last.time.strftime("%Y-%m-%d %H:%M UTC");
+            return Some((
+                step.to_string(),
+                LOOKUP,
+                format!("{} at {when} names {step}", last.name),
+            ));
+        }
+    }
+    let log = facts.function_log.found()?;
+    let invocations = crate::signatures::invocations(&log.events);
+    let failed = invocations.iter().rev().find(|i| i.problem().is_some())?;
+    let step = failed.step()?;
+    Some((
+        step.to_string(),
+        "logs:FilterLogEvents",
+        format!("invocation {} logged an error in {step}", failed.request_id),
+    ))
+}
+
 /// `setSecret` from "... during setSecret step".
 fn failing_step(message: &str) -> Option<&str> {
     let (_, after) = message.rsplit_once("during ")?;

@@ -50,6 +50,9 @@ pub fn render_sarif(reports: &[SecretReport], out: &mut dyn Write) -> io::Result
                 }],
                 "partialFingerprints": {"rotdoctor/v1": fingerprint(&format!("{}|{arn}", finding.check))},
             });
+            if let Some(cause) = finding.caused_by {
+                result["properties"] = json!({"caused_by": cause});
+            }
             if let Some(reason) = &finding.suppressed {
                 // Accepted in a file kept beside the scan, not in the "source".
                 result["suppressions"] = json!([{
@@ -208,10 +211,16 @@ impl JunitCounts {
 /// The evidence and fix of a finding as plain text lines.
 fn details(finding: &Finding) -> String {
     let mut lines = finding
-        .evidence
+        .caused_by
         .iter()
-        .map(|e| format!("{}: {}", e.source, e.observed))
+        .map(|cause| format!("caused by: {cause}"))
         .collect::<Vec<_>>();
+    lines.extend(
+        finding
+            .evidence
+            .iter()
+            .map(|e| format!("{}: {}", e.source, e.observed)),
+    );
     if let Some(fix) = &finding.fix {
         lines.push(format!("Fix: {}", fix.summary));
         lines.extend(fix.commands.iter().cloned());
@@ -240,12 +249,18 @@ pub fn render_markdown(reports: &[SecretReport], out: &mut dyn Write) -> io::Res
     let mut md = String::new();
     for report in reports {
         let _ = writeln!(md, "### `{}`\n", report.id);
+        if let Some(diagnosis) = &report.diagnosis {
+            let _ = writeln!(md, "**Diagnosis:** {}\n", cell(diagnosis));
+        }
         let _ = writeln!(md, "| | check | verdict |\n|---|---|---|");
         for finding in &report.findings {
-            let accepted = match &finding.suppressed {
+            let mut accepted = match &finding.suppressed {
                 Some(reason) => format!(" *(suppressed: {})*", cell(reason)),
                 None => String::new(),
             };
+            if let Some(cause) = finding.caused_by {
+                accepted.push_str(&format!(" *(caused by `{cause}`)*"));
+            }
             let _ = writeln!(
                 md,
                 "| {} | `{}` | {}{accepted} |",
@@ -254,10 +269,7 @@ pub fn render_markdown(reports: &[SecretReport], out: &mut dyn Write) -> io::Res
                 cell(&finding.summary)
             );
         }
-        let problems = report
-            .findings
-            .iter()
-            .filter(|f| matches!(f.status, Status::Warn | Status::Fail | Status::Error));
+        let problems = report.root_first().into_iter().filter(|f| f.is_problem());
         for finding in problems {
             let _ = writeln!(
                 md,
@@ -320,10 +332,13 @@ pub fn write_annotations(reports: &[SecretReport], out: &mut dyn Write) -> io::R
                 (Status::Warn, None) => "warning",
                 (Status::Error, None) => "notice",
             };
-            let accepted = match &finding.suppressed {
+            let mut accepted = match &finding.suppressed {
                 Some(reason) => format!(" (suppressed: {reason})"),
                 None => String::new(),
             };
+            if let Some(cause) = finding.caused_by {
+                accepted.push_str(&format!(" (caused by {cause})"));
+            }
             writeln!(
                 out,
                 "::{command} title={}::{}",

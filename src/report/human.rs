@@ -18,12 +18,20 @@ pub fn render(reports: &[SecretReport], verbose: bool, out: &mut dyn Write) -> i
             _ => report.id.bold().to_string(),
         };
         writeln!(out, "{heading}")?;
+        if let Some(diagnosis) = &report.diagnosis {
+            writeln!(out, "{} {diagnosis}", "Diagnosis:".bold())?;
+        }
         let mut table = Table::new();
         table.load_style(presets::NOTHING);
-        for finding in &report.findings {
+        for finding in report.root_first() {
+            // A consequence sits under its cause, marked as following from it.
+            let check = match finding.caused_by {
+                Some(_) => format!("↳ {}", finding.check),
+                None => finding.check.to_string(),
+            };
             table.add_row(vec![
                 mark(finding.status).to_string(),
-                finding.check.to_string(),
+                check,
                 body(finding, verbose),
             ]);
         }
@@ -52,6 +60,12 @@ fn body(finding: &Finding, verbose: bool) -> String {
         Status::Skip => finding.summary.dimmed().to_string(),
         _ => finding.summary.clone(),
     }];
+    if let Some(cause) = finding.caused_by {
+        lines.push(format!(
+            "  {} {cause}: fix that first",
+            "follows from".bold()
+        ));
+    }
     if let Some(reason) = &finding.suppressed {
         lines.push(format!("  {} {reason}", "suppressed:".bold()));
     }

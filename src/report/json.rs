@@ -3,10 +3,13 @@
 //! ```text
 //! {"schema_version": 1,
 //!  "secrets": [{"secret": {"id", "arn", "name"}, "collected_at",
+//!               "diagnosis": one line (only when a check fails),
 //!               "findings": [{"check", "status", "title", "summary",
 //!                             "evidence": [{"source", "observed"}],
 //!                             "fix": {"summary", "commands"} | null,
-//!                             "suppressed": reason (only when suppressed)}]}],
+//!                             "suppressed": reason (only when suppressed),
+//!                             "caused_by": check (only for a problem that
+//!                                          follows from another's)}]}],
 //!  "summary": {"pass", "warn", "fail", "skip", "error", "suppressed"}}
 //! ```
 //! Fields may be added; none of these may change without a new schema version.
@@ -33,6 +36,8 @@ struct Document<'a> {
 struct SecretEntry<'a> {
     secret: SecretId<'a>,
     collected_at: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    diagnosis: Option<&'a str>,
     findings: &'a [Finding],
 }
 
@@ -55,6 +60,7 @@ pub fn render(reports: &[SecretReport], out: &mut dyn Write) -> io::Result<()> {
                     name: report.name.as_deref(),
                 },
                 collected_at: report.collected_at,
+                diagnosis: report.diagnosis.as_deref(),
                 findings: &report.findings,
             })
             .collect(),

@@ -4,6 +4,7 @@ pub mod ci;
 mod human;
 mod json;
 pub mod logs;
+mod script;
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -13,6 +14,7 @@ use crate::finding::{Finding, Status};
 
 pub use human::render as render_human;
 pub use json::render as render_json;
+pub use script::render as render_script;
 
 /// The findings about one secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +25,8 @@ pub struct SecretReport {
     pub name: Option<String>,
     pub collected_at: Timestamp,
     pub findings: Vec<Finding>,
+    /// One line: where rotation fails, its first root cause, how many fixes.
+    pub diagnosis: Option<String>,
 }
 
 impl SecretReport {
@@ -33,9 +37,82 @@ impl SecretReport {
             arn: secret.map(|s| s.arn.clone()),
             name: secret.map(|s| s.name.clone()),
             collected_at: facts.collected_at,
+            diagnosis: diagnosis(facts, &findings),
             findings,
         }
     }
+
+    /// Root causes first, each followed by the problems that follow from it.
+    pub fn root_first(&self) -> Vec<&Finding> {
+        let mut ordered = Vec::new();
+        for finding in self.findings.iter().filter(|f| f.caused_by.is_none()) {
+            ordered.push(finding);
+            ordered.extend(
+                self.findings
+                    .iter()
+                    .filter(|f| f.caused_by == Some(finding.check)),
+            );
+        }
+        ordered
+    }
+}
+
+/// "Rotation fails in setSecret: <the first root cause> (<its check>). 2
+/// fixes below, root causes first." `None` when nothing fails.
+fn diagnosis(facts: &Facts, findings: &[Finding]) -> Option<String> {
+    let failing = |f: &&Finding| f.status == Status::Fail;
+    let mut roots = findings
+        .iter()
+        .filter(failing)
+        .filter(|f| f.caused_by.is_none());
+    let first = roots.next()?;
+    let others = roots.count();
+    let consequences = findings
+        .iter()
+        .filter(failing)
+        .filter(|f| f.caused_by.is_some())
+        .count();
+    let fixes = findings
+        .iter()
+        .filter(failing)
+        .filter(|f| f.fix.as_ref().is_some_and(|fix| !fix.commands.is_empty()))
+        .count();
+    let step = crate::checks::last_failed_step(facts).map(|(step, _, _)| step);
+    let fails = match (step, consequences) {
+        (Some(step), _) => format!("Rotation fails in {step}"),
+        (None, 0) => "Rotation will fail".to_string(),
+        (None, _) => "Rotation fails".to_string(),
+    };
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut line = format!(
+        "{fails}: {} ({}).",
+        first.summary.trim_end_matches('.'),
+        first.check
+    );
+    if others > 0 {
+        line.push_str(&format!(
+            " {} too.",
+            plural(others, "other root cause", "other root causes")
+        ));
+    }
+    if consequences > 0 {
+        line.push_str(&format!(
+            " {} follow from them.",
+            plural(consequences, "problem", "problems")
+        ));
+        if others == 0 {
+            line = line.replace(" follow from them.", " follow from it.");
+            line = line.replace(" follows from them.", " follows from it.");
+        }
+    }
+    if fixes > 0 {
+        line.push_str(&format!(
+            " {} below, root causes first.",
+            plural(fixes, "fix", "fixes")
+        ));
+    }
+    Some(line)
 }
 
 /// How many findings have each status.

@@ -342,6 +342,8 @@ def function_throttled(aws, endpoint):
 
 
 def stranded_pending(aws, endpoint):
+    """A rotation that failed in createSecret, after the pending version was
+    put: the function's log says which step failed."""
     made = rotating_secret(aws)
     aws["secretsmanager"].put_secret_value(
         SecretId=made["secret_arn"],
@@ -349,6 +351,39 @@ def stranded_pending(aws, endpoint):
         VersionStages=["AWSPENDING"],
         ClientRequestToken=PENDING,
     )
+    put_log_lines(aws, [
+        "[INFO]\t{t}\t{r}\tcreateSecret: Successfully put secret for ARN prod/orders-db and version " + PENDING + ".",
+        "[ERROR] InvalidParameterException: An error occurred (InvalidParameterException) when calling the "
+        "GetRandomPassword operation: Value at 'passwordLength' failed to satisfy constraint\n"
+        "Traceback (most recent call last):\n"
+        '  File "/var/task/lambda_function.py", line 119, in create_secret\n'
+        "    current_dict['password'] = get_random_password(service_client)\n",
+    ])
+    return dict(made, pending_version=PENDING)
+
+
+def stuck_rotation(aws, endpoint):
+    """A rotation stuck on its own settings: PASSWORD_LENGTH is beyond what
+    GetRandomPassword generates, so createSecret failed after a pending
+    version was left behind (as a function that puts it early would)."""
+    made = rotating_secret(
+        aws,
+        template="SecretsManagerRDSPostgreSQLRotationSingleUser",
+        environment={"PASSWORD_LENGTH": "5000", "EXCLUDE_CHARACTERS": ":/@\"'\\"},
+    )
+    aws["secretsmanager"].put_secret_value(
+        SecretId=made["secret_arn"],
+        SecretString=SECRET_STRING,
+        VersionStages=["AWSPENDING"],
+        ClientRequestToken=PENDING,
+    )
+    put_log_lines(aws, [
+        "[ERROR] InvalidParameterException: An error occurred (InvalidParameterException) when calling the "
+        "GetRandomPassword operation: Value '5000' at 'passwordLength' failed to satisfy constraint\n"
+        "Traceback (most recent call last):\n"
+        '  File "/var/task/lambda_function.py", line 119, in create_secret\n'
+        "    current_dict['password'] = get_random_password(service_client)\n",
+    ])
     return dict(made, pending_version=PENDING)
 
 
@@ -712,6 +747,7 @@ SCENARIOS = {
     "invoke-permission-other-account": invoke_permission_other_account,
     "function-deleted": function_deleted,
     "stranded-pending": stranded_pending,
+    "stuck-rotation": stuck_rotation,
     "function-throttled": function_throttled,
     "rotation-never-enabled": rotation_never_enabled,
     "reader-without-lambda-access": reader_without_lambda_access,
