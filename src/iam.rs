@@ -55,10 +55,12 @@ pub enum Decision {
     ExplicitDeny(StatementRef),
     /// Nothing allows it.
     ImplicitDeny(Missing),
-    /// It depends on a condition rotdoctor cannot evaluate.
+    /// It depends on a condition rotdoctor cannot evaluate: of the statement
+    /// that would allow it, or (`denies`) of one that would deny it.
     Undecided {
         statement: StatementRef,
         condition: String,
+        denies: bool,
     },
 }
 
@@ -222,11 +224,13 @@ pub fn authorize(request: &Request<'_>, policies: &Policies<'_>) -> Decision {
         (Tri::Yes(_), Tri::Maybe(statement, condition)) => Decision::Undecided {
             statement,
             condition,
+            denies: true,
         },
         (Tri::Yes(statement), _) => Decision::Allowed(statement),
         (Tri::Maybe(statement, condition), _) => Decision::Undecided {
             statement,
             condition,
+            denies: false,
         },
         (Tri::No, _) => Decision::ImplicitDeny(why_not(policies, &judged, &boundary, &identity)),
     }
@@ -340,6 +344,7 @@ mod tests {
             action,
             resource,
             context: BTreeMap::from([
+                ("aws:principalarn".to_string(), Some(ROLE.to_string())),
                 (
                     "kms:viaservice".to_string(),
                     Some("secretsmanager.us-east-1.amazonaws.com".to_string()),
@@ -536,6 +541,7 @@ mod tests {
                     source: ROLE_POLICY,
                 },
                 condition: "condition StringEquals aws:SourceVpce".into(),
+                denies: false,
             }
         );
         // ... and so does a deny that might apply to an allowed request.
@@ -548,7 +554,183 @@ mod tests {
         );
         assert!(matches!(
             decide(&[allow_get(), maybe_deny], None, None),
-            Decision::Undecided { .. }
+            Decision::Undecided { denies: true, .. }
+        ));
+    }
+
+    fn secret_policy(statement: Value) -> Value {
+        json!({"Version": "2012-10-17", "Statement": [statement]})
+    }
+
+    /// "Each of the six colon-delimited components of the ARN is checked
+    /// separately and each can include multi-character match wildcards (*)
+    /// or single-character match wildcards (?)": ArnEquals too (IAM JSON
+    /// policy elements: condition operators, ARN condition operators).
+    #[test]
+    fn arn_operators_take_wildcards_component_by_component() {
+        let with = |operator: &str, pattern: &str| {
+            let conditional = policy(
+                "inline policy rotation",
+                json!([{"Sid": "Read", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+                        "Condition": {operator: {"aws:PrincipalArn": pattern}}}]),
+            );
+            decide(&[conditional], None, None)
+        };
+        assert!(matches!(
+            with("ArnEquals", "arn:aws:iam::*:role/rot*"),
+            Decision::Allowed(_)
+        ));
+        assert!(matches!(
+            with("ArnLike", "arn:aws:iam::111122223333:role/?otation"),
+            Decision::Allowed(_)
+        ));
+        // A `*` in the account component does not reach into the resource.
+        assert!(matches!(
+            with("ArnLike", "arn:aws:iam::*"),
+            Decision::ImplicitDeny(_)
+        ));
+        assert!(matches!(
+            with("ArnNotEquals", "arn:aws:iam::*:role/other"),
+            Decision::Allowed(_)
+        ));
+    }
+
+    /// "Permissions boundaries and session policies do not limit permissions
+    /// granted using the aws:PrincipalArn condition key with a wildcard(*)
+    /// in the Principal element" (policy evaluation logic).
+    #[test]
+    fn a_boundary_does_not_cap_a_principal_arn_grant_in_a_resource_policy() {
+        let logs_only = policy(
+            "managed policy boundary",
+            json!([{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]),
+        );
+        let by_arn = secret_policy(json!({"Sid": "ByArn", "Effect": "Allow", "Principal": "*",
+            "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+            "Condition": {"ArnEquals": {"aws:PrincipalArn": ROLE}}}));
+        assert!(matches!(
+            decide(&[], Some(&logs_only), Some(&by_arn)),
+            Decision::Allowed(_)
+        ));
+        // A grant to the role by name is capped.
+        let by_name = secret_policy(
+            json!({"Sid": "ByName", "Effect": "Allow", "Principal": {"AWS": ROLE},
+            "Action": "secretsmanager:GetSecretValue", "Resource": "*"}),
+        );
+        assert!(matches!(
+            decide(&[], Some(&logs_only), Some(&by_name)),
+            Decision::ImplicitDeny(_)
+        ));
+    }
+
+    /// NotPrincipal with Deny "will always deny any IAM principal that has a
+    /// permissions boundary" unless listed; a session is spared only when the
+    /// session, the role and the account are all named (IAM JSON policy
+    /// elements: NotPrincipal).
+    #[test]
+    fn not_principal_with_deny_spares_only_a_fully_named_session() {
+        let deny_others = |names: Value| {
+            secret_policy(
+                json!({"Sid": "OnlyRotation", "Effect": "Deny", "NotPrincipal": {"AWS": names},
+                "Action": "secretsmanager:*", "Resource": "*"}),
+            )
+        };
+        let spared = deny_others(json!([SESSION, ROLE, "arn:aws:iam::111122223333:root"]));
+        assert!(matches!(
+            decide(&[allow_get()], None, Some(&spared)),
+            Decision::Allowed(_)
+        ));
+        let role_only = deny_others(json!([ROLE]));
+        assert!(matches!(
+            decide(&[allow_get()], None, Some(&role_only)),
+            Decision::ExplicitDeny(_)
+        ));
+    }
+
+    /// Keys whose value is known for a Lambda role session: the common
+    /// "deny unless TLS" statement and a missing aws:SourceAccount decide,
+    /// they do not warn (IAM global condition context keys).
+    #[test]
+    fn known_keys_decide_and_absent_keys_are_absent() {
+        let mut context = request("secretsmanager:GetSecretValue", SECRET).context;
+        context.insert("aws:securetransport".into(), Some("true".into()));
+        context.insert("aws:sourceaccount".into(), None);
+        let with_context = |policies: &[NamedPolicy], resource: Option<&Value>| {
+            let policies = Policies {
+                identity: policies,
+                boundary: None,
+                resource: resource.map(|r| ("secret's resource policy", r)),
+                key: None,
+            };
+            authorize(
+                &Request {
+                    context: context.clone(),
+                    ..request("secretsmanager:GetSecretValue", SECRET)
+                },
+                &policies,
+            )
+        };
+        let deny_plain_http =
+            secret_policy(json!({"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*",
+            "Action": "secretsmanager:*", "Resource": "*",
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}));
+        assert!(matches!(
+            with_context(&[allow_get()], Some(&deny_plain_http)),
+            Decision::Allowed(_)
+        ));
+        let needs_source = policy(
+            "inline policy rotation",
+            json!([{"Sid": "Src", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"}}}]),
+        );
+        assert!(matches!(
+            with_context(&[needs_source], None),
+            Decision::ImplicitDeny(_)
+        ));
+        let null_source = policy(
+            "inline policy rotation",
+            json!([{"Sid": "NoSrc", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+                    "Condition": {"Null": {"aws:SourceAccount": "true"}}}]),
+        );
+        assert!(matches!(
+            with_context(&[null_source], None),
+            Decision::Allowed(_)
+        ));
+    }
+
+    /// GetRandomPassword has no resource type and no condition keys (Service
+    /// Authorization Reference): a condition on a secret's key is absent
+    /// there, so it does not match, and its negation does.
+    #[test]
+    fn an_action_with_no_resource_has_none_of_the_secrets_keys() {
+        let mut context = BTreeMap::new();
+        context.insert("secretsmanager:*".to_string(), None);
+        context.insert("aws:resourcetag/*".to_string(), None);
+        let on = |condition: Value| {
+            let statement = policy(
+                "inline policy rotation",
+                json!([{"Sid": "Pw", "Effect": "Allow", "Action": "secretsmanager:GetRandomPassword", "Resource": "*",
+                        "Condition": condition}]),
+            );
+            authorize(
+                &Request {
+                    context: context.clone(),
+                    ..request("secretsmanager:GetRandomPassword", "*")
+                },
+                &Policies {
+                    identity: &[statement],
+                    boundary: None,
+                    resource: None,
+                    key: None,
+                },
+            )
+        };
+        assert!(matches!(
+            on(json!({"StringEquals": {"secretsmanager:SecretId": SECRET}})),
+            Decision::ImplicitDeny(_)
+        ));
+        assert!(matches!(
+            on(json!({"StringNotEquals": {"aws:ResourceTag/team": "x"}})),
+            Decision::Allowed(_)
         ));
     }
 

@@ -209,9 +209,8 @@ fn principal_matches(statement: &Value, principal: Principal<'_>) -> (PrincipalM
     if let Principal::PolicyOwner = principal {
         return (PrincipalMatch::Named, Applies::Yes);
     }
-    if statement.get("NotPrincipal").is_some() {
-        let undecided = Applies::Undecided("the statement uses NotPrincipal".to_string());
-        return (PrincipalMatch::Named, undecided);
+    if let Some(not_principal) = statement.get("NotPrincipal") {
+        return not_principal_matches(not_principal, principal);
     }
     let element = statement.get("Principal");
     let services = strings(element.and_then(|p| p.get("Service")));
@@ -233,7 +232,13 @@ fn principal_matches(statement: &Value, principal: Principal<'_>) -> (PrincipalM
             account,
         } => {
             let root = format!("arn:aws:iam::{account}:root");
-            if aws.iter().any(|p| *p == "*" || *p == arn) {
+            if aws.contains(&"*") && names_principal_arn(statement) {
+                // "Permissions boundaries and session policies do not limit
+                // permissions granted using the aws:PrincipalArn condition key
+                // with a wildcard(*) in the Principal element" (policy
+                // evaluation logic): such a grant counts as one to the session.
+                PrincipalMatch::Session
+            } else if aws.iter().any(|p| *p == "*" || *p == arn) {
                 PrincipalMatch::Named
             } else if aws.contains(&session_arn) {
                 PrincipalMatch::Session
@@ -259,6 +264,57 @@ fn principal_matches(statement: &Value, principal: Principal<'_>) -> (PrincipalM
         format!("its principal is {}", named.join(", "))
     };
     (PrincipalMatch::Other, Applies::No(why))
+}
+
+/// Whether the statement's conditions test `aws:PrincipalArn`.
+fn names_principal_arn(statement: &Value) -> bool {
+    statement
+        .get("Condition")
+        .and_then(Value::as_object)
+        .is_some_and(|operators| {
+            operators.values().any(|keys| {
+                keys.as_object().is_some_and(|keys| {
+                    keys.keys()
+                        .any(|key| key.eq_ignore_ascii_case("aws:PrincipalArn"))
+                })
+            })
+        })
+}
+
+/// `NotPrincipal`: the statement applies to every principal it does not
+/// list. A role's session is spared only when the list names the session,
+/// the role and its account: AWS "might validate the account first, then
+/// the role, and then the assumed-role user" (IAM JSON policy elements:
+/// NotPrincipal), and with Deny it "will always deny any IAM principal that
+/// has a permissions boundary" unless listed so.
+fn not_principal_matches(
+    not_principal: &Value,
+    principal: Principal<'_>,
+) -> (PrincipalMatch, Applies) {
+    let services = strings(not_principal.get("Service"));
+    let aws = strings(not_principal.get("AWS"));
+    let listed = match principal {
+        Principal::Service(service) => services.iter().any(|s| s.eq_ignore_ascii_case(service)),
+        Principal::Role {
+            arn,
+            session_arn,
+            account,
+        } => {
+            let root = format!("arn:aws:iam::{account}:root");
+            aws.contains(&session_arn)
+                && aws.contains(&arn)
+                && aws.iter().any(|p| *p == account || *p == root)
+        }
+        Principal::PolicyOwner => false,
+    };
+    if listed {
+        (
+            PrincipalMatch::Other,
+            Applies::No("its NotPrincipal lists this principal".to_string()),
+        )
+    } else {
+        (PrincipalMatch::Named, Applies::Yes)
+    }
 }
 
 fn action_matches(statement: &Value, action: &str) -> Applies {
@@ -333,7 +389,10 @@ fn condition_holds(
         None => (operator, false),
     };
     let negated = base.contains("Not");
-    let actual = match context.get(&key.to_ascii_lowercase()) {
+    if base == "Null" {
+        return null_holds(key, expected, context);
+    }
+    let actual = match lookup(context, key) {
         // rotdoctor does not know this key's value.
         None => return undecided(),
         Some(None) => {
@@ -361,9 +420,17 @@ fn condition_holds(
         })
     };
     let matched = match base {
-        "StringEquals" | "ArnEquals" | "StringNotEquals" | "ArnNotEquals" => matches(false, false),
+        "StringEquals" | "StringNotEquals" => matches(false, false),
         "StringEqualsIgnoreCase" | "StringNotEqualsIgnoreCase" => matches(true, false),
-        "StringLike" | "ArnLike" | "StringNotLike" | "ArnNotLike" => matches(false, true),
+        "StringLike" | "StringNotLike" => matches(false, true),
+        // "Each of the six colon-delimited components of the ARN is checked
+        // separately and each can include multi-character match wildcards (*)
+        // or single-character match wildcards (?)", ArnEquals as ArnLike
+        // (IAM condition operators).
+        "ArnEquals" | "ArnLike" | "ArnNotEquals" | "ArnNotLike" => {
+            expected.iter().any(|pattern| arn_match(pattern, actual))
+        }
+        "Bool" => expected.iter().any(|b| b.eq_ignore_ascii_case(actual)),
         _ => return undecided(),
     };
     if matched != negated {
@@ -376,6 +443,59 @@ fn condition_holds(
             expected.join(" or ")
         ))
     }
+}
+
+/// A key's value in the request context: by its name, else by an entry
+/// `<prefix>*` that covers every key of that prefix (the secret's tags:
+/// `aws:resourcetag/*` absent for any tag it does not have).
+fn lookup<'a>(
+    context: &'a BTreeMap<String, Option<String>>,
+    key: &str,
+) -> Option<&'a Option<String>> {
+    let key = key.to_ascii_lowercase();
+    context.get(&key).or_else(|| {
+        context
+            .iter()
+            .filter_map(|(name, value)| name.strip_suffix('*').map(|prefix| (prefix, value)))
+            .filter(|(prefix, _)| key.starts_with(prefix))
+            .max_by_key(|(prefix, _)| prefix.len())
+            .map(|(_, value)| value)
+    })
+}
+
+/// `Null`: `"true"` holds when the key is absent, `"false"` when present.
+fn null_holds(key: &str, expected: &[&str], context: &BTreeMap<String, Option<String>>) -> Applies {
+    let Some(value) = lookup(context, key) else {
+        return Applies::Undecided(format!("condition Null {key}"));
+    };
+    let absent = value.is_none();
+    let wanted_absent = expected.iter().any(|e| e.eq_ignore_ascii_case("true"));
+    if absent == wanted_absent {
+        Applies::Yes
+    } else {
+        Applies::No(format!(
+            "its condition Null {key} wants the key {}",
+            if wanted_absent { "absent" } else { "present" }
+        ))
+    }
+}
+
+/// An ARN pattern against an ARN, component by component (`arn`, partition,
+/// service, region, account, resource), each with IAM's wildcards.
+pub fn arn_match(pattern: &str, arn: &str) -> bool {
+    let pattern_parts = pattern.splitn(6, ':').collect::<Vec<_>>();
+    let arn_parts = arn.splitn(6, ':').collect::<Vec<_>>();
+    match (pattern_parts.len(), arn_parts.len()) {
+        (6, 6) => {}
+        // Not ARNs at all: compare them as strings.
+        (_, len) if len != 6 => return wildcard_match(pattern, arn, false),
+        // A pattern short of six components has no component for some of the ARN's.
+        _ => return pattern == "*",
+    }
+    pattern_parts
+        .iter()
+        .zip(&arn_parts)
+        .all(|(p, a)| wildcard_match(p, a, false))
 }
 
 /// IAM's wildcard match: `*` is any run of characters, `?` any one character.

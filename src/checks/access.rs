@@ -19,6 +19,9 @@ pub struct Caller<'a> {
     /// Lambda names the role's session after the function.
     pub session_arn: String,
     pub account: String,
+    /// "Lambda injects the source function ARN into the credentials context"
+    /// (`lambda:SourceFunctionArn`).
+    pub function_arn: String,
 }
 
 /// The rotation role, for the checks that ask what it may do. A missing
@@ -37,6 +40,7 @@ pub fn caller(facts: &Facts) -> Result<Caller<'_>, Verdict> {
         session_arn: session_arn(&account, &role.name, &function.name),
         account,
         role,
+        function_arn: function.arn.clone(),
     })
 }
 
@@ -46,6 +50,34 @@ pub fn session_arn(account: &str, role_name: &str, function_name: &str) -> Strin
 }
 
 impl Caller<'_> {
+    /// The global condition keys whose value is known for the function's
+    /// role session calling AWS directly (IAM global condition context keys):
+    /// TLS always (the SDK calls over HTTPS), the principal, the function,
+    /// and no source account or ARN (present only when a service calls on a
+    /// resource's behalf). A request through Secrets Manager to KMS is made
+    /// via an AWS service.
+    fn known_keys(
+        &self,
+        resource: &str,
+        context: &BTreeMap<String, Option<String>>,
+    ) -> Vec<(&'static str, Option<String>)> {
+        let via_service = context.contains_key("kms:viaservice");
+        let mut keys = vec![
+            ("aws:principalarn", Some(self.role.arn.clone())),
+            ("aws:principalaccount", Some(self.account.clone())),
+            ("aws:principaltype", Some("AssumedRole".to_string())),
+            ("aws:securetransport", Some("true".to_string())),
+            ("aws:viaawsservice", Some(via_service.to_string())),
+            ("lambda:sourcefunctionarn", Some(self.function_arn.clone())),
+            ("aws:sourceaccount", None),
+            ("aws:sourcearn", None),
+        ];
+        if let Some(account) = crate::arn::account(resource).filter(|a| !a.is_empty()) {
+            keys.push(("aws:resourceaccount", Some(account.to_string())));
+        }
+        keys
+    }
+
     /// Whether the role may do `action` on `resource`.
     pub fn may(
         &self,
@@ -56,8 +88,9 @@ impl Caller<'_> {
         key_policy: Option<(&str, &Value)>,
     ) -> Decision {
         let mut context = context;
-        context.insert("aws:principalarn".into(), Some(self.role.arn.clone()));
-        context.insert("aws:principalaccount".into(), Some(self.account.clone()));
+        for (key, value) in self.known_keys(resource, &context) {
+            context.entry(key.to_string()).or_insert(value);
+        }
         let request = Request {
             principal: Principal::Role {
                 arn: &self.role.arn,
@@ -148,6 +181,21 @@ pub fn secret_context(secret: &SecretFacts) -> BTreeMap<String, Option<String>> 
     ])
 }
 
+/// The condition keys of an action with no resource type (GetRandomPassword):
+/// the global keys only. "If the key that you specify in a policy condition
+/// is not present in the request context, the values do not match": every
+/// Secrets Manager key and every resource tag is absent.
+pub fn no_resource_context(secret: &SecretFacts) -> BTreeMap<String, Option<String>> {
+    BTreeMap::from([
+        (
+            "aws:requestedregion".into(),
+            secret.region().map(str::to_string),
+        ),
+        ("secretsmanager:*".into(), None),
+        ("aws:resourcetag/*".into(), None),
+    ])
+}
+
 /// The condition keys of the KMS request Secrets Manager makes for the
 /// role when it reads or writes `secret`.
 pub fn kms_context(secret: &SecretFacts) -> BTreeMap<String, Option<String>> {
@@ -182,10 +230,21 @@ pub fn evidence(verdict: Verdict, action: &str, decision: &Decision) -> Verdict 
         Decision::Undecided {
             statement,
             condition,
+            denies: false,
         } => (
             statement.source,
             format!(
                 "{action}: allowed by {statement} only if its {condition} holds, which rotdoctor cannot evaluate"
+            ),
+        ),
+        Decision::Undecided {
+            statement,
+            condition,
+            denies: true,
+        } => (
+            statement.source,
+            format!(
+                "{action}: possibly denied by {statement}, if its {condition} holds, which rotdoctor cannot evaluate"
             ),
         ),
     };

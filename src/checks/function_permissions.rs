@@ -48,8 +48,10 @@ fn run(facts: &Facts) -> Outcome {
 
     let context = access::secret_context(secret);
     let mut decisions = caller.may_all(&ON_SECRET, &secret.arn, &context, resource, None);
-    // GetRandomPassword acts on no resource: the secret's policy has no say.
-    decisions.extend(caller.may_all(&[RANDOM_PASSWORD], "*", &context, None, None));
+    // GetRandomPassword acts on no resource: the secret's policy has no say,
+    // and none of the secret's condition keys is in its request.
+    let no_resource = access::no_resource_context(secret);
+    decisions.extend(caller.may_all(&[RANDOM_PASSWORD], "*", &no_resource, None, None));
 
     let status = access::status(&decisions);
     let role = &caller.role.name;
