@@ -160,6 +160,42 @@ impl Tri {
     }
 }
 
+/// A Lambda function's role session, as the request context knows it.
+pub struct Session<'a> {
+    pub role_arn: &'a str,
+    pub account: &'a str,
+    pub function_arn: &'a str,
+    pub resource: &'a str,
+    /// The request is made through an AWS service (KMS, via Secrets Manager).
+    pub via_service: bool,
+}
+
+/// The global condition keys whose value is known for a Lambda function's
+/// role session calling AWS (IAM global condition context keys): TLS always
+/// (the SDK calls over HTTPS), the principal, the function ("Lambda injects
+/// the source function ARN into the credentials context"), the resource's
+/// account, and no source account or ARN (present only when a service calls
+/// on a resource's behalf). `None` is a key the request does not carry.
+pub fn session_keys(session: &Session<'_>) -> Vec<(&'static str, Option<String>)> {
+    let mut keys = vec![
+        ("aws:principalarn", Some(session.role_arn.to_string())),
+        ("aws:principalaccount", Some(session.account.to_string())),
+        ("aws:principaltype", Some("AssumedRole".to_string())),
+        ("aws:securetransport", Some("true".to_string())),
+        ("aws:viaawsservice", Some(session.via_service.to_string())),
+        (
+            "lambda:sourcefunctionarn",
+            Some(session.function_arn.to_string()),
+        ),
+        ("aws:sourceaccount", None),
+        ("aws:sourcearn", None),
+    ];
+    if let Some(account) = crate::arn::account(session.resource).filter(|a| !a.is_empty()) {
+        keys.push(("aws:resourceaccount", Some(account.to_string())));
+    }
+    keys
+}
+
 /// Decides `request` (whose principal is the role) against `policies`.
 pub fn authorize(request: &Request<'_>, policies: &Policies<'_>) -> Decision {
     let judged = judge_all(request, policies);

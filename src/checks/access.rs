@@ -50,32 +50,19 @@ pub fn session_arn(account: &str, role_name: &str, function_name: &str) -> Strin
 }
 
 impl Caller<'_> {
-    /// The global condition keys whose value is known for the function's
-    /// role session calling AWS directly (IAM global condition context keys):
-    /// TLS always (the SDK calls over HTTPS), the principal, the function,
-    /// and no source account or ARN (present only when a service calls on a
-    /// resource's behalf). A request through Secrets Manager to KMS is made
-    /// via an AWS service.
+    /// The global condition keys known for the function's role session.
     fn known_keys(
         &self,
         resource: &str,
         context: &BTreeMap<String, Option<String>>,
     ) -> Vec<(&'static str, Option<String>)> {
-        let via_service = context.contains_key("kms:viaservice");
-        let mut keys = vec![
-            ("aws:principalarn", Some(self.role.arn.clone())),
-            ("aws:principalaccount", Some(self.account.clone())),
-            ("aws:principaltype", Some("AssumedRole".to_string())),
-            ("aws:securetransport", Some("true".to_string())),
-            ("aws:viaawsservice", Some(via_service.to_string())),
-            ("lambda:sourcefunctionarn", Some(self.function_arn.clone())),
-            ("aws:sourceaccount", None),
-            ("aws:sourcearn", None),
-        ];
-        if let Some(account) = crate::arn::account(resource).filter(|a| !a.is_empty()) {
-            keys.push(("aws:resourceaccount", Some(account.to_string())));
-        }
-        keys
+        iam::session_keys(&iam::Session {
+            role_arn: &self.role.arn,
+            account: &self.account,
+            function_arn: &self.function_arn,
+            resource,
+            via_service: context.contains_key("kms:viaservice"),
+        })
     }
 
     /// Whether the role may do `action` on `resource`.
