@@ -24,6 +24,7 @@ const ROLE: &str = "arn:aws:iam::111122223333:role/rotation";
 const SESSION: &str = "arn:aws:sts::111122223333:assumed-role/rotation/rotate-db";
 const FUNCTION: &str = "arn:aws:lambda:us-east-1:111122223333:function:rotate-db";
 const SECRET: &str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf";
+const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const CASES: usize = 400;
 
 /// A fixed-seed xorshift: the same cases on every run.
@@ -134,6 +135,58 @@ struct Case {
     identity: Vec<Value>,
     boundary: Option<Value>,
     resource_policy: Option<Value>,
+    /// The resource policy is the KMS key's policy, for a call Secrets
+    /// Manager makes to KMS for the role.
+    key_policy: bool,
+}
+
+/// A call to the secret's KMS key through Secrets Manager: the key policy
+/// must allow the role, or let IAM policies decide.
+fn generate_kms(draw: &mut Draw) -> Case {
+    let action = *draw.pick(&["kms:Decrypt", "kms:GenerateDataKey"]);
+    let key_statement = |draw: &mut Draw| {
+        let principal = draw
+            .pick(&[
+                json!({"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}),
+                json!({"AWS": ROLE}),
+                json!({"AWS": "arn:aws:iam::111122223333:role/admin"}),
+                json!("*"),
+            ])
+            .clone();
+        let mut statement = json!({
+            "Effect": if draw.chance(15) { "Deny" } else { "Allow" },
+            "Principal": principal,
+            "Action": *draw.pick(&["kms:*", "kms:Decrypt", "kms:Decrypt*", "kms:GenerateDataKey*"]),
+            "Resource": "*",
+        });
+        if draw.chance(30) {
+            statement["Condition"] = json!({"StringEquals": {"kms:ViaService": *draw.pick(&[
+                "secretsmanager.us-east-1.amazonaws.com", "rds.us-east-1.amazonaws.com"])}});
+        }
+        statement
+    };
+    let identity = (0..1 + draw.below(2))
+        .map(|_| {
+            document(vec![json!({
+                "Effect": if draw.chance(20) { "Deny" } else { "Allow" },
+                "Action": *draw.pick(&["kms:Decrypt", "kms:*", "kms:GenerateDataKey", "secretsmanager:*"]),
+                "Resource": *draw.pick(&["*", KEY, "arn:aws:kms:us-east-1:111122223333:key/other"]),
+            })])
+        })
+        .collect();
+    let key_policy = document(
+        (0..1 + draw.below(2))
+            .map(|_| key_statement(draw))
+            .collect(),
+    );
+    Case {
+        action,
+        resource: KEY,
+        identity,
+        boundary: None,
+        resource_policy: Some(key_policy),
+        key_policy: true,
+    }
 }
 
 fn generate(draw: &mut Draw) -> Case {
@@ -174,6 +227,7 @@ fn generate(draw: &mut Draw) -> Case {
         identity,
         boundary,
         resource_policy,
+        key_policy: false,
     }
 }
 
@@ -190,7 +244,13 @@ fn context(case: &Case) -> BTreeMap<String, Option<String>> {
     .map(|(k, v)| (k.to_string(), v))
     .collect::<BTreeMap<_, _>>();
     context.insert("aws:requestedregion".into(), Some("us-east-1".into()));
-    if case.resource == "*" {
+    if case.key_policy {
+        context.insert(
+            "kms:viaservice".into(),
+            Some("secretsmanager.us-east-1.amazonaws.com".into()),
+        );
+        context.insert("aws:viaawsservice".into(), Some("true".into()));
+    } else if case.resource == "*" {
         // An action with no resource type carries no Secrets Manager key.
         context.insert("secretsmanager:*".into(), None);
         context.insert("aws:resourcetag/*".into(), None);
@@ -202,7 +262,8 @@ fn context(case: &Case) -> BTreeMap<String, Option<String>> {
 
 /// The same context, keys in their documented spelling, as the simulator takes it.
 fn simulator_context(context: &BTreeMap<String, Option<String>>) -> Value {
-    const NAMES: [&str; 10] = [
+    const NAMES: [&str; 11] = [
+        "kms:ViaService",
         "aws:PrincipalArn",
         "aws:PrincipalAccount",
         "aws:PrincipalType",
@@ -260,8 +321,13 @@ fn rotdoctor_decides(case: &Case) -> Decision {
             resource: case
                 .resource_policy
                 .as_ref()
+                .filter(|_| !case.key_policy)
                 .map(|p| ("secret's resource policy", p)),
-            key: None,
+            key: case
+                .resource_policy
+                .as_ref()
+                .filter(|_| case.key_policy)
+                .map(|p| ("key policy", p)),
         },
     )
 }
@@ -328,7 +394,16 @@ fn documented_exception(case: &Case) -> Option<&'static str> {
 #[test]
 fn rotdoctor_decides_as_an_independent_simulator_does() {
     let mut draw = Draw(0x0123_4567_89ab_cdef);
-    let cases = (0..CASES).map(|_| generate(&mut draw)).collect::<Vec<_>>();
+    // One case in four is a KMS call through Secrets Manager.
+    let cases = (0..CASES)
+        .map(|i| {
+            if i % 4 == 3 {
+                generate_kms(&mut draw)
+            } else {
+                generate(&mut draw)
+            }
+        })
+        .collect::<Vec<_>>();
     let theirs = simulator_decides(&cases);
     assert_eq!(theirs.len(), cases.len());
     // A comparison proves little if every case ends the same way.
