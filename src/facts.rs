@@ -292,6 +292,9 @@ pub struct RoleFacts {
     pub policies: Vec<NamedPolicy>,
     #[serde(default)]
     pub permissions_boundary: Option<NamedPolicy>,
+    /// Its tags, for the `aws:PrincipalTag/...` conditions of policies.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
 }
 
 /// A policy document and what to call it in evidence.
@@ -503,6 +506,9 @@ pub struct SecretFacts {
     /// tag of a secret RDS made: the database it belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rds_database_arn: Option<String>,
+    /// Its tags, for the `aws:ResourceTag/...` conditions of policies.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
 }
 
 impl SecretFacts {

@@ -55,14 +55,20 @@ impl Caller<'_> {
         &self,
         resource: &str,
         context: &BTreeMap<String, Option<String>>,
-    ) -> Vec<(&'static str, Option<String>)> {
-        iam::session_keys(&iam::Session {
+    ) -> Vec<(String, Option<String>)> {
+        let mut keys = iam::session_keys(&iam::Session {
             role_arn: &self.role.arn,
             account: &self.account,
             function_arn: &self.function_arn,
             resource,
             via_service: context.contains_key("kms:viaservice"),
         })
+        .into_iter()
+        .map(|(key, value)| (key.to_string(), value))
+        .collect::<Vec<_>>();
+        // The role's tags, read with GetRole: the session's principal tags.
+        keys.extend(tag_keys(&["aws:principaltag/"], &self.role.tags));
+        keys
     }
 
     /// Whether the role may do `action` on `resource`.
@@ -76,7 +82,7 @@ impl Caller<'_> {
     ) -> Decision {
         let mut context = context;
         for (key, value) in self.known_keys(resource, &context) {
-            context.entry(key.to_string()).or_insert(value);
+            context.entry(key).or_insert(value);
         }
         let request = Request {
             principal: Principal::Role {
@@ -155,7 +161,11 @@ impl Caller<'_> {
 
 /// The condition keys of a Secrets Manager request on `secret`.
 pub fn secret_context(secret: &SecretFacts) -> BTreeMap<String, Option<String>> {
-    BTreeMap::from([
+    let mut context = tag_keys(
+        &["aws:resourcetag/", "secretsmanager:resourcetag/"],
+        &secret.tags,
+    );
+    context.extend(BTreeMap::from([
         ("secretsmanager:secretid".into(), Some(secret.arn.clone())),
         (
             "secretsmanager:resource/allowrotationlambdaarn".into(),
@@ -165,7 +175,28 @@ pub fn secret_context(secret: &SecretFacts) -> BTreeMap<String, Option<String>> 
             "aws:requestedregion".into(),
             secret.region().map(str::to_string),
         ),
-    ])
+    ]));
+    context
+}
+
+/// Tag condition keys under each of `prefixes`: a tag's value by its key,
+/// and every other key of the prefix absent (the tags were read, so a tag
+/// that is not there is known not to be there).
+fn tag_keys(
+    prefixes: &[&str],
+    tags: &BTreeMap<String, String>,
+) -> BTreeMap<String, Option<String>> {
+    let mut keys = BTreeMap::new();
+    for prefix in prefixes {
+        keys.insert(format!("{prefix}*"), None);
+        for (key, value) in tags {
+            keys.insert(
+                format!("{prefix}{}", key.to_ascii_lowercase()),
+                Some(value.clone()),
+            );
+        }
+    }
+    keys
 }
 
 /// The condition keys of an action with no resource type (GetRandomPassword):

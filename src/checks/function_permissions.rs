@@ -215,6 +215,45 @@ mod tests {
         assert_eq!(name, &format!("{POLICY_NAME}-3"), "{command}");
     }
 
+    /// The secret's tags (DescribeSecret) and the role's (GetRole) are in
+    /// the request context: tag conditions decide, and a tag the secret does
+    /// not have is absent.
+    #[test]
+    fn tag_conditions_decide_from_the_tags_read() {
+        let mut facts = healthy();
+        crate::checks::testing::secret_mut(&mut facts)
+            .tags
+            .insert("team".to_string(), "orders".to_string());
+        if let Fact::Found(role) = &mut facts.rotation_role {
+            role.tags
+                .insert("Purpose".to_string(), "rotation".to_string());
+        }
+        facts.secret_policy = Fact::Found(PolicyDocument(json!({"Statement": [
+            {"Sid": "TeamOnly", "Effect": "Deny", "Principal": "*", "Action": "secretsmanager:*", "Resource": "*",
+             "Condition": {"StringNotEquals": {"aws:ResourceTag/team": "orders"}}},
+            {"Sid": "RotatorsOnly", "Effect": "Deny", "Principal": "*", "Action": "secretsmanager:PutSecretValue", "Resource": "*",
+             "Condition": {"StringNotEquals": {"aws:PrincipalTag/Purpose": "rotation"}}},
+            {"Sid": "Tagged", "Effect": "Deny", "Principal": "*", "Action": "secretsmanager:*", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:ResourceTag/stage": "frozen"}}}
+        ]})));
+        assert_eq!(
+            CHECK.verdict(&facts).status,
+            Status::Pass,
+            "{:#?}",
+            CHECK.verdict(&facts)
+        );
+        if let Fact::Found(role) = &mut facts.rotation_role {
+            role.tags.clear();
+        }
+        let verdict = CHECK.verdict(&facts);
+        assert_eq!(verdict.status, Status::Fail, "{verdict:#?}");
+        assert!(
+            verdict.summary.contains("PutSecretValue"),
+            "{}",
+            verdict.summary
+        );
+    }
+
     #[test]
     fn a_missing_role_fails_and_an_unreadable_one_is_an_error() {
         let mut facts = healthy();

@@ -245,6 +245,7 @@ pub(crate) mod testing {
                     },
                 ],
                 rds_database_arn: None,
+                tags: Default::default(),
             }),
             secret_value: Fact::Found(SecretShape::Object(ObjectShape {
                 keys: ["engine", "host", "port", "username", "password", "dbname"]
@@ -312,6 +313,7 @@ pub(crate) mod testing {
                     }),
                 }],
                 permissions_boundary: None,
+                tags: Default::default(),
             }),
             secret_policy: Fact::Absent,
             secret_key: Fact::NotCollected,

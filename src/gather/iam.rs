@@ -95,6 +95,11 @@ pub async fn role(gatherer: &Gatherer, role_arn: &str) -> Fact<RoleFacts> {
             name: role.role_name().to_string(),
             policies,
             permissions_boundary,
+            tags: role
+                .tags()
+                .iter()
+                .map(|tag| (tag.key().to_string(), tag.value().to_string()))
+                .collect(),
         }),
         (Err(error), _) | (_, Err(error)) => Fact::Unavailable(error),
     }

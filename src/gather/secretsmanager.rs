@@ -159,6 +159,11 @@ macro_rules! secret_facts {
                 })
                 .and_then(|tag| tag.value())
                 .map(str::to_string),
+            tags: output
+                .tags()
+                .iter()
+                .filter_map(|tag| Some((tag.key()?.to_string(), tag.value()?.to_string())))
+                .collect(),
         }
     }};
 }
