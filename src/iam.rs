@@ -733,6 +733,33 @@ mod tests {
         ));
     }
 
+    /// "If the * wildcard is the last character of a resource ARN segment,
+    /// it can expand to match beyond the colon boundaries" (IAM JSON policy
+    /// elements: Resource); a name without the secret's six-character
+    /// suffix matches nothing.
+    #[test]
+    fn a_star_ending_a_segment_reaches_past_the_colon() {
+        let on = |resource: &str| {
+            policy(
+                "inline policy rotation",
+                json!([{"Sid": "Read", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": resource}]),
+            )
+        };
+        let ask = |resource: &str| decide(&[on(resource)], None, None);
+        assert!(matches!(
+            ask("arn:aws:secretsmanager:us-east-1:111122223333:*"),
+            Decision::Allowed(_)
+        ));
+        assert!(matches!(
+            ask("arn:aws:secretsmanager:us-east-1:111122223333:secret:db-??????"),
+            Decision::Allowed(_)
+        ));
+        assert!(matches!(
+            ask("arn:aws:secretsmanager:us-east-1:111122223333:secret:db"),
+            Decision::ImplicitDeny(_)
+        ));
+    }
+
     /// GetRandomPassword has no resource type and no condition keys (Service
     /// Authorization Reference): a condition on a secret's key is absent
     /// there, so it does not match, and its negation does.
