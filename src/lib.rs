@@ -2,23 +2,16 @@
 //!
 //! The pipeline: [`gather`] turns AWS API calls into [`facts::Facts`];
 //! [`checks`] turn facts into findings, one pure function per failure mode;
-//! [`report`] renders the findings for people or scripts.
+//! [`report`] renders the findings for people or scripts. Everything but
+//! gathering and the command line lives in `rotdoctor-core`, which builds
+//! without the AWS SDK; it is re-exported here under the same names.
 
-pub mod arn;
+pub use rotdoctor_core::{
+    arn, checks, command, facts, finding, iam, network, policy, redact, report, schedule,
+    signatures, suppress, template,
+};
+
 pub mod aws;
-pub mod checks;
 pub mod cli;
-pub mod command;
-pub mod facts;
-pub mod finding;
 pub mod gather;
-pub mod iam;
-pub mod network;
-pub mod policy;
-pub mod redact;
-pub mod report;
 pub mod run;
-pub mod schedule;
-pub mod signatures;
-pub mod suppress;
-pub mod template;

@@ -1,4 +1,4 @@
-#![doc = include_str!("../../docs/checks/rds-api-reachability.md")]
+#![doc = include_str!("../../../../docs/checks/rds-api-reachability.md")]
 
 use super::rds_calls::rds_calls;
 use super::{CheckDef, Outcome, premise, reads};
@@ -10,7 +10,7 @@ use crate::network::{self, Cidr};
 pub const CHECK: CheckDef = CheckDef {
     slug: "rds-api-reachability",
     title: "The rotation function can reach the RDS API when its template calls it",
-    explanation: include_str!("../../docs/checks/rds-api-reachability.md"),
+    explanation: include_str!("../../../../docs/checks/rds-api-reachability.md"),
     reads: &[
         reads::SECRET,
         reads::SECRET_VALUE,

@@ -1,4 +1,4 @@
-#![doc = include_str!("../../docs/checks/password-charset.md")]
+#![doc = include_str!("../../../../docs/checks/password-charset.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::command::set_function_variable;
@@ -9,7 +9,7 @@ use crate::template::{self, Database, Template};
 pub const CHECK: CheckDef = CheckDef {
     slug: "password-charset",
     title: "Generated passwords use only characters the database accepts",
-    explanation: include_str!("../../docs/checks/password-charset.md"),
+    explanation: include_str!("../../../../docs/checks/password-charset.md"),
     reads: &[reads::SECRET, reads::SECRET_VALUE, reads::FUNCTION],
     run,
 };

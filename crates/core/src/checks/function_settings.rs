@@ -1,4 +1,4 @@
-#![doc = include_str!("../../docs/checks/function-settings.md")]
+#![doc = include_str!("../../../../docs/checks/function-settings.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::arn;
@@ -10,7 +10,7 @@ use crate::template;
 pub const CHECK: CheckDef = CheckDef {
     slug: "function-settings",
     title: "The rotation function's concurrency, timeout and runtime let rotation run",
-    explanation: include_str!("../../docs/checks/function-settings.md"),
+    explanation: include_str!("../../../../docs/checks/function-settings.md"),
     reads: &[reads::SECRET, reads::FUNCTION],
     run,
 };

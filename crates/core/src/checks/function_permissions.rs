@@ -1,4 +1,4 @@
-#![doc = include_str!("../../docs/checks/function-permissions.md")]
+#![doc = include_str!("../../../../docs/checks/function-permissions.md")]
 
 use serde_json::json;
 
@@ -11,7 +11,7 @@ use crate::iam::Decision;
 pub const CHECK: CheckDef = CheckDef {
     slug: "function-permissions",
     title: "The rotation function's role may call what rotation needs",
-    explanation: include_str!("../../docs/checks/function-permissions.md"),
+    explanation: include_str!("../../../../docs/checks/function-permissions.md"),
     reads: &[
         reads::SECRET,
         reads::SECRET_POLICY,

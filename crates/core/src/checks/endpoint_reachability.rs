@@ -1,4 +1,4 @@
-#![doc = include_str!("../../docs/checks/endpoint-reachability.md")]
+#![doc = include_str!("../../../../docs/checks/endpoint-reachability.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::command::{
@@ -15,7 +15,7 @@ use crate::network::{self, Cidr, Direction, EPHEMERAL, Peer};
 pub const CHECK: CheckDef = CheckDef {
     slug: "endpoint-reachability",
     title: "The rotation function can reach the Secrets Manager endpoint",
-    explanation: include_str!("../../docs/checks/endpoint-reachability.md"),
+    explanation: include_str!("../../../../docs/checks/endpoint-reachability.md"),
     reads: &[reads::SECRET, reads::FUNCTION, reads::NETWORK],
     run,
 };

@@ -1,4 +1,4 @@
-#![doc = include_str!("../../docs/checks/function-logs.md")]
+#![doc = include_str!("../../../../docs/checks/function-logs.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::facts::Facts;
@@ -8,7 +8,7 @@ use crate::signatures;
 pub const CHECK: CheckDef = CheckDef {
     slug: "function-logs",
     title: "The rotation function's latest invocations logged no error",
-    explanation: include_str!("../../docs/checks/function-logs.md"),
+    explanation: include_str!("../../../../docs/checks/function-logs.md"),
     reads: &[reads::SECRET, reads::FUNCTION, reads::LOGS],
     run,
 };

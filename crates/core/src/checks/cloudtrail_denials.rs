@@ -1,4 +1,4 @@
-#![doc = include_str!("../../docs/checks/cloudtrail-denials.md")]
+#![doc = include_str!("../../../../docs/checks/cloudtrail-denials.md")]
 
 use std::collections::BTreeMap;
 
@@ -11,7 +11,7 @@ use crate::finding::Verdict;
 pub const CHECK: CheckDef = CheckDef {
     slug: "cloudtrail-denials",
     title: "CloudTrail shows no refused call by the rotation function",
-    explanation: include_str!("../../docs/checks/cloudtrail-denials.md"),
+    explanation: include_str!("../../../../docs/checks/cloudtrail-denials.md"),
     reads: &[reads::SECRET, reads::FUNCTION, reads::TRAIL],
     run,
 };

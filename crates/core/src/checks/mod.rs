@@ -6,6 +6,10 @@
 //! (`error`), or another check already reports the root cause (`skip`, naming
 //! that check), so that one cause shows up as one failure, not a cascade.
 
+// Each check's docs page is also the text `rotdoctor explain` prints, where
+// a bare URL reads best.
+#![allow(rustdoc::bare_urls, rustdoc::invalid_html_tags)]
+
 use crate::facts::Facts;
 use crate::finding::{Finding, Status, Verdict};
 

@@ -5,7 +5,7 @@
 //! use anything else is reported as undecided, never as applying: rotdoctor
 //! does not guess. How statements of several policies combine into a
 //! decision is in [`crate::iam`].
-//! See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+//! See: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html>
 
 use std::collections::BTreeMap;
 

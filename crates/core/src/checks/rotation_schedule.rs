@@ -1,4 +1,4 @@
-#![doc = include_str!("../../docs/checks/rotation-schedule.md")]
+#![doc = include_str!("../../../../docs/checks/rotation-schedule.md")]
 
 use jiff::Timestamp;
 
@@ -11,7 +11,7 @@ use crate::schedule::Expression;
 pub const CHECK: CheckDef = CheckDef {
     slug: "rotation-schedule",
     title: "The rotation schedule is valid and rotation is on time",
-    explanation: include_str!("../../docs/checks/rotation-schedule.md"),
+    explanation: include_str!("../../../../docs/checks/rotation-schedule.md"),
     reads: &[reads::SECRET],
     run,
 };

@@ -1,4 +1,4 @@
-#![doc = include_str!("../../docs/checks/secret-schema.md")]
+#![doc = include_str!("../../../../docs/checks/secret-schema.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::command::{aws, merge_secret_keys, shell_command};
@@ -9,7 +9,7 @@ use crate::template::{self, Identified, Template};
 pub const CHECK: CheckDef = CheckDef {
     slug: "secret-schema",
     title: "The secret value has the shape the rotation function reads",
-    explanation: include_str!("../../docs/checks/secret-schema.md"),
+    explanation: include_str!("../../../../docs/checks/secret-schema.md"),
     reads: &[reads::SECRET, reads::SECRET_VALUE, reads::FUNCTION],
     run,
 };

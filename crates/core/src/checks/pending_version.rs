@@ -1,4 +1,4 @@
-#![doc = include_str!("../../docs/checks/pending-version.md")]
+#![doc = include_str!("../../../../docs/checks/pending-version.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::command::aws;
@@ -8,7 +8,7 @@ use crate::finding::Verdict;
 pub const CHECK: CheckDef = CheckDef {
     slug: "pending-version",
     title: "No secret version is stranded at AWSPENDING",
-    explanation: include_str!("../../docs/checks/pending-version.md"),
+    explanation: include_str!("../../../../docs/checks/pending-version.md"),
     // The history only chooses the fix: the verdict stands on DescribeSecret.
     reads: &[reads::SECRET, reads::TRAIL, reads::LOGS],
     run,

@@ -1,4 +1,4 @@
-#![doc = include_str!("../../docs/checks/endpoint-policy.md")]
+#![doc = include_str!("../../../../docs/checks/endpoint-policy.md")]
 
 use serde_json::{Value, json};
 
@@ -13,7 +13,7 @@ use crate::policy::{self, Applies, Effect, Principal, Request};
 pub const CHECK: CheckDef = CheckDef {
     slug: "endpoint-policy",
     title: "The Secrets Manager endpoint's policy lets the rotation role through",
-    explanation: include_str!("../../docs/checks/endpoint-policy.md"),
+    explanation: include_str!("../../../../docs/checks/endpoint-policy.md"),
     reads: &[reads::SECRET, reads::FUNCTION, reads::NETWORK],
     run,
 };

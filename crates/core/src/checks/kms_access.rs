@@ -1,4 +1,4 @@
-#![doc = include_str!("../../docs/checks/kms-access.md")]
+#![doc = include_str!("../../../../docs/checks/kms-access.md")]
 
 use serde_json::json;
 
@@ -13,7 +13,7 @@ use crate::iam::{Decision, Missing};
 pub const CHECK: CheckDef = CheckDef {
     slug: "kms-access",
     title: "The rotation role may use the secret's KMS key",
-    explanation: include_str!("../../docs/checks/kms-access.md"),
+    explanation: include_str!("../../../../docs/checks/kms-access.md"),
     reads: &[reads::SECRET, reads::FUNCTION, reads::ROLE, reads::KEY],
     run,
 };

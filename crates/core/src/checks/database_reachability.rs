@@ -1,4 +1,4 @@
-#![doc = include_str!("../../docs/checks/database-reachability.md")]
+#![doc = include_str!("../../../../docs/checks/database-reachability.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::arn;
@@ -11,7 +11,7 @@ use crate::template;
 pub const CHECK: CheckDef = CheckDef {
     slug: "database-reachability",
     title: "The rotation function can reach the database",
-    explanation: include_str!("../../docs/checks/database-reachability.md"),
+    explanation: include_str!("../../../../docs/checks/database-reachability.md"),
     reads: &[
         reads::SECRET,
         reads::SECRET_VALUE,

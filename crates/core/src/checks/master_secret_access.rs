@@ -1,4 +1,4 @@
-#![doc = include_str!("../../docs/checks/master-secret-access.md")]
+#![doc = include_str!("../../../../docs/checks/master-secret-access.md")]
 
 use serde_json::{Value, json};
 
@@ -14,7 +14,7 @@ use crate::template;
 pub const CHECK: CheckDef = CheckDef {
     slug: "master-secret-access",
     title: "The rotation role may read the master secret",
-    explanation: include_str!("../../docs/checks/master-secret-access.md"),
+    explanation: include_str!("../../../../docs/checks/master-secret-access.md"),
     reads: &[
         reads::SECRET,
         reads::SECRET_VALUE,

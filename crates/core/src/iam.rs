@@ -11,8 +11,8 @@
 //!
 //! An answer that rests on a condition rotdoctor cannot evaluate is
 //! `Undecided`, naming it: never `Allowed`.
-//! See: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
-//! and https://docs.aws.amazon.com/kms/latest/developerguide/determining-access.html
+//! See: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html>
+//! and <https://docs.aws.amazon.com/kms/latest/developerguide/determining-access.html>
 //! (statement-level matching is in [`crate::policy`]).
 
 use std::fmt;

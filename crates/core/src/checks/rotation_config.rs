@@ -1,4 +1,4 @@
-#![doc = include_str!("../../docs/checks/rotation-config.md")]
+#![doc = include_str!("../../../../docs/checks/rotation-config.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::arn;
@@ -9,7 +9,7 @@ use crate::finding::Verdict;
 pub const CHECK: CheckDef = CheckDef {
     slug: "rotation-config",
     title: "Rotation is enabled with a working rotation function",
-    explanation: include_str!("../../docs/checks/rotation-config.md"),
+    explanation: include_str!("../../../../docs/checks/rotation-config.md"),
     reads: &[reads::SECRET, reads::FUNCTION],
     run,
 };

@@ -1,4 +1,4 @@
-#![doc = include_str!("../../docs/checks/invoke-permission.md")]
+#![doc = include_str!("../../../../docs/checks/invoke-permission.md")]
 
 use std::collections::BTreeMap;
 
@@ -12,7 +12,7 @@ use crate::policy::{self, Applies, Effect, Principal, Request, StatementVerdict}
 pub const CHECK: CheckDef = CheckDef {
     slug: "invoke-permission",
     title: "Secrets Manager may invoke the rotation function",
-    explanation: include_str!("../../docs/checks/invoke-permission.md"),
+    explanation: include_str!("../../../../docs/checks/invoke-permission.md"),
     reads: &[reads::SECRET, reads::FUNCTION, reads::FUNCTION_POLICY],
     run,
 };

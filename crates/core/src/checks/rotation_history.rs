@@ -1,4 +1,4 @@
-#![doc = include_str!("../../docs/checks/rotation-history.md")]
+#![doc = include_str!("../../../../docs/checks/rotation-history.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::facts::{Facts, TrailEvent};
@@ -7,7 +7,7 @@ use crate::finding::Verdict;
 pub const CHECK: CheckDef = CheckDef {
     slug: "rotation-history",
     title: "The last rotation attempt succeeded",
-    explanation: include_str!("../../docs/checks/rotation-history.md"),
+    explanation: include_str!("../../../../docs/checks/rotation-history.md"),
     reads: &[reads::SECRET, reads::TRAIL],
     run,
 };

@@ -2,7 +2,7 @@
 //! when the next rotation window opens.
 //!
 //! Rules and semantics: the RotationRulesType API
-//! reference and https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_schedule.html
+//! reference and <https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_schedule.html>
 //! Everything is UTC, as Secrets Manager schedules are.
 
 use std::collections::BTreeSet;

@@ -1,4 +1,4 @@
-#![doc = include_str!("../../docs/checks/master-secret-host.md")]
+#![doc = include_str!("../../../../docs/checks/master-secret-host.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::facts::{Facts, SecretShape};
@@ -8,7 +8,7 @@ use crate::template;
 pub const CHECK: CheckDef = CheckDef {
     slug: "master-secret-host",
     title: "The master secret is for the secret's database",
-    explanation: include_str!("../../docs/checks/master-secret-host.md"),
+    explanation: include_str!("../../../../docs/checks/master-secret-host.md"),
     reads: &[
         reads::SECRET,
         reads::SECRET_VALUE,

@@ -3,8 +3,8 @@
 //!
 //! Only IPv4 and TCP matter here: the rotation function speaks HTTPS to
 //! Secrets Manager and TCP to its database.
-//! See: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html
-//! and https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html
+//! See: <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html>
+//! and <https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html>
 
 use std::fmt;
 
