@@ -99,14 +99,16 @@ fn key_value(text: &str) -> Result<(String, String), String> {
 }
 
 fn check_slug(text: &str) -> Result<String, String> {
-    let slugs = crate::checks::slugs();
-    if slugs.contains(&text) {
-        Ok(text.to_string())
-    } else {
-        Err(format!(
+    match crate::checks::resolve_slug(text) {
+        Some((slug, None)) => Ok(slug.to_string()),
+        Some((slug, Some(old))) => {
+            eprintln!("rotdoctor: the check {old} is now called {slug}");
+            Ok(slug.to_string())
+        }
+        None => Err(format!(
             "no check is called {text}; the checks are {}",
-            slugs.join(", ")
-        ))
+            crate::checks::slugs().join(", ")
+        )),
     }
 }
 

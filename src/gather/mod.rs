@@ -27,12 +27,12 @@ use tokio::sync::oneshot;
 pub use calls::{ApiCall, CallLog};
 pub use secretsmanager::Fleet;
 
-use crate::checks::{self, reads};
 use crate::facts::{
     Fact, Facts, FunctionFacts, FunctionLog, KeyFacts, LookupError, MasterSecretFacts, NamedPolicy,
     NetworkFacts, PolicyDocument, RoleFacts, SecretFacts, SecretShape, TrailEvent,
     rds_managed_database,
 };
+use crate::reads;
 use memo::Memo;
 
 /// A finished gathering task: the secret's position, and its facts.
@@ -124,11 +124,7 @@ impl Gatherer {
             logs: aws_sdk_cloudwatchlogs::Client::new(config),
             since,
             concurrency: concurrency.max(1),
-            wanted: Arc::new(
-                checks::permissions(&checks::Selection::default())
-                    .into_iter()
-                    .collect(),
-            ),
+            wanted: Arc::new(reads::every_action().into_iter().collect()),
             shared: Arc::default(),
             calls: CallLog::default(),
             read_values: Arc::default(),

@@ -15,6 +15,7 @@ pub mod finding;
 pub mod iam;
 pub mod network;
 pub mod policy;
+pub mod reads;
 pub mod redact;
 pub mod report;
 pub mod schedule;

@@ -33,14 +33,13 @@ impl Suppressions {
     /// name) and says why: one that matches nothing, or accepts a finding
     /// for no reason, would quietly weaken a gate.
     pub fn validate(&self) -> Result<(), String> {
-        let slugs = crate::checks::slugs();
         for (index, suppression) in self.suppressions.iter().enumerate() {
             let which = index + 1;
-            if !slugs.contains(&suppression.check.as_str()) {
+            if crate::checks::resolve_slug(&suppression.check).is_none() {
                 return Err(format!(
                     "suppression {which} names no check: {}; the checks are {}",
                     suppression.check,
-                    slugs.join(", ")
+                    crate::checks::slugs().join(", ")
                 ));
             }
             if suppression.reason.trim().is_empty() {
@@ -69,7 +68,8 @@ impl Suppressions {
             ];
             for finding in &mut report.findings {
                 let accepted = self.suppressions.iter().find(|s| {
-                    s.check == finding.check
+                    crate::checks::resolve_slug(&s.check).map(|(slug, _)| slug)
+                        == Some(finding.check)
                         && names
                             .iter()
                             .flatten()

@@ -11,6 +11,7 @@ use crate::finding::Verdict;
 pub const CHECK: CheckDef = CheckDef {
     slug: "cloudtrail-denials",
     title: "CloudTrail shows no refused call by the rotation function",
+    holds: r#"CloudTrail recorded no access-denied, unauthorized or KMS error for the rotation function's role session in the window; refusals are grouped by action and resource."#,
     explanation: include_str!("../../../../docs/checks/cloudtrail-denials.md"),
     reads: &[reads::SECRET, reads::FUNCTION, reads::TRAIL],
     run,

@@ -11,6 +11,7 @@ use crate::iam::Decision;
 pub const CHECK: CheckDef = CheckDef {
     slug: "function-permissions",
     title: "The rotation function's role may call what rotation needs",
+    holds: r#"The function's role may call `DescribeSecret`, `GetSecretValue`, `PutSecretValue` and `UpdateSecretVersionStage` on the secret and `GetRandomPassword` on `*`, across its inline and managed policies, its permissions boundary and the secret's resource policy; the evidence names the statement that decides each action."#,
     explanation: include_str!("../../../../docs/checks/function-permissions.md"),
     reads: &[
         reads::SECRET,

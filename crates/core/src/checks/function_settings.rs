@@ -10,6 +10,7 @@ use crate::template;
 pub const CHECK: CheckDef = CheckDef {
     slug: "function-settings",
     title: "The rotation function's concurrency, timeout and runtime let rotation run",
+    holds: r#"The function's reserved concurrency is not 0 (`fail`: nothing runs) nor under 10 (`warn`: steps get throttled); its timeout is at least the templates' 30 s (12 minutes for ElastiCache, `fail` below); its Python runtime is not one Lambda deprecated (`warn`: redeploy the template). The fix is `put-function-concurrency` or `update-function-configuration --timeout`."#,
     explanation: include_str!("../../../../docs/checks/function-settings.md"),
     reads: &[reads::SECRET, reads::FUNCTION],
     run,

@@ -12,6 +12,7 @@ use crate::policy::{self, Applies, Effect, Principal, Request, StatementVerdict}
 pub const CHECK: CheckDef = CheckDef {
     slug: "invoke-permission",
     title: "Secrets Manager may invoke the rotation function",
+    holds: r#"The function's resource-based policy lets `secretsmanager.amazonaws.com` call `lambda:InvokeFunction`, with `aws:SourceAccount` / `aws:SourceArn` conditions that match this secret."#,
     explanation: include_str!("../../../../docs/checks/invoke-permission.md"),
     reads: &[reads::SECRET, reads::FUNCTION, reads::FUNCTION_POLICY],
     run,

@@ -14,6 +14,7 @@ use crate::template;
 pub const CHECK: CheckDef = CheckDef {
     slug: "master-secret-access",
     title: "The rotation role may read the master secret",
+    holds: r#"For multi-user rotation, the master secret named by `masterarn` exists and the role may read it (and use its key). A `Resource` naming the master secret without its six-character suffix is called out: it matches nothing. A master secret RDS manages, or a secret whose host is not the master's (PostgreSQL, MySQL, MariaDB), needs `rds:DescribeDBInstances` (or `DescribeDBClusters`) on its database."#,
     explanation: include_str!("../../../../docs/checks/master-secret-access.md"),
     reads: &[
         reads::SECRET,

@@ -15,7 +15,8 @@ use crate::finding::{Finding, Status, Verdict};
 
 mod access;
 pub mod premise;
-pub mod reads;
+// What each fact costs in read-only actions, shared with gathering.
+pub use crate::reads;
 
 pub use rotation_history::last_failed_step;
 
@@ -48,6 +49,8 @@ pub struct CheckDef {
     pub slug: &'static str,
     /// The requirement, in the present tense.
     pub title: &'static str,
+    /// What must hold, in full: the README's check table.
+    pub holds: &'static str,
     /// What it checks, what it reads, what it concludes and how to fix it:
     /// `docs/checks/<slug>.md`, also the module's documentation.
     pub explanation: &'static str,
@@ -109,6 +112,47 @@ pub fn permissions(selection: &Selection) -> Vec<&'static str> {
     actions.sort();
     actions.dedup();
     actions
+}
+
+/// Check slugs that were renamed, old first: the old slug still selects the
+/// check in `--only`, `--skip` and suppression files, with a warning. A
+/// slug is a public contract; none has been renamed yet.
+pub const RENAMED: &[(&str, &str)] = &[];
+
+/// The check a slug names, and the old slug it was given under, if any.
+pub fn resolve_slug(slug: &str) -> Option<(&'static str, Option<&'static str>)> {
+    resolve_in(RENAMED, slug)
+}
+
+fn resolve_in(
+    renamed: &[(&'static str, &'static str)],
+    slug: &str,
+) -> Option<(&'static str, Option<&'static str>)> {
+    if let Some(check) = CHECKS.iter().find(|c| c.slug == slug) {
+        return Some((check.slug, None));
+    }
+    renamed
+        .iter()
+        .find(|(old, _)| *old == slug)
+        .map(|(old, new)| (*new, Some(*old)))
+}
+
+/// The README's check table, rendered from the registry.
+pub fn markdown_table() -> String {
+    let mut table = "| check | what must hold | reads |\n|---|---|---|\n".to_string();
+    for check in CHECKS {
+        let reads = check
+            .actions()
+            .iter()
+            .map(|a| format!("`{a}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        table.push_str(&format!(
+            "| `{}` | {} | {reads} |\n",
+            check.slug, check.holds
+        ));
+    }
+    table
 }
 
 /// Every check, in report order. The order is part of the output contract.
@@ -578,6 +622,46 @@ mod tests {
         let mut alone = vec![finding("pending-version", Status::Fail)];
         link_causes(&mut alone, &[None]);
         assert_eq!(alone[0].caused_by, None);
+    }
+
+    /// The README's table is the registry's: a check added, renamed or
+    /// reading something new shows there, or this fails (and
+    /// ROTDOCTOR_REGENERATE=1 rewrites it).
+    #[test]
+    fn readme_check_table_is_the_registry() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
+        let readme = std::fs::read_to_string(path).unwrap();
+        let begin = readme.find("<!-- checks:").unwrap();
+        let body = begin + readme[begin..].find("-->\n").unwrap() + 4;
+        let end = readme.find("<!-- checks: end -->").unwrap();
+        let generated = markdown_table();
+        if readme[body..end] != generated {
+            if std::env::var_os("ROTDOCTOR_REGENERATE").is_some() {
+                let rewritten = format!("{}{generated}{}", &readme[..body], &readme[end..]);
+                std::fs::write(path, rewritten).unwrap();
+            } else {
+                panic!(
+                    "the README's check table is stale: run ROTDOCTOR_REGENERATE=1 cargo test -p rotdoctor-core readme"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_renamed_slug_still_selects_its_check() {
+        let renamed = [("stranded-pending", "pending-version")];
+        assert_eq!(
+            resolve_in(&renamed, "stranded-pending"),
+            Some(("pending-version", Some("stranded-pending")))
+        );
+        assert_eq!(
+            resolve_in(&renamed, "pending-version"),
+            Some(("pending-version", None))
+        );
+        assert_eq!(resolve_in(&renamed, "no-such-check"), None);
+        for (old, new) in RENAMED {
+            assert!(CHECKS.iter().any(|c| c.slug == *new), "{old} -> {new}");
+        }
     }
 
     #[test]

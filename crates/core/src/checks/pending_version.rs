@@ -8,6 +8,7 @@ use crate::finding::Verdict;
 pub const CHECK: CheckDef = CheckDef {
     slug: "pending-version",
     title: "No secret version is stranded at AWSPENDING",
+    holds: r#"No version is stranded at `AWSPENDING` (which blocks every later rotation with "A previous rotation isn't complete"); its fix follows the step the last rotation failed in, from CloudTrail or the log: after createSecret the label goes, after setSecret rotation is retried, after finishSecret the pending version is made current."#,
     explanation: include_str!("../../../../docs/checks/pending-version.md"),
     // The history only chooses the fix: the verdict stands on DescribeSecret.
     reads: &[reads::SECRET, reads::TRAIL, reads::LOGS],

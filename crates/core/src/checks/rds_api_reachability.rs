@@ -10,6 +10,7 @@ use crate::network::{self, Cidr};
 pub const CHECK: CheckDef = CheckDef {
     slug: "rds-api-reachability",
     title: "The rotation function can reach the RDS API when its template calls it",
+    holds: r#"When the template calls the RDS API (a master secret RDS manages, whose value holds only a username and a password, or a secret whose host is not the master's), the function can reach it: it runs outside a VPC, or routes through a NAT gateway, or the VPC has a `com.amazonaws.<region>.rds` interface endpoint with private DNS whose security group admits it. The fix creates that endpoint."#,
     explanation: include_str!("../../../../docs/checks/rds-api-reachability.md"),
     reads: &[
         reads::SECRET,

@@ -9,6 +9,7 @@ use crate::finding::Verdict;
 pub const CHECK: CheckDef = CheckDef {
     slug: "rotation-config",
     title: "Rotation is enabled with a working rotation function",
+    holds: r#"Rotation is enabled; the rotation function is set, exists, is `Active` and its last update succeeded. Managed rotation (a service such as RDS owns the secret) is recognised."#,
     explanation: include_str!("../../../../docs/checks/rotation-config.md"),
     reads: &[reads::SECRET, reads::FUNCTION],
     run,

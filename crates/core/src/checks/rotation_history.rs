@@ -7,6 +7,7 @@ use crate::finding::Verdict;
 pub const CHECK: CheckDef = CheckDef {
     slug: "rotation-history",
     title: "The last rotation attempt succeeded",
+    holds: r#"The last rotation attempt CloudTrail recorded for the secret (`RotationSucceeded`, `RotationFailed`, `RotationAbandoned`, `TestRotationFailed`) succeeded; a failure names its step."#,
     explanation: include_str!("../../../../docs/checks/rotation-history.md"),
     reads: &[reads::SECRET, reads::TRAIL],
     run,

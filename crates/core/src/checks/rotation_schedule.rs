@@ -11,6 +11,7 @@ use crate::schedule::Expression;
 pub const CHECK: CheckDef = CheckDef {
     slug: "rotation-schedule",
     title: "The rotation schedule is valid and rotation is on time",
+    holds: r#"The schedule follows Secrets Manager's rules, `NextRotationDate` has not passed, and the secret has rotated since it was due to; predicts the next rotation window."#,
     explanation: include_str!("../../../../docs/checks/rotation-schedule.md"),
     reads: &[reads::SECRET],
     run,

@@ -1,5 +1,7 @@
 //! The read-only IAM actions behind each fact, grouped as the checks use
-//! them: a check's `reads` lists the groups of the facts it stands on.
+//! them: a check's `reads` lists the groups of the facts it stands on, and
+//! gathering fetches a fact only when the selected checks' actions include
+//! its group. Gathering reads this table, never the checks.
 
 pub const SECRET: &[&str] = &["secretsmanager:DescribeSecret"];
 /// What `check --all` lists the secrets with.
@@ -35,3 +37,30 @@ pub const DATABASE: &[&str] = &[
 ];
 pub const TRAIL: &[&str] = &["cloudtrail:LookupEvents"];
 pub const LOGS: &[&str] = &["logs:FilterLogEvents"];
+
+/// Every group, for a run that reads everything.
+pub const ALL: &[&[&str]] = &[
+    SECRET,
+    FLEET,
+    SECRET_VALUE,
+    SECRET_POLICY,
+    FUNCTION,
+    FUNCTION_POLICY,
+    ROLE,
+    KEY,
+    NETWORK,
+    DATABASE,
+    TRAIL,
+    LOGS,
+];
+
+/// Every action of every group, sorted, each once.
+pub fn every_action() -> Vec<&'static str> {
+    let mut actions = ALL
+        .iter()
+        .flat_map(|group| group.iter().copied())
+        .collect::<Vec<_>>();
+    actions.sort();
+    actions.dedup();
+    actions
+}
