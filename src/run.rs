@@ -1,5 +1,8 @@
 //! Running a parsed command line: where exit codes are decided.
 
+// The app is where output is written (clippy.toml forbids it elsewhere).
+#![allow(clippy::disallowed_macros)]
+
 use std::fs;
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
@@ -285,7 +288,19 @@ async fn gather(cli: &Cli, args: &CheckArgs) -> Result<Vec<Facts>, Stop> {
         && args.output == Output::Human
         && io::stderr().is_terminal()
         && std::env::var_os("CI").is_none();
-    let results = gatherer.gather_all(targets, progress).await;
+    let results = gatherer
+        .gather_all(targets, |done, total| {
+            if !progress {
+                return;
+            }
+            if done < total {
+                eprint!("\rrotdoctor: examined {done} of {total} secrets");
+            } else {
+                // Clear the progress line before the report.
+                eprint!("\r\x1b[K");
+            }
+        })
+        .await;
     trace_calls(cli, &gatherer);
     results
         .into_iter()

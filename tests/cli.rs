@@ -373,3 +373,22 @@ fn logs_help_documents_its_exit_codes() {
         .stdout(predicates::str::contains("Exit codes:"))
         .stdout(predicates::str::contains("0  the log was shown"));
 }
+
+/// The command line's own text, reviewed like any output: `--help`, the
+/// check list and an explanation.
+#[test]
+fn help_checks_and_explain_read_as_reviewed() {
+    let text = |args: &[&str]| {
+        let output = rotdoctor().args(args).output().unwrap();
+        assert!(output.status.success(), "{args:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    insta::assert_snapshot!("help", text(&["--help"]));
+    insta::assert_snapshot!("check-help", text(&["check", "--help"]));
+    insta::assert_snapshot!("logs-help", text(&["logs", "--help"]));
+    insta::assert_snapshot!("checks", text(&["checks"]));
+    insta::assert_snapshot!(
+        "explain-pending-version",
+        text(&["explain", "pending-version"])
+    );
+}

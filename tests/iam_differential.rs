@@ -7,6 +7,7 @@
 //! `tests/iam/package.json`, installed by `scripts/test`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic here is a failed test
+#![allow(clippy::disallowed_macros)] // a test reports what it saw on stderr
 
 mod common;
 

@@ -152,12 +152,13 @@ impl Gatherer {
     }
 
     /// Gathers the facts about several secrets concurrently, a bounded
-    /// number at a time, in the order given. With `progress`, a line on
-    /// stderr counts the secrets done.
+    /// number at a time, in the order given. `progress` hears (done, total)
+    /// after each secret, and (total, total) once all are done: the app
+    /// decides whether and how to show it.
     pub async fn gather_all(
         &self,
         targets: Vec<Target>,
-        progress: bool,
+        mut progress: impl FnMut(usize, usize),
     ) -> Vec<Result<Facts, GatherError>> {
         let count = targets.len();
         let mut results = Vec::with_capacity(count);
@@ -168,9 +169,7 @@ impl Gatherer {
                 Some(Err(panic)) => std::panic::resume_unwind(panic.into_panic()),
                 None => return,
             }
-            if progress {
-                eprint!("\rrotdoctor: examined {} of {count} secrets", results.len());
-            }
+            progress(results.len(), count);
         };
         for (index, target) in targets.into_iter().enumerate() {
             // At most `concurrency` secrets are in flight, however many are listed.
@@ -182,10 +181,6 @@ impl Gatherer {
         }
         while !tasks.is_empty() {
             collect(tasks.join_next().await);
-        }
-        if progress {
-            // Clear the progress line before the report.
-            eprint!("\r\x1b[K");
         }
         results.sort_by_key(|(index, _)| *index);
         results.into_iter().map(|(_, result)| result).collect()
