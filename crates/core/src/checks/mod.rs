@@ -647,6 +647,47 @@ mod tests {
         }
     }
 
+    /// Each check's page ends with the read-only actions it needs, as the
+    /// registry says (ROTDOCTOR_REGENERATE=1 rewrites a stale line).
+    #[test]
+    fn docs_pages_name_the_actions_the_registry_declares() {
+        let mut stale = Vec::new();
+        for check in CHECKS {
+            let path = format!(
+                "{}/../../docs/checks/{}.md",
+                env!("CARGO_MANIFEST_DIR"),
+                check.slug
+            );
+            let page = std::fs::read_to_string(&path).unwrap();
+            let needs = format!(
+                "Needs: {}.",
+                check
+                    .actions()
+                    .iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let body = page
+                .trim_end()
+                .rsplit_once('\n')
+                .filter(|(_, last)| last.starts_with("Needs: "))
+                .map_or(page.trim_end(), |(body, _)| body);
+            let expected = format!("{body}\n{needs}\n");
+            if page != expected {
+                if std::env::var_os("ROTDOCTOR_REGENERATE").is_some() {
+                    std::fs::write(&path, &expected).unwrap();
+                } else {
+                    stale.push(check.slug);
+                }
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "stale Needs: lines in docs/checks for {stale:?}: run ROTDOCTOR_REGENERATE=1 cargo test -p rotdoctor-core docs_pages"
+        );
+    }
+
     #[test]
     fn a_renamed_slug_still_selects_its_check() {
         let renamed = [("stranded-pending", "pending-version")];
