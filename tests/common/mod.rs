@@ -124,23 +124,13 @@ impl Moto {
     /// A CloudTrail that answers LookupEvents, which moto lacks, from the
     /// recorded events in `tests/moto/cloudtrail/<events>` about `secret_arn`.
     pub fn cloudtrail(&self, events: &str, secret_arn: &str) -> CloudTrail {
-        let mut child = Command::new(&self.python)
+        let mut command = Command::new(&self.python);
+        command
             .arg(repo().join("tests/moto/cloudtrail.py"))
             .arg(repo().join("tests/moto/cloudtrail").join(events))
-            .arg(secret_arn)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python from the moto venv");
-        let mut port = String::new();
-        std::io::BufRead::read_line(
-            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-            &mut port,
-        )
-        .expect("cloudtrail.py prints its port");
-        CloudTrail {
-            child,
-            endpoint: format!("http://127.0.0.1:{}", port.trim()),
-        }
+            .arg(secret_arn);
+        let (child, endpoint) = listening(command, "cloudtrail.py");
+        CloudTrail { child, endpoint }
     }
 }
 
@@ -156,20 +146,8 @@ impl Moto {
         if let Some(cloudtrail) = cloudtrail {
             command.arg(&cloudtrail.endpoint);
         }
-        let mut child = command
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python from the moto venv");
-        let mut port = String::new();
-        std::io::BufRead::read_line(
-            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-            &mut port,
-        )
-        .expect("faults.py prints its port");
-        Faults {
-            child,
-            endpoint: format!("http://127.0.0.1:{}", port.trim()),
-        }
+        let (child, endpoint) = listening(command, "faults.py");
+        Faults { child, endpoint }
     }
 }
 
@@ -213,6 +191,21 @@ impl Drop for Moto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Starts a helper server that prints its port once it listens on 127.0.0.1.
+fn listening(mut command: Command, name: &str) -> (Child, String) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python from the moto venv");
+    let mut port = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut port,
+    )
+    .unwrap_or_else(|error| panic!("{name} prints its port: {error}"));
+    (child, format!("http://127.0.0.1:{}", port.trim()))
 }
 
 fn free_port() -> u16 {

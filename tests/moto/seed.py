@@ -341,25 +341,33 @@ def function_throttled(aws, endpoint):
     return made
 
 
-def stranded_pending(aws, endpoint):
-    """A rotation that failed in createSecret, after the pending version was
-    put: the function's log says which step failed."""
-    made = rotating_secret(aws)
+# What a createSecret that GetRandomPassword refused logs: one event, the
+# error and its traceback.
+CREATE_SECRET_REFUSED = (
+    "[ERROR] InvalidParameterException: An error occurred (InvalidParameterException) when calling the "
+    "GetRandomPassword operation: Value at 'passwordLength' failed to satisfy constraint\n"
+    "Traceback (most recent call last):\n"
+    '  File "/var/task/lambda_function.py", line 119, in create_secret\n'
+    "    current_dict['password'] = get_random_password(service_client)\n"
+)
+
+
+def strand_pending(aws, made):
+    """A pending version left behind by a createSecret that then failed."""
     aws["secretsmanager"].put_secret_value(
         SecretId=made["secret_arn"],
         SecretString=SECRET_STRING,
         VersionStages=["AWSPENDING"],
         ClientRequestToken=PENDING,
     )
-    put_log_lines(aws, [
-        "[INFO]\t{t}\t{r}\tcreateSecret: Successfully put secret for ARN prod/orders-db and version " + PENDING + ".",
-        "[ERROR] InvalidParameterException: An error occurred (InvalidParameterException) when calling the "
-        "GetRandomPassword operation: Value at 'passwordLength' failed to satisfy constraint\n"
-        "Traceback (most recent call last):\n"
-        '  File "/var/task/lambda_function.py", line 119, in create_secret\n'
-        "    current_dict['password'] = get_random_password(service_client)\n",
-    ])
+    put_log_lines(aws, [CREATE_SECRET_REFUSED])
     return dict(made, pending_version=PENDING)
+
+
+def stranded_pending(aws, endpoint):
+    """A rotation that failed in createSecret, after the pending version was
+    put: the function's log says which step failed."""
+    return strand_pending(aws, rotating_secret(aws))
 
 
 def stuck_rotation(aws, endpoint):
@@ -371,20 +379,7 @@ def stuck_rotation(aws, endpoint):
         template="SecretsManagerRDSPostgreSQLRotationSingleUser",
         environment={"PASSWORD_LENGTH": "5000", "EXCLUDE_CHARACTERS": ":/@\"'\\"},
     )
-    aws["secretsmanager"].put_secret_value(
-        SecretId=made["secret_arn"],
-        SecretString=SECRET_STRING,
-        VersionStages=["AWSPENDING"],
-        ClientRequestToken=PENDING,
-    )
-    put_log_lines(aws, [
-        "[ERROR] InvalidParameterException: An error occurred (InvalidParameterException) when calling the "
-        "GetRandomPassword operation: Value '5000' at 'passwordLength' failed to satisfy constraint\n"
-        "Traceback (most recent call last):\n"
-        '  File "/var/task/lambda_function.py", line 119, in create_secret\n'
-        "    current_dict['password'] = get_random_password(service_client)\n",
-    ])
-    return dict(made, pending_version=PENDING)
+    return strand_pending(aws, made)
 
 
 def rotation_never_enabled(aws, endpoint):

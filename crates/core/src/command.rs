@@ -133,82 +133,95 @@ pub fn aws(service: &str, operation: &str, args: &[&str], region: Option<&str>) 
     shell_command(&words)
 }
 
-/// Sets one environment variable of a function and keeps the others: the
-/// command reads them at run time, so no value is printed here, and
-/// `update-function-configuration --environment` (which replaces them all)
+/// `<write> <flag> "$(<read> | <jq>)"`: a value read, changed by jq and
+/// written back at run time, so nothing of it is printed here.
+fn read_change_write(write: String, flag: &str, read: String, jq: &[&str]) -> String {
+    let change = shell_command(&[&["jq"][..], jq].concat());
+    format!("{write} {flag} \"$({read} | {change})\"")
+}
+
+/// Sets one environment variable of a function and keeps the others:
+/// `update-function-configuration --environment` replaces them all, so it
 /// gets them all back.
 pub fn set_function_variable(function_arn: &str, name: &str, value: &str) -> String {
     let region = crate::arn::region(function_arn);
-    let read = aws(
-        "lambda",
-        "get-function-configuration",
-        &[
-            "--function-name",
-            function_arn,
-            "--query",
-            "{Variables: Environment.Variables}",
-            "--output",
-            "json",
-        ],
-        region,
-    );
-    let merge = shell_command(&[
-        "jq",
-        "--arg",
-        "value",
-        value,
-        &format!(".Variables = ((.Variables // {{}}) + {{{name}: $value}})"),
-    ]);
-    format!(
-        "{} --environment \"$({read} | {merge})\"",
+    read_change_write(
         aws(
             "lambda",
             "update-function-configuration",
             &["--function-name", function_arn],
-            region
-        )
+            region,
+        ),
+        "--environment",
+        aws(
+            "lambda",
+            "get-function-configuration",
+            &[
+                "--function-name",
+                function_arn,
+                "--query",
+                "{Variables: Environment.Variables}",
+                "--output",
+                "json",
+            ],
+            region,
+        ),
+        &[
+            "--arg",
+            "value",
+            value,
+            &format!(".Variables = ((.Variables // {{}}) + {{{name}: $value}})"),
+        ],
     )
 }
 
-/// Stores a new version of a secret made from its current value with `keys`
-/// added or replaced: the value goes from `get-secret-value` through jq into
-/// `put-secret-value` and is never printed. A value rotdoctor cannot know is
-/// a `<placeholder>` the user fills in before running the command.
-pub fn merge_secret_keys(
-    secret_arn: &str,
-    keys: &serde_json::Map<String, serde_json::Value>,
-) -> String {
+/// A new version of a secret made by `jq` from its current value, which
+/// goes from `get-secret-value` into `put-secret-value` and is never printed.
+pub fn rewrite_secret_value(secret_arn: &str, jq: &[&str]) -> String {
     let region = crate::arn::region(secret_arn);
-    let read = aws(
-        "secretsmanager",
-        "get-secret-value",
-        &[
-            "--secret-id",
-            secret_arn,
-            "--query",
-            "SecretString",
-            "--output",
-            "text",
-        ],
-        region,
-    );
-    let merge = shell_command(&[
-        "jq",
-        "-c",
-        "--argjson",
-        "keys",
-        &serde_json::Value::Object(keys.clone()).to_string(),
-        ". + $keys",
-    ]);
-    format!(
-        "{} --secret-string \"$({read} | {merge})\"",
+    read_change_write(
         aws(
             "secretsmanager",
             "put-secret-value",
             &["--secret-id", secret_arn],
-            region
-        )
+            region,
+        ),
+        "--secret-string",
+        aws(
+            "secretsmanager",
+            "get-secret-value",
+            &[
+                "--secret-id",
+                secret_arn,
+                "--query",
+                "SecretString",
+                "--output",
+                "text",
+            ],
+            region,
+        ),
+        jq,
     )
+}
+
+/// The current value with `keys` added or replaced. A value rotdoctor
+/// cannot know is a `<placeholder>` the user fills in before running it.
+pub fn merge_secret_keys(
+    secret_arn: &str,
+    keys: &serde_json::Map<String, serde_json::Value>,
+) -> String {
+    let keys = serde_json::Value::Object(keys.clone()).to_string();
+    rewrite_secret_value(secret_arn, &["-c", "--argjson", "keys", &keys, ". + $keys"])
+}
+
+/// `rotate-secret` with the secret's own function named: it rotates at once
+/// (and, with a version stranded at AWSPENDING, reattempts that rotation).
+pub fn rotate_secret_now(secret: &crate::facts::SecretFacts) -> String {
+    let mut args = vec!["--secret-id", secret.arn.as_str()];
+    if let Some(function) = secret.rotation_lambda_arn.as_deref() {
+        args.extend_from_slice(&["--rotation-lambda-arn", function]);
+    }
+    aws("secretsmanager", "rotate-secret", &args, secret.region())
 }
 
 #[cfg(test)]

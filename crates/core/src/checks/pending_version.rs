@@ -1,7 +1,7 @@
 #![doc = include_str!("../../../../docs/checks/pending-version.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
-use crate::command::aws;
+use crate::command::{aws, rotate_secret_now};
 use crate::facts::Facts;
 use crate::finding::Verdict;
 
@@ -94,7 +94,7 @@ fn run(facts: &Facts) -> Outcome {
                     None => "Neither CloudTrail nor the function's log says which step failed".to_string(),
                 }
             ),
-            vec![retry(secret)],
+            vec![rotate_secret_now(secret)],
         ),
     })
 }
@@ -113,16 +113,6 @@ fn remove_pending(secret: &crate::facts::SecretFacts, version: &str) -> String {
         ],
         secret.region(),
     )
-}
-
-/// `rotate-secret` with the secret's function: it reattempts the rotation
-/// the stranded version belongs to.
-fn retry(secret: &crate::facts::SecretFacts) -> String {
-    let mut args = vec!["--secret-id", secret.arn.as_str()];
-    if let Some(function) = secret.rotation_lambda_arn.as_deref() {
-        args.extend_from_slice(&["--rotation-lambda-arn", function]);
-    }
-    aws("secretsmanager", "rotate-secret", &args, secret.region())
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 
 use super::{CheckDef, Outcome, premise, reads};
-use crate::command::aws;
+use crate::command::rotate_secret_now;
 use crate::facts::{Facts, RotationRules};
 use crate::finding::Verdict;
 use crate::schedule::Expression;
@@ -75,7 +75,7 @@ fn run(facts: &Facts) -> Outcome {
         )))
         .fix(
             "Fix what the other checks report, then start a rotation now, with the function already set, and watch it succeed:",
-            vec![rotate_now(secret)],
+            vec![rotate_secret_now(secret)],
         ));
     }
 
@@ -144,15 +144,6 @@ fn age(then: Timestamp, now: Timestamp) -> String {
         2..=47 => format!("{hours} hours"),
         _ => format!("{} days", hours / 24),
     }
-}
-
-/// `rotate-secret` with the secret's own function named: it rotates at once.
-fn rotate_now(secret: &crate::facts::SecretFacts) -> String {
-    let mut args = vec!["--secret-id", secret.arn.as_str()];
-    if let Some(function) = secret.rotation_lambda_arn.as_deref() {
-        args.extend_from_slice(&["--rotation-lambda-arn", function]);
-    }
-    aws("secretsmanager", "rotate-secret", &args, secret.region())
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 #![doc = include_str!("../../../../docs/checks/secret-schema.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
-use crate::command::{aws, merge_secret_keys, shell_command};
+use crate::command::{aws, merge_secret_keys, rewrite_secret_value};
 use crate::facts::{Fact, Facts, JsonType, ObjectShape, SecretFacts, SecretShape};
 use crate::finding::Verdict;
 use crate::template::{self, Identified, Template};
@@ -372,37 +372,17 @@ fn corrections(
 /// A new version whose password is the current plain-text value: the
 /// templates read an object, and a plain string is most often the password.
 fn text_as_password(secret_arn: &str, keys: &serde_json::Map<String, serde_json::Value>) -> String {
-    let region = crate::arn::region(secret_arn);
-    let read = aws(
-        "secretsmanager",
-        "get-secret-value",
-        &[
-            "--secret-id",
-            secret_arn,
-            "--query",
-            "SecretString",
-            "--output",
-            "text",
-        ],
-        region,
-    );
-    let build = shell_command(&[
-        "jq",
-        "-Rsc",
-        "--argjson",
-        "keys",
-        &serde_json::Value::Object(keys.clone()).to_string(),
+    let keys = serde_json::Value::Object(keys.clone()).to_string();
+    rewrite_secret_value(
+        secret_arn,
         // --output text ends the value with a newline that is not its own.
-        "$keys + {password: rtrimstr(\"\\n\")}",
-    ]);
-    format!(
-        "{} --secret-string \"$({read} | {build})\"",
-        aws(
-            "secretsmanager",
-            "put-secret-value",
-            &["--secret-id", secret_arn],
-            region
-        )
+        &[
+            "-Rsc",
+            "--argjson",
+            "keys",
+            &keys,
+            "$keys + {password: rtrimstr(\"\\n\")}",
+        ],
     )
 }
 
