@@ -133,25 +133,21 @@ pub fn without_statements(document: &Value, labels: &[&str]) -> Value {
         .into_iter()
         .enumerate()
         .filter(|(index, statement)| !labels.contains(&label_of(*index, statement).as_str()))
-        .map(|(_, statement)| statement.clone())
-        .collect::<Vec<_>>();
-    let mut document = document.clone();
-    if let Some(object) = document.as_object_mut() {
-        object.insert("Statement".to_string(), Value::Array(kept));
-    }
-    document
+        .map(|(_, statement)| statement.clone());
+    with_statement_list(document, kept.collect())
 }
 
 /// `document` with `added` statements appended, everything else kept.
 pub fn with_statements(document: &Value, added: &[Value]) -> Value {
-    let mut all = statements(document)
-        .into_iter()
-        .cloned()
-        .collect::<Vec<_>>();
-    all.extend(added.iter().cloned());
+    let all = statements(document).into_iter().chain(added).cloned();
+    with_statement_list(document, all.collect())
+}
+
+/// `document` with its `Statement` replaced by `statements`.
+fn with_statement_list(document: &Value, statements: Vec<Value>) -> Value {
     let mut document = document.clone();
     if let Some(object) = document.as_object_mut() {
-        object.insert("Statement".to_string(), Value::Array(all));
+        object.insert("Statement".to_string(), Value::Array(statements));
     }
     document
 }
