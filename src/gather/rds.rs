@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use aws_sdk_rds::types::{DbCluster, DbInstance};
 
-use crate::facts::{DatabaseFacts, Fact, LookupError};
+use crate::facts::{DatabaseFacts, DatabaseKind, Fact, LookupError};
 
 use super::Gatherer;
 use super::errors::lookup_error;
@@ -105,7 +105,7 @@ fn instance_facts(instance: &DbInstance, host: &str) -> DatabaseFacts {
     let group = instance.db_subnet_group();
     DatabaseFacts {
         host: host.to_string(),
-        kind: "RDS instance".to_string(),
+        kind: DatabaseKind::Instance,
         id: instance
             .db_instance_identifier()
             .unwrap_or_default()
@@ -142,7 +142,7 @@ async fn cluster_facts(gatherer: &Gatherer, cluster: &DbCluster, host: &str) -> 
     };
     DatabaseFacts {
         host: host.to_string(),
-        kind: "RDS cluster".to_string(),
+        kind: DatabaseKind::Cluster,
         id: cluster
             .db_cluster_identifier()
             .unwrap_or_default()
@@ -215,7 +215,7 @@ async fn network_interface(gatherer: &Gatherer, host: &str) -> Fact<DatabaseFact
     match output.network_interfaces().first() {
         Some(interface) => Fact::Found(DatabaseFacts {
             host: host.to_string(),
-            kind: "network interface".to_string(),
+            kind: DatabaseKind::NetworkInterface,
             id: interface
                 .network_interface_id()
                 .unwrap_or_default()

@@ -249,8 +249,7 @@ pub struct SecurityGroupRule {
 #[serde(deny_unknown_fields)]
 pub struct DatabaseFacts {
     pub host: String,
-    /// `RDS instance`, `RDS cluster` or `network interface`.
-    pub kind: String,
+    pub kind: DatabaseKind,
     /// Its identifier or ARN.
     pub id: String,
     #[serde(default)]
@@ -271,13 +270,35 @@ pub struct DatabaseFacts {
     pub cluster: Option<String>,
 }
 
+/// What answers at a host. Facts files spell it as it reads in evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DatabaseKind {
+    #[serde(rename = "RDS instance")]
+    Instance,
+    #[serde(rename = "RDS cluster")]
+    Cluster,
+    /// An ENI with the host's address: a database rotdoctor sees only as that.
+    #[serde(rename = "network interface")]
+    NetworkInterface,
+}
+
+impl fmt::Display for DatabaseKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DatabaseKind::Instance => "RDS instance",
+            DatabaseKind::Cluster => "RDS cluster",
+            DatabaseKind::NetworkInterface => "network interface",
+        })
+    }
+}
+
 impl DatabaseFacts {
     /// The call that found the database at its host: the evidence's source.
     pub fn found_by(&self) -> &'static str {
-        match self.kind.as_str() {
-            "RDS cluster" => "rds:DescribeDBClusters",
-            "network interface" => "ec2:DescribeNetworkInterfaces",
-            _ => "rds:DescribeDBInstances",
+        match self.kind {
+            DatabaseKind::Cluster => "rds:DescribeDBClusters",
+            DatabaseKind::NetworkInterface => "ec2:DescribeNetworkInterfaces",
+            DatabaseKind::Instance => "rds:DescribeDBInstances",
         }
     }
 }

@@ -1,7 +1,7 @@
 #![doc = include_str!("../../../../docs/checks/master-secret-host.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
-use crate::facts::{Facts, SecretShape};
+use crate::facts::{DatabaseKind, Facts, SecretShape};
 use crate::finding::Verdict;
 use crate::template;
 
@@ -132,7 +132,7 @@ fn run(facts: &Facts) -> Outcome {
         let related = database.and_then(|d| {
             if d.replica_of.as_deref() == Some(master_id) {
                 Some("a read replica of")
-            } else if (d.kind == "RDS cluster" && d.id == master_id)
+            } else if (d.kind == DatabaseKind::Cluster && d.id == master_id)
                 || d.cluster.as_deref() == Some(master_id)
             {
                 Some("part of the Aurora cluster of")
@@ -245,7 +245,7 @@ mod tests {
         assert!(verdict.summary.contains("part of the Aurora cluster of"));
 
         let database = database_mut(&mut facts);
-        database.kind = "RDS instance".into();
+        database.kind = DatabaseKind::Instance;
         database.id = "prod-db-instance-2".into();
         database.cluster = Some("prod-db".into());
         assert_eq!(CHECK.verdict(&facts).status, Status::Pass);
@@ -285,7 +285,7 @@ mod tests {
         }
         master.database = Fact::Found(DatabaseFacts {
             host,
-            kind: "RDS cluster".into(),
+            kind: DatabaseKind::Cluster,
             id: "prod-db".into(),
             vpc_id: None,
             subnet_ids: Vec::new(),

@@ -369,7 +369,7 @@ pub(crate) mod testing {
             network: Fact::NotCollected,
             database: Fact::Found(DatabaseFacts {
                 host: "prod-db.cluster-abc.us-east-1.rds.amazonaws.com".to_string(),
-                kind: "RDS cluster".to_string(),
+                kind: DatabaseKind::Cluster,
                 id: "prod-db".to_string(),
                 vpc_id: Some("vpc-0db".to_string()),
                 subnet_ids: vec!["subnet-db-a".to_string()],
