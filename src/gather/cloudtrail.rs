@@ -12,7 +12,7 @@ use super::Gatherer;
 use super::errors::{incomplete, lookup_error};
 use crate::facts::{Fact, LookupError, TrailEvent};
 
-const LOOKUP: &str = "cloudtrail:LookupEvents";
+use crate::actions::cloudtrail::LOOKUP_EVENTS as LOOKUP;
 /// Pages of 50 events per lookup: enough for weeks of rotations, bounded.
 const MAX_PAGES: usize = 10;
 

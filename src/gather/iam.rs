@@ -8,12 +8,12 @@ use super::Gatherer;
 use super::errors::lookup_error;
 use crate::facts::{Fact, LookupError, NamedPolicy, RoleFacts};
 
-const GET_ROLE: &str = "iam:GetRole";
-const LIST_INLINE: &str = "iam:ListRolePolicies";
-const GET_INLINE: &str = "iam:GetRolePolicy";
-const LIST_ATTACHED: &str = "iam:ListAttachedRolePolicies";
-const GET_POLICY: &str = "iam:GetPolicy";
-const GET_VERSION: &str = "iam:GetPolicyVersion";
+use crate::actions::iam::GET_POLICY;
+use crate::actions::iam::GET_POLICY_VERSION as GET_VERSION;
+use crate::actions::iam::GET_ROLE;
+use crate::actions::iam::GET_ROLE_POLICY as GET_INLINE;
+use crate::actions::iam::LIST_ATTACHED_ROLE_POLICIES as LIST_ATTACHED;
+use crate::actions::iam::LIST_ROLE_POLICIES as LIST_INLINE;
 
 /// The role and its policies. Any policy rotdoctor cannot read makes the
 /// whole role unavailable: deciding on part of the policies could be wrong.

@@ -8,8 +8,8 @@ use super::Gatherer;
 use super::errors::lookup_error;
 use crate::facts::{Fact, KeyFacts, LookupError, PolicyDocument};
 
-const DESCRIBE_KEY: &str = "kms:DescribeKey";
-const GET_KEY_POLICY: &str = "kms:GetKeyPolicy";
+use crate::actions::kms::DESCRIBE_KEY;
+use crate::actions::kms::GET_KEY_POLICY;
 
 /// The key, fetched once per run.
 pub async fn key(gatherer: &Gatherer, key_id: &str) -> Fact<KeyFacts> {

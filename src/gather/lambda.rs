@@ -11,8 +11,8 @@ use crate::facts::{
     VpcAttachment,
 };
 
-const GET_FUNCTION: &str = "lambda:GetFunction";
-const GET_POLICY: &str = "lambda:GetPolicy";
+use crate::actions::lambda::GET_FUNCTION;
+use crate::actions::lambda::GET_POLICY;
 
 /// `GetFunction`: the configuration, and the tags that name the template.
 pub async fn get_function(gatherer: &Gatherer, arn: &str) -> Fact<FunctionFacts> {

@@ -15,7 +15,7 @@ use super::Gatherer;
 use super::errors::{incomplete, lookup_error};
 use crate::facts::{Fact, JsonType, ObjectShape, PasswordShape, SecretShape};
 
-const GET_VALUE: &str = "secretsmanager:GetSecretValue";
+use crate::actions::secretsmanager::GET_SECRET_VALUE as GET_VALUE;
 
 /// `GetSecretValue` of the `AWSCURRENT` version, as its shape.
 pub async fn get_secret_value(gatherer: &Gatherer, secret_id: &str) -> Fact<SecretShape> {

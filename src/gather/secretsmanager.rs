@@ -13,9 +13,9 @@ use super::errors::{incomplete, lookup_error, unreachable};
 use super::{GatherError, Gatherer, timestamp};
 use crate::facts::{Fact, LookupError, PolicyDocument, RotationRules, SecretFacts, SecretVersion};
 
-const DESCRIBE: &str = "secretsmanager:DescribeSecret";
-const GET_POLICY: &str = "secretsmanager:GetResourcePolicy";
-const LIST: &str = "secretsmanager:ListSecrets";
+use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
+use crate::actions::secretsmanager::GET_RESOURCE_POLICY as GET_POLICY;
+use crate::actions::secretsmanager::LIST_SECRETS as LIST;
 
 /// `DescribeSecret`. A secret that does not exist, or an id AWS rejects, is
 /// bad input; an unreachable endpoint stops everything; any other error

@@ -312,10 +312,10 @@ fn why_not(
     }
 }
 
-const ROLE_POLICY: &str = "iam:GetRolePolicy";
-const GET_VERSION: &str = "iam:GetPolicyVersion";
-const KEY_POLICY: &str = "kms:GetKeyPolicy";
-const RESOURCE_POLICY: &str = "secretsmanager:GetResourcePolicy";
+use crate::actions::iam::GET_POLICY_VERSION as GET_VERSION;
+use crate::actions::iam::GET_ROLE_POLICY as ROLE_POLICY;
+use crate::actions::kms::GET_KEY_POLICY as KEY_POLICY;
+use crate::actions::secretsmanager::GET_RESOURCE_POLICY as RESOURCE_POLICY;
 
 fn judge_all(request: &Request<'_>, policies: &Policies<'_>) -> Vec<Judged> {
     let own = Request {

@@ -7,6 +7,7 @@
 //! The `rotdoctor` crate gathers the facts with the AWS SDK and runs the
 //! command line; everything here is testable on facts written by hand.
 
+pub mod actions;
 pub mod arn;
 pub mod checks;
 pub mod command;

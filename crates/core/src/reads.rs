@@ -3,40 +3,42 @@
 //! gathering fetches a fact only when the selected checks' actions include
 //! its group. Gathering reads this table, never the checks.
 
-pub const SECRET: &[&str] = &["secretsmanager:DescribeSecret"];
+use crate::actions::{cloudtrail, ec2, iam, kms, lambda, logs, rds, secretsmanager};
+
+pub const SECRET: &[&str] = &[secretsmanager::DESCRIBE_SECRET];
 /// What `check --all` lists the secrets with.
-pub const FLEET: &[&str] = &["secretsmanager:ListSecrets"];
-pub const SECRET_VALUE: &[&str] = &["secretsmanager:GetSecretValue"];
-pub const SECRET_POLICY: &[&str] = &["secretsmanager:GetResourcePolicy"];
-pub const FUNCTION: &[&str] = &["lambda:GetFunction"];
-pub const FUNCTION_POLICY: &[&str] = &["lambda:GetPolicy"];
+pub const FLEET: &[&str] = &[secretsmanager::LIST_SECRETS];
+pub const SECRET_VALUE: &[&str] = &[secretsmanager::GET_SECRET_VALUE];
+pub const SECRET_POLICY: &[&str] = &[secretsmanager::GET_RESOURCE_POLICY];
+pub const FUNCTION: &[&str] = &[lambda::GET_FUNCTION];
+pub const FUNCTION_POLICY: &[&str] = &[lambda::GET_POLICY];
 pub const ROLE: &[&str] = &[
-    "iam:GetRole",
-    "iam:ListRolePolicies",
-    "iam:GetRolePolicy",
-    "iam:ListAttachedRolePolicies",
-    "iam:GetPolicy",
-    "iam:GetPolicyVersion",
+    iam::GET_ROLE,
+    iam::LIST_ROLE_POLICIES,
+    iam::GET_ROLE_POLICY,
+    iam::LIST_ATTACHED_ROLE_POLICIES,
+    iam::GET_POLICY,
+    iam::GET_POLICY_VERSION,
 ];
-pub const KEY: &[&str] = &["kms:DescribeKey", "kms:GetKeyPolicy"];
+pub const KEY: &[&str] = &[kms::DESCRIBE_KEY, kms::GET_KEY_POLICY];
 pub const NETWORK: &[&str] = &[
-    "ec2:DescribeSubnets",
-    "ec2:DescribeVpcs",
-    "ec2:DescribeVpcAttribute",
-    "ec2:DescribeRouteTables",
-    "ec2:DescribeNatGateways",
-    "ec2:DescribeVpcEndpoints",
-    "ec2:DescribeNetworkAcls",
-    "ec2:DescribeSecurityGroups",
+    ec2::DESCRIBE_SUBNETS,
+    ec2::DESCRIBE_VPCS,
+    ec2::DESCRIBE_VPC_ATTRIBUTE,
+    ec2::DESCRIBE_ROUTE_TABLES,
+    ec2::DESCRIBE_NAT_GATEWAYS,
+    ec2::DESCRIBE_VPC_ENDPOINTS,
+    ec2::DESCRIBE_NETWORK_ACLS,
+    ec2::DESCRIBE_SECURITY_GROUPS,
 ];
 pub const DATABASE: &[&str] = &[
-    "rds:DescribeDBInstances",
-    "rds:DescribeDBClusters",
-    "rds:DescribeDBSubnetGroups",
-    "ec2:DescribeNetworkInterfaces",
+    rds::DESCRIBE_DB_INSTANCES,
+    rds::DESCRIBE_DB_CLUSTERS,
+    rds::DESCRIBE_DB_SUBNET_GROUPS,
+    ec2::DESCRIBE_NETWORK_INTERFACES,
 ];
-pub const TRAIL: &[&str] = &["cloudtrail:LookupEvents"];
-pub const LOGS: &[&str] = &["logs:FilterLogEvents"];
+pub const TRAIL: &[&str] = &[cloudtrail::LOOKUP_EVENTS];
+pub const LOGS: &[&str] = &[logs::FILTER_LOG_EVENTS];
 
 /// Every group, for a run that reads everything.
 pub const ALL: &[&[&str]] = &[

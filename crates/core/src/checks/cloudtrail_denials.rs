@@ -17,7 +17,7 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
-const LOOKUP: &str = "cloudtrail:LookupEvents";
+use crate::actions::cloudtrail::LOOKUP_EVENTS as LOOKUP;
 
 fn run(facts: &Facts) -> Outcome {
     let function = premise::rotation_function(facts)?;

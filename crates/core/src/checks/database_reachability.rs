@@ -23,9 +23,9 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
-const GROUPS: &str = "ec2:DescribeSecurityGroups";
-const ACLS: &str = "ec2:DescribeNetworkAcls";
-const RDS: &str = "rds:DescribeDBInstances";
+use crate::actions::ec2::DESCRIBE_NETWORK_ACLS as ACLS;
+use crate::actions::ec2::DESCRIBE_SECURITY_GROUPS as GROUPS;
+use crate::actions::rds::DESCRIBE_DB_INSTANCES as RDS;
 
 /// One observation and the call it came from.
 type Line = (&'static str, String);

@@ -19,7 +19,7 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
-const ENDPOINTS: &str = "ec2:DescribeVpcEndpoints";
+use crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS as ENDPOINTS;
 
 fn run(facts: &Facts) -> Outcome {
     let function = premise::rotation_function(facts)?;

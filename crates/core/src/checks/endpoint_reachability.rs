@@ -21,15 +21,15 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
-const ENDPOINTS: &str = "ec2:DescribeVpcEndpoints";
-const GROUPS: &str = "ec2:DescribeSecurityGroups";
-const ACLS: &str = "ec2:DescribeNetworkAcls";
-const ROUTES: &str = "ec2:DescribeRouteTables";
-const VPC_ATTRIBUTES: &str = "ec2:DescribeVpcAttribute";
+use crate::actions::ec2::DESCRIBE_NETWORK_ACLS as ACLS;
+use crate::actions::ec2::DESCRIBE_ROUTE_TABLES as ROUTES;
+use crate::actions::ec2::DESCRIBE_SECURITY_GROUPS as GROUPS;
+use crate::actions::ec2::DESCRIBE_VPC_ATTRIBUTE as VPC_ATTRIBUTES;
+use crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS as ENDPOINTS;
 
 /// One observation and the call it came from.
 type Line = (&'static str, String);
-const GET_FUNCTION: &str = "lambda:GetFunction";
+use crate::actions::lambda::GET_FUNCTION;
 const HTTPS: u16 = 443;
 
 fn run(facts: &Facts) -> Outcome {

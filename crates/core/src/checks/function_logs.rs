@@ -14,7 +14,7 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
-const FILTER: &str = "logs:FilterLogEvents";
+use crate::actions::logs::FILTER_LOG_EVENTS as FILTER;
 
 /// A log line as evidence: its time, then the line with tabs made spaces;
 /// of an uncaught exception's event, the error line without its traceback.

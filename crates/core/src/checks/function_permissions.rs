@@ -29,7 +29,7 @@ pub(super) const ON_SECRET: [&str; 4] = [
     "secretsmanager:PutSecretValue",
     "secretsmanager:UpdateSecretVersionStage",
 ];
-pub(super) const RANDOM_PASSWORD: &str = "secretsmanager:GetRandomPassword";
+pub(super) use crate::actions::secretsmanager::GET_RANDOM_PASSWORD as RANDOM_PASSWORD;
 /// The inline policy the fix adds.
 const POLICY_NAME: &str = "SecretsManagerRotation";
 

@@ -16,7 +16,7 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
-const GET_FUNCTION: &str = "lambda:GetFunction";
+use crate::actions::lambda::GET_FUNCTION;
 
 /// Below this, Secrets Manager's calls for the four steps can be throttled.
 const MIN_CONCURRENCY: i32 = 10;

@@ -18,9 +18,9 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
-const GET_POLICY: &str = "lambda:GetPolicy";
+use crate::actions::lambda::GET_POLICY;
 const PRINCIPAL: &str = "secretsmanager.amazonaws.com";
-const ACTION: &str = "lambda:InvokeFunction";
+use crate::actions::lambda::INVOKE_FUNCTION as ACTION;
 
 fn run(facts: &Facts) -> Outcome {
     let function_arn = premise::rotation_function_arn(facts)?;

@@ -19,7 +19,7 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
-const DESCRIBE_KEY: &str = "kms:DescribeKey";
+use crate::actions::kms::DESCRIBE_KEY;
 pub const KEY_ACTIONS: [&str; 2] = ["kms:Decrypt", "kms:GenerateDataKey"];
 
 fn run(facts: &Facts) -> Outcome {

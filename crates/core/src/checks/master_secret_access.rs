@@ -27,8 +27,8 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
-const IAM: &str = "iam:GetRolePolicy";
-const DESCRIBE: &str = "secretsmanager:DescribeSecret";
+use crate::actions::iam::GET_ROLE_POLICY as IAM;
+use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
 const ON_MASTER: [&str; 2] = [
     "secretsmanager:GetSecretValue",
     "secretsmanager:DescribeSecret",

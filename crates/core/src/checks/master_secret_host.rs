@@ -19,9 +19,9 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
-const VALUE: &str = "secretsmanager:GetSecretValue";
-const DESCRIBE: &str = "secretsmanager:DescribeSecret";
-const RDS: &str = "rds:DescribeDBInstances";
+use crate::actions::rds::DESCRIBE_DB_INSTANCES as RDS;
+use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
+use crate::actions::secretsmanager::GET_SECRET_VALUE as VALUE;
 
 /// Templates whose host guard takes no read replica: "... is not the same
 /// host as master" (MongoDB) and "... as admin" (Redshift).

@@ -15,8 +15,8 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
-const GET_VALUE: &str = "secretsmanager:GetSecretValue";
-const GET_FUNCTION: &str = "lambda:GetFunction";
+use crate::actions::lambda::GET_FUNCTION;
+use crate::actions::secretsmanager::GET_SECRET_VALUE as GET_VALUE;
 
 /// One thing wrong, how bad, and which call showed it.
 struct Problem {

@@ -21,11 +21,11 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
-const DESCRIBE: &str = "secretsmanager:DescribeSecret";
-const GET_FUNCTION: &str = "lambda:GetFunction";
-const ENDPOINTS: &str = "ec2:DescribeVpcEndpoints";
-const ROUTES: &str = "ec2:DescribeRouteTables";
-const GROUPS: &str = "ec2:DescribeSecurityGroups";
+use crate::actions::ec2::DESCRIBE_ROUTE_TABLES as ROUTES;
+use crate::actions::ec2::DESCRIBE_SECURITY_GROUPS as GROUPS;
+use crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS as ENDPOINTS;
+use crate::actions::lambda::GET_FUNCTION;
+use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
 const HTTPS: u16 = 443;
 
 fn run(facts: &Facts) -> Outcome {

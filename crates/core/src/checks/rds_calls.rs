@@ -11,8 +11,8 @@
 use crate::facts::{Facts, MasterSecretFacts, SecretShape};
 use crate::template;
 
-const INSTANCES: &str = "rds:DescribeDBInstances";
-const CLUSTERS: &str = "rds:DescribeDBClusters";
+use crate::actions::rds::DESCRIBE_DB_CLUSTERS as CLUSTERS;
+use crate::actions::rds::DESCRIBE_DB_INSTANCES as INSTANCES;
 
 /// One call the function's role makes to RDS, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]

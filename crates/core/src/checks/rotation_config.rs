@@ -15,8 +15,8 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
-const DESCRIBE: &str = "secretsmanager:DescribeSecret";
-const GET_FUNCTION: &str = "lambda:GetFunction";
+use crate::actions::lambda::GET_FUNCTION;
+use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
 
 fn run(facts: &crate::facts::Facts) -> Outcome {
     let secret = premise::secret(facts)?;

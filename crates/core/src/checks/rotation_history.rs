@@ -13,7 +13,7 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
-const LOOKUP: &str = "cloudtrail:LookupEvents";
+use crate::actions::cloudtrail::LOOKUP_EVENTS as LOOKUP;
 
 fn run(facts: &Facts) -> Outcome {
     let secret = premise::secret(facts)?;

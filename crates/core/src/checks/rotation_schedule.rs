@@ -17,7 +17,7 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
-const DESCRIBE: &str = "secretsmanager:DescribeSecret";
+use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
 
 fn run(facts: &Facts) -> Outcome {
     let secret = premise::secret(facts)?;

@@ -15,7 +15,7 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
-const GET_VALUE: &str = "secretsmanager:GetSecretValue";
+use crate::actions::secretsmanager::GET_SECRET_VALUE as GET_VALUE;
 
 fn run(facts: &Facts) -> Outcome {
     premise::rotation_function_arn(facts)?;
