@@ -741,6 +741,14 @@ mod tests {
             positions.windows(2).all(|w| w[0] < w[1]),
             "checks run in the published order"
         );
+        // A published slug is a contract: one that is no longer a check's
+        // must keep working through RENAMED.
+        for published in PUBLISHED {
+            assert!(
+                resolve_slug(published).is_some(),
+                "{published} was published: add it to RENAMED"
+            );
+        }
     }
 
     #[test]
