@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic here is a failed test
 
-mod common;
+use crate::common;
 
 use common::rotdoctor;
 

@@ -9,7 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic here is a failed test
 #![allow(clippy::disallowed_macros)] // a test reports what it saw on stderr
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic here is a failed test
 
-mod common;
+use crate::common;
 
 use common::Moto;
 use serde_json::Value;

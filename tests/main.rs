@@ -1,0 +1,15 @@
+//! The integration tests, as one test binary: each file below is a module,
+//! so the AWS SDK and rotdoctor are linked once for all of them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic here is a failed test
+
+mod common;
+
+mod cli;
+mod faults;
+mod fix_loop;
+mod fixtures;
+mod formats;
+mod iam_differential;
+mod moto;
+mod no_leak;
