@@ -11,7 +11,7 @@ use crate::finding::Verdict;
 pub const CHECK: CheckDef = CheckDef {
     slug: "cloudtrail-denials",
     title: "CloudTrail shows no refused call by the rotation function",
-    holds: r#"CloudTrail recorded no access-denied, unauthorized or KMS error for the rotation function's role session in the window; refusals are grouped by action and resource."#,
+    holds: r#"CloudTrail recorded no access-denied, unauthorized or KMS error for the rotation function's role session in the window; refusals are grouped by action and resource, each with the policy layer that refused it (a service or resource control policy, a permissions boundary, a VPC endpoint policy, the role's or the resource's policies) and who can change it."#,
     explanation: include_str!("../../../../docs/checks/cloudtrail-denials.md"),
     reads: &[reads::SECRET, reads::FUNCTION, reads::TRAIL],
     run,
@@ -61,30 +61,119 @@ fn run(facts: &Facts) -> Outcome {
         function.name
     ));
     let mut statements = Vec::new();
+    let mut layers = Vec::new();
     for ((action, resource), (count, last, message)) in &groups {
+        let layer = Layer::of(message);
         verdict = verdict.evidence(
             LOOKUP,
             format!(
-                "{action} on {resource}: refused {count} time{}, last at {}: {message}",
+                "{action} on {resource}: refused {count} time{}, last at {}, {}: {message}",
                 if *count == 1 { "" } else { "s" },
-                last.strftime("%Y-%m-%d %H:%M UTC")
+                last.strftime("%Y-%m-%d %H:%M UTC"),
+                layer.describe()
             ),
         );
+        if !layers.contains(&layer) {
+            layers.push(layer);
+        }
         statements.push(json!({"Effect": "Allow", "Action": action, "Resource": resource}));
     }
-    // The check that reads the policy behind the refusals.
-    let deciding = if groups.keys().all(|(action, _)| action.starts_with("kms:")) {
-        "kms-access"
-    } else {
-        "function-permissions"
+    let kms_only = groups.keys().all(|(action, _)| action.starts_with("kms:"));
+    // The check that reads the policy behind the refusals; a layer no
+    // check can read (an organization's policy) makes this a root cause.
+    let deciding = match layers.as_slice() {
+        [Layer::Organization(_)] => CHECK.slug,
+        [Layer::EndpointPolicy] => "endpoint-policy",
+        _ if kms_only => "kms-access",
+        _ => "function-permissions",
     };
+    let owners = layers
+        .iter()
+        .map(|layer| layer.remedy())
+        .collect::<Vec<_>>()
+        .join(" ");
     Ok(verdict.points_to(deciding).fix(
         format!(
-            "Each refused call needs a statement like these on the role (see function-permissions and kms-access for the exact grant): {}",
+            "{owners} Each refused call needs a statement like these: {}",
             serde_json::Value::Array(statements)
         ),
         Vec::new(),
     ))
+}
+
+/// The policy layer that refused a call, as CloudTrail's errorMessage names
+/// it: "... with an explicit deny in a service control policy", "...
+/// because no identity-based policy allows the ... action" (IAM user guide,
+/// troubleshooting access denied error messages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layer {
+    /// A service or resource control policy, as the message names it.
+    Organization(&'static str),
+    Boundary,
+    SessionPolicy,
+    EndpointPolicy,
+    ResourcePolicy,
+    IdentityPolicy,
+    /// The message names no layer (older events, KMS's own messages).
+    Unnamed,
+}
+
+impl Layer {
+    fn of(message: &str) -> Layer {
+        let message = message.to_ascii_lowercase();
+        [
+            (
+                "service control policy",
+                Layer::Organization("a service control policy"),
+            ),
+            (
+                "resource control policy",
+                Layer::Organization("a resource control policy"),
+            ),
+            ("permissions boundary", Layer::Boundary),
+            ("session policy", Layer::SessionPolicy),
+            ("vpc endpoint policy", Layer::EndpointPolicy),
+            ("resource-based policy", Layer::ResourcePolicy),
+            ("identity-based policy", Layer::IdentityPolicy),
+        ]
+        .into_iter()
+        .find(|(words, _)| message.contains(words))
+        .map_or(Layer::Unnamed, |(_, layer)| layer)
+    }
+
+    fn describe(self) -> String {
+        match self {
+            Layer::Organization(policy) => format!("by {policy}"),
+            Layer::Boundary => "by the role's permissions boundary".to_string(),
+            Layer::SessionPolicy => "by a session policy".to_string(),
+            Layer::EndpointPolicy => "by the VPC endpoint's policy".to_string(),
+            Layer::ResourcePolicy => "by the resource's policy".to_string(),
+            Layer::IdentityPolicy => "by the role's policies".to_string(),
+            Layer::Unnamed => "by a policy the message does not name".to_string(),
+        }
+    }
+
+    /// Who can lift the refusal, and where.
+    fn remedy(self) -> &'static str {
+        match self {
+            Layer::Organization(_) => {
+                "An organization's policy refused it: rotdoctor cannot read it from this account, and only the organization's administrators can change it; ask them to allow these calls for the rotation role."
+            }
+            Layer::Boundary => {
+                "The role's permissions boundary refused it: allow the calls in the boundary (see function-permissions)."
+            }
+            Layer::SessionPolicy => {
+                "A session policy refused it: Lambda's own session has none, so the calls came from a session someone else opened with the role."
+            }
+            Layer::EndpointPolicy => "The VPC endpoint's policy refused it (see endpoint-policy).",
+            Layer::ResourcePolicy => {
+                "The resource's own policy refused it: the secret's or the key's (see function-permissions and kms-access)."
+            }
+            Layer::IdentityPolicy | Layer::Unnamed => {
+                "Grant them on the role (see function-permissions and kms-access for the exact grant)."
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -128,5 +217,55 @@ mod tests {
         let mut facts = healthy();
         facts.denied_calls = Fact::Found(Vec::new());
         assert_eq!(CHECK.verdict(&facts).status, Status::Pass);
+    }
+
+    /// The layer CloudTrail names decides who can fix it: an organization's
+    /// policy is a root cause of its own, outside every check.
+    #[test]
+    fn refusals_name_the_policy_layer_that_refused_them() {
+        let cases = [
+            (
+                "User: arn:aws:sts::1:assumed-role/r/f is not authorized to perform: secretsmanager:PutSecretValue on resource: x with an explicit deny in a service control policy",
+                "by a service control policy",
+            ),
+            (
+                "... with an explicit deny in a resource control policy",
+                "by a resource control policy",
+            ),
+            (
+                "... because no permissions boundary allows the secretsmanager:PutSecretValue action",
+                "by the role's permissions boundary",
+            ),
+            (
+                "... with an explicit deny in a VPC endpoint policy",
+                "by the VPC endpoint's policy",
+            ),
+            (
+                "... because no identity-based policy allows the secretsmanager:PutSecretValue action",
+                "by the role's policies",
+            ),
+        ];
+        for (message, described) in cases {
+            assert_eq!(Layer::of(message).describe(), described, "{message}");
+        }
+        let mut facts = healthy();
+        facts.denied_calls = Fact::Found(vec![TrailEvent {
+            time: "2026-11-24T02:00:00Z".parse().unwrap(),
+            name: "PutSecretValue".to_string(),
+            source: "secretsmanager.amazonaws.com".to_string(),
+            error_code: Some("AccessDenied".to_string()),
+            error_message: Some(cases[0].0.to_string()),
+            resource: Some("arn:aws:secretsmanager:us-east-1:111122223333:secret:x".to_string()),
+            caller: None,
+        }]);
+        let verdict = CHECK.verdict(&facts);
+        assert_eq!(verdict.points_to, Some(CHECK.slug));
+        assert!(
+            verdict
+                .fix
+                .unwrap()
+                .summary
+                .contains("organization's administrators")
+        );
     }
 }

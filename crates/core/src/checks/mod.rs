@@ -238,6 +238,11 @@ fn link_causes(findings: &mut [Finding], pointers: &[Option<&'static str>]) {
         if !found_a_problem || !CONSEQUENCES.contains(&finding.check) {
             continue;
         }
+        // A consequence that points to itself knows its cause lies outside
+        // every check (a service control policy): it is a root of its own.
+        if *pointer == Some(finding.check) {
+            continue;
+        }
         finding.caused_by = pointer
             .filter(|check| causes.contains(check))
             .or(first_root);
