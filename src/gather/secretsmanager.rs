@@ -142,6 +142,7 @@ macro_rules! secret_facts {
                 duration: rules.duration().map(str::to_string),
             }),
             owning_service: output.owning_service().map(str::to_string),
+            primary_region: output.primary_region().map(str::to_string),
             created: output.created_date().and_then(timestamp),
             last_changed: output.last_changed_date().and_then(timestamp),
             last_rotated: output.last_rotated_date().and_then(timestamp),

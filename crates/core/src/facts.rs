@@ -530,6 +530,9 @@ pub struct SecretFacts {
     /// Its tags, for the `aws:ResourceTag/...` conditions of policies.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+    /// `PrimaryRegion`, for a secret replicated from (or to) other Regions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_region: Option<String>,
 }
 
 impl SecretFacts {
@@ -553,6 +556,15 @@ impl SecretFacts {
 
     /// Managed rotation: a service owns the secret and rotates it without a
     /// Lambda function of the user's.
+    /// The primary's Region when this secret is a replica: rotation runs
+    /// there, and is refused here ("Operation not permitted on a replica
+    /// secret. Call must be made in primary secret's region.").
+    pub fn replica_of(&self) -> Option<&str> {
+        self.primary_region
+            .as_deref()
+            .filter(|primary| Some(*primary) != self.region())
+    }
+
     pub fn managed_by(&self) -> Option<&str> {
         match (&self.owning_service, &self.rotation_lambda_arn) {
             (Some(service), None) => Some(service),

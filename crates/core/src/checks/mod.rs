@@ -299,6 +299,7 @@ pub(crate) mod testing {
                 ],
                 rds_database_arn: None,
                 tags: Default::default(),
+                primary_region: None,
             }),
             secret_value: Fact::Found(SecretShape::Object(ObjectShape {
                 keys: ["engine", "host", "port", "username", "password", "dbname"]

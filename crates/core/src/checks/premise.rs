@@ -17,6 +17,11 @@ pub fn secret(facts: &Facts) -> Result<&SecretFacts, Verdict> {
 /// reported by `rotation-config`.
 pub fn rotation_function_arn(facts: &Facts) -> Result<&str, Verdict> {
     let secret = secret(facts)?;
+    if let Some(primary) = secret.replica_of() {
+        return Err(Verdict::skip(format!(
+            "The secret is a replica: rotation runs on its primary in {primary} (see rotation-config)"
+        )));
+    }
     if let Some(service) = secret.managed_by() {
         return Err(Verdict::skip(format!(
             "Managed rotation by {service}: there is no rotation function of yours to check (see rotation-config)"

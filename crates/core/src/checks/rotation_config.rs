@@ -9,7 +9,7 @@ use crate::finding::Verdict;
 pub const CHECK: CheckDef = CheckDef {
     slug: "rotation-config",
     title: "Rotation is enabled with a working rotation function",
-    holds: r#"Rotation is enabled; the rotation function is set, exists, is `Active` and its last update succeeded. Managed rotation (a service such as RDS owns the secret) is recognised."#,
+    holds: r#"Rotation is enabled; the rotation function is set, exists, is `Active` and its last update succeeded. Managed rotation (a service such as RDS owns the secret) is recognised; a replica secret, which cannot rotate in its own Region, points to its primary."#,
     explanation: include_str!("../../../../docs/checks/rotation-config.md"),
     reads: &[reads::SECRET, reads::FUNCTION],
     run,
@@ -21,6 +21,28 @@ use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
 fn run(facts: &crate::facts::Facts) -> Outcome {
     let secret = premise::secret(facts)?;
     let enabled = format!("RotationEnabled is {}", secret.rotation_enabled);
+
+    if let Some(primary) = secret.replica_of() {
+        let primary_arn = secret.arn.replacen(
+            &format!(":{}:", secret.region().unwrap_or_default()),
+            &format!(":{primary}:"),
+            1,
+        );
+        return Ok(Verdict::skip(format!(
+            "The secret is a replica of {primary_arn}: Secrets Manager rotates the primary and replicates it, and refuses rotation here; check the primary"
+        ))
+        .evidence(DESCRIBE, format!("PrimaryRegion is {primary}"))
+        .fix(
+            "Check the primary, where rotation runs:",
+            vec![crate::command::shell_command(&[
+                "rotdoctor",
+                "check",
+                &primary_arn,
+                "--region",
+                primary,
+            ])],
+        ));
+    }
 
     if let Some(service) = secret.managed_by() {
         let owner = format!("OwningService is {service} and no RotationLambdaARN is set");
@@ -286,5 +308,37 @@ mod tests {
             rules_json(Some(&rules)),
             r#"{"Duration":"2h","ScheduleExpression":"cron(0 16 1,15 * ? *)"}"#
         );
+    }
+
+    /// A replica cannot rotate ("Operation not permitted on a replica
+    /// secret. Call must be made in primary secret's region."): rotdoctor
+    /// points to the primary, and checks nothing of the replica's function.
+    #[test]
+    fn a_replica_points_to_its_primary() {
+        let mut facts = healthy();
+        crate::checks::testing::secret_mut(&mut facts).primary_region =
+            Some("eu-west-1".to_string());
+        let verdict = CHECK.verdict(&facts);
+        assert_eq!(verdict.status, Status::Skip);
+        assert!(
+            verdict
+                .summary
+                .contains("arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-AbCdEf"),
+            "{}",
+            verdict.summary
+        );
+        assert!(verdict.fix.unwrap().commands[0].ends_with("--region eu-west-1"));
+        for finding in crate::checks::run_all(&facts) {
+            assert!(
+                matches!(finding.status, Status::Skip | Status::Pass),
+                "{}: {:?}",
+                finding.check,
+                finding.status
+            );
+        }
+        // The primary itself names its own Region.
+        crate::checks::testing::secret_mut(&mut facts).primary_region =
+            Some("us-east-1".to_string());
+        assert_eq!(CHECK.verdict(&facts).status, Status::Pass);
     }
 }
