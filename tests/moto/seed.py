@@ -83,6 +83,14 @@ def create_function(aws, name="rotate-orders-db", template=None, environment=Non
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("lambda_function.py", "def lambda_handler(event, context):\n    pass\n")
+    if vpc:
+        # What AWSLambdaVPCAccessExecutionRole grants: Lambda makes the
+        # function's network interfaces with its role.
+        aws["iam"].put_role_policy(RoleName=ROLE, PolicyName="vpc-access", PolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
+                "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface"]}],
+        }))
     return aws["lambda"].create_function(
         FunctionName=name,
         Runtime="python3.12",

@@ -11,7 +11,7 @@ use crate::iam::Decision;
 pub const CHECK: CheckDef = CheckDef {
     slug: "function-permissions",
     title: "The rotation function's role may call what rotation needs",
-    holds: r#"The function's role may call `DescribeSecret`, `GetSecretValue`, `PutSecretValue` and `UpdateSecretVersionStage` on the secret and `GetRandomPassword` on `*`, across its inline and managed policies, its permissions boundary and the secret's resource policy; the evidence names the statement that decides each action."#,
+    holds: r#"The function's role may call `DescribeSecret`, `GetSecretValue`, `PutSecretValue` and `UpdateSecretVersionStage` on the secret and `GetRandomPassword` on `*` (and, for a function in a VPC, `ec2:CreateNetworkInterface`, `DescribeNetworkInterfaces` and `DeleteNetworkInterface`), across its inline and managed policies, its permissions boundary and the secret's resource policy; the evidence names the statement that decides each action."#,
     explanation: include_str!("../../../../docs/checks/function-permissions.md"),
     reads: &[
         reads::SECRET,
@@ -30,6 +30,12 @@ pub(super) const ON_SECRET: [&str; 4] = [
     "secretsmanager:UpdateSecretVersionStage",
 ];
 pub(super) use crate::actions::secretsmanager::GET_RANDOM_PASSWORD as RANDOM_PASSWORD;
+/// What Lambda needs of a VPC function's role for its network interfaces.
+pub(super) const NETWORK_INTERFACES: [&str; 3] = [
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DeleteNetworkInterface",
+];
 /// The inline policy the fix adds.
 const POLICY_NAME: &str = "SecretsManagerRotation";
 
@@ -53,6 +59,13 @@ fn run(facts: &Facts) -> Outcome {
     // and none of the secret's condition keys is in its request.
     let no_resource = access::no_resource_context(secret);
     decisions.extend(caller.may_all(&[RANDOM_PASSWORD], "*", &no_resource, None, None));
+    // In a VPC, Lambda makes the function's network interfaces with its
+    // role; without these it reports "The provided execution role does not
+    // have permissions to call CreateNetworkInterface on EC2" and the
+    // function does not run (AWSLambdaVPCAccessExecutionRole grants them).
+    if function.vpc.is_some() {
+        decisions.extend(caller.may_all(&NETWORK_INTERFACES, "*", &no_resource, None, None));
+    }
 
     let status = access::status(&decisions);
     let role = &caller.role.name;
@@ -101,7 +114,11 @@ fn fix(
     let allow = |missing: &[&str]| {
         let on_secret = missing
             .iter()
-            .filter(|a| **a != RANDOM_PASSWORD)
+            .filter(|a| **a != RANDOM_PASSWORD && !NETWORK_INTERFACES.contains(a))
+            .collect::<Vec<_>>();
+        let interfaces = missing
+            .iter()
+            .filter(|a| NETWORK_INTERFACES.contains(a))
             .collect::<Vec<_>>();
         let mut statements = Vec::new();
         if !on_secret.is_empty() {
@@ -110,6 +127,10 @@ fn fix(
         }
         if missing.contains(&RANDOM_PASSWORD) {
             statements.push(json!({"Effect": "Allow", "Action": RANDOM_PASSWORD, "Resource": "*"}));
+        }
+        // These take no resource narrower than `*`.
+        if !interfaces.is_empty() {
+            statements.push(json!({"Effect": "Allow", "Action": interfaces, "Resource": "*"}));
         }
         statements
     };
@@ -252,6 +273,27 @@ mod tests {
             verdict.summary.contains("PutSecretValue"),
             "{}",
             verdict.summary
+        );
+    }
+
+    #[test]
+    fn a_function_in_a_vpc_needs_its_network_interface_actions() {
+        let mut facts = crate::checks::testing::in_vpc();
+        assert_eq!(CHECK.verdict(&facts).status, Status::Pass);
+        role_policies(&mut facts).retain(|p| !p.name.contains("VPCAccess"));
+        let verdict = CHECK.verdict(&facts);
+        assert_eq!(verdict.status, Status::Fail);
+        assert!(
+            verdict.summary.contains("ec2:CreateNetworkInterface"),
+            "{}",
+            verdict.summary
+        );
+        let command = &verdict.fix.unwrap().commands[0];
+        let words = shlex::split(command).unwrap();
+        let document: serde_json::Value = serde_json::from_str(words.last().unwrap()).unwrap();
+        assert_eq!(
+            document["Statement"][0],
+            json!({"Effect": "Allow", "Action": NETWORK_INTERFACES, "Resource": "*"})
         );
     }
 

@@ -415,6 +415,15 @@ pub(crate) mod testing {
                 security_group_ids: vec!["sg-fn".to_string()],
             });
         }
+        // A function in a VPC has AWSLambdaVPCAccessExecutionRole's grant.
+        if let Fact::Found(role) = &mut facts.rotation_role {
+            role.policies.push(NamedPolicy {
+                name: "managed policy AWSLambdaVPCAccessExecutionRole".to_string(),
+                arn: Some("arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole".to_string()),
+                document: serde_json::json!({"Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
+                    "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface"]}]}),
+            });
+        }
         if let Fact::Found(database) = &mut facts.database {
             database.vpc_id = Some("vpc-01".to_string());
             database.publicly_accessible = false;
