@@ -77,6 +77,7 @@ pub fn shape_of(text: &str) -> SecretShape {
                 dbname: text_of("dbname"),
                 masterarn: text_of("masterarn"),
                 username: text_of("username"),
+                user_arn: text_of("user_arn"),
                 password: object
                     .get("password")
                     .and_then(Value::as_str)

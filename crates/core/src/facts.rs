@@ -677,6 +677,8 @@ pub const TEMPLATE_TAGS: &[&str] = &[
 ];
 
 /// The current secret value, reduced to its shape. Never the value.
+// One shape per secret and run: boxing the object would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SecretShape {
@@ -711,6 +713,9 @@ pub struct ObjectShape {
     /// Kept for the multi-user `_clone` length check.
     #[serde(default)]
     pub username: Option<String>,
+    /// The ElastiCache user the ElastiCache template rotates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_arn: Option<String>,
     /// The password's length and character classes.
     #[serde(default)]
     pub password: Option<PasswordShape>,

@@ -1,17 +1,20 @@
 #![doc = include_str!("../../../../docs/checks/function-permissions.md")]
 
+use std::collections::BTreeMap;
+
 use serde_json::json;
 
 use super::access::{self, Caller, PolicyHome, ResourcePolicy};
 use super::{CheckDef, Outcome, premise, reads};
-use crate::facts::Facts;
+use crate::facts::{Facts, FunctionFacts, SecretShape};
 use crate::finding::{Status, Verdict};
 use crate::iam::Decision;
+use crate::template;
 
 pub const CHECK: CheckDef = CheckDef {
     slug: "function-permissions",
     title: "The rotation function's role may call what rotation needs",
-    holds: r#"The function's role may call `DescribeSecret`, `GetSecretValue`, `PutSecretValue` and `UpdateSecretVersionStage` on the secret and `GetRandomPassword` on `*` (and, for a function in a VPC, `ec2:CreateNetworkInterface`, `DescribeNetworkInterfaces` and `DeleteNetworkInterface`), across its inline and managed policies, its permissions boundary and the secret's resource policy; the evidence names the statement that decides each action."#,
+    holds: r#"The function's role may call `DescribeSecret`, `GetSecretValue`, `PutSecretValue` and `UpdateSecretVersionStage` on the secret and `GetRandomPassword` on `*` (and, for a function in a VPC, `ec2:CreateNetworkInterface`, `DescribeNetworkInterfaces` and `DeleteNetworkInterface`; for the ElastiCache template, `elasticache:DescribeUsers` and `ModifyUser` on its user), across its inline and managed policies, its permissions boundary and the secret's resource policy; the evidence names the statement that decides each action."#,
     explanation: include_str!("../../../../docs/checks/function-permissions.md"),
     reads: &[
         reads::SECRET,
@@ -36,6 +39,23 @@ pub(super) const NETWORK_INTERFACES: [&str; 3] = [
     "ec2:DescribeNetworkInterfaces",
     "ec2:DeleteNetworkInterface",
 ];
+/// What the ElastiCache template calls on the user it rotates
+/// (`describe_users`, `modify_user` in its code).
+pub(super) const ELASTICACHE_USER: [&str; 2] =
+    ["elasticache:DescribeUsers", "elasticache:ModifyUser"];
+
+/// The ElastiCache user the function's template rotates, when it is the
+/// ElastiCache template and the secret names one.
+fn elasticache_user<'a>(facts: &'a Facts, function: &FunctionFacts) -> Option<&'a str> {
+    let Some(SecretShape::Object(object)) = facts.secret_value.found() else {
+        return None;
+    };
+    let template = template::identify(Some(function), Some(object)).template()?;
+    (template.name == "SecretsManagerElasticacheUserRotation")
+        .then_some(object.user_arn.as_deref())
+        .flatten()
+}
+
 /// The inline policy the fix adds.
 const POLICY_NAME: &str = "SecretsManagerRotation";
 
@@ -66,6 +86,14 @@ fn run(facts: &Facts) -> Outcome {
     if function.vpc.is_some() {
         decisions.extend(caller.may_all(&NETWORK_INTERFACES, "*", &no_resource, None, None));
     }
+    // The ElastiCache template changes the user's password itself.
+    if let Some(user_arn) = elasticache_user(facts, function) {
+        let on_user = BTreeMap::from([(
+            "aws:requestedregion".to_string(),
+            secret.region().map(str::to_string),
+        )]);
+        decisions.extend(caller.may_all(&ELASTICACHE_USER, user_arn, &on_user, None, None));
+    }
 
     let status = access::status(&decisions);
     let role = &caller.role.name;
@@ -89,7 +117,10 @@ fn run(facts: &Facts) -> Outcome {
     Ok(fix(
         access::with_decisions(verdict, &decisions),
         &caller,
-        &secret.arn,
+        Resources {
+            secret_arn: &secret.arn,
+            user_arn: elasticache_user(facts, function),
+        },
         &decisions,
         secret_policy.as_ref(),
     ))
@@ -104,17 +135,31 @@ fn denied<'a>(decisions: &[(&'a str, Decision)]) -> Vec<&'a str> {
 }
 
 /// Adds what nothing allows: the actions on the secret, and GetRandomPassword on `*`.
+/// What the grants are on.
+struct Resources<'a> {
+    secret_arn: &'a str,
+    /// The ElastiCache user, for the ElastiCache template.
+    user_arn: Option<&'a str>,
+}
+
 fn fix(
     verdict: Verdict,
     caller: &Caller<'_>,
-    secret_arn: &str,
+    Resources {
+        secret_arn,
+        user_arn,
+    }: Resources<'_>,
     decisions: &[(&str, Decision)],
     secret_policy: Option<&ResourcePolicy<'_>>,
 ) -> Verdict {
     let allow = |missing: &[&str]| {
         let on_secret = missing
             .iter()
-            .filter(|a| **a != RANDOM_PASSWORD && !NETWORK_INTERFACES.contains(a))
+            .filter(|a| a.starts_with("secretsmanager:") && **a != RANDOM_PASSWORD)
+            .collect::<Vec<_>>();
+        let on_user = missing
+            .iter()
+            .filter(|a| ELASTICACHE_USER.contains(a))
             .collect::<Vec<_>>();
         let interfaces = missing
             .iter()
@@ -127,6 +172,9 @@ fn fix(
         }
         if missing.contains(&RANDOM_PASSWORD) {
             statements.push(json!({"Effect": "Allow", "Action": RANDOM_PASSWORD, "Resource": "*"}));
+        }
+        if let Some(user_arn) = user_arn.filter(|_| !on_user.is_empty()) {
+            statements.push(json!({"Effect": "Allow", "Action": on_user, "Resource": user_arn}));
         }
         // These take no resource narrower than `*`.
         if !interfaces.is_empty() {
@@ -294,6 +342,35 @@ mod tests {
         assert_eq!(
             document["Statement"][0],
             json!({"Effect": "Allow", "Action": NETWORK_INTERFACES, "Resource": "*"})
+        );
+    }
+
+    /// The ElastiCache template calls describe_users and modify_user on
+    /// the user its secret names.
+    #[test]
+    fn the_elasticache_template_needs_its_user_actions() {
+        const USER: &str = "arn:aws:elasticache:us-east-1:111122223333:user:app";
+        let mut facts = healthy();
+        if let Fact::Found(function) = &mut facts.rotation_function {
+            function.template_tags.insert(
+                "serverlessrepo:applicationId".to_string(),
+                "applications/SecretsManagerElasticacheUserRotation".to_string(),
+            );
+        }
+        crate::checks::testing::object_mut(&mut facts).user_arn = Some(USER.to_string());
+        let verdict = CHECK.verdict(&facts);
+        assert_eq!(verdict.status, Status::Fail, "{verdict:#?}");
+        assert!(
+            verdict.summary.contains("elasticache:ModifyUser"),
+            "{}",
+            verdict.summary
+        );
+        let command = &verdict.fix.unwrap().commands[0];
+        let words = shlex::split(command).unwrap();
+        let document: serde_json::Value = serde_json::from_str(words.last().unwrap()).unwrap();
+        assert_eq!(
+            document["Statement"][0],
+            json!({"Effect": "Allow", "Action": ELASTICACHE_USER, "Resource": USER})
         );
     }
 

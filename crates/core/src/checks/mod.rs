@@ -312,6 +312,7 @@ pub(crate) mod testing {
                 dbname: Some("orders".to_string()),
                 masterarn: None,
                 username: Some("orders_app".to_string()),
+                user_arn: None,
                 password: Some(PasswordShape::of("Xy7kQ2mN9pL4vR8tW3zB6cD1fG5hJ0sA")),
             })),
             rotation_function: Fact::Found(FunctionFacts {
