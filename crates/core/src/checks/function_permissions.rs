@@ -203,6 +203,12 @@ mod tests {
     use crate::checks::testing::{SECRET_ARN, healthy};
     use crate::facts::{Fact, NamedPolicy, PolicyDocument};
 
+    /// The policy document a put-role-policy command writes, as the shell reads it.
+    fn policy_document_of(command: &str) -> serde_json::Value {
+        let words = shlex::split(command).unwrap();
+        serde_json::from_str(words.last().unwrap()).unwrap()
+    }
+
     fn role_policies(facts: &mut Facts) -> &mut Vec<NamedPolicy> {
         match &mut facts.rotation_role {
             Fact::Found(role) => &mut role.policies,
@@ -235,8 +241,7 @@ mod tests {
             "The role rotate-prod-db may not call secretsmanager:PutSecretValue, secretsmanager:UpdateSecretVersionStage"
         );
         let command = &verdict.fix.unwrap().commands[0];
-        let words = shlex::split(command).unwrap();
-        let document: serde_json::Value = serde_json::from_str(words.last().unwrap()).unwrap();
+        let document = policy_document_of(command);
         assert_eq!(
             document["Statement"][0],
             json!({"Effect": "Allow", "Action": ["secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"], "Resource": SECRET_ARN})
@@ -337,8 +342,7 @@ mod tests {
             verdict.summary
         );
         let command = &verdict.fix.unwrap().commands[0];
-        let words = shlex::split(command).unwrap();
-        let document: serde_json::Value = serde_json::from_str(words.last().unwrap()).unwrap();
+        let document = policy_document_of(command);
         assert_eq!(
             document["Statement"][0],
             json!({"Effect": "Allow", "Action": NETWORK_INTERFACES, "Resource": "*"})
@@ -366,8 +370,7 @@ mod tests {
             verdict.summary
         );
         let command = &verdict.fix.unwrap().commands[0];
-        let words = shlex::split(command).unwrap();
-        let document: serde_json::Value = serde_json::from_str(words.last().unwrap()).unwrap();
+        let document = policy_document_of(command);
         assert_eq!(
             document["Statement"][0],
             json!({"Effect": "Allow", "Action": ELASTICACHE_USER, "Resource": USER})
