@@ -84,7 +84,7 @@ fn healthy_secret_passes_every_check_moto_can_answer() {
     });
     assert_eq!(code, 1, "an error counts like a failure for the gate");
     assert_eq!(report["secrets"][0]["secret"]["arn"], seeded["secret_arn"]);
-    assert_eq!(report["summary"]["pass"], 11);
+    assert_eq!(report["summary"]["pass"], 12);
     let history = finding(&report, "rotation-history");
     assert!(
         history["summary"]

@@ -132,6 +132,8 @@ fn instance_facts(instance: &DbInstance, host: &str) -> DatabaseFacts {
             .read_replica_source_db_instance_identifier()
             .map(str::to_string),
         cluster: instance.db_cluster_identifier().map(str::to_string),
+        reader_endpoint: false,
+        writer_endpoint: None,
     }
 }
 
@@ -159,6 +161,10 @@ async fn cluster_facts(gatherer: &Gatherer, cluster: &DbCluster, host: &str) -> 
         port: cluster.port(),
         replica_of: None,
         cluster: None,
+        reader_endpoint: cluster
+            .reader_endpoint()
+            .is_some_and(|reader| reader.eq_ignore_ascii_case(host)),
+        writer_endpoint: cluster.endpoint().map(str::to_string),
     }
 }
 
@@ -239,6 +245,8 @@ async fn network_interface(gatherer: &Gatherer, host: &str) -> Fact<DatabaseFact
             port: None,
             replica_of: None,
             cluster: None,
+            reader_endpoint: false,
+            writer_endpoint: None,
         }),
         None => Fact::Absent,
     }

@@ -268,6 +268,12 @@ pub struct DatabaseFacts {
     /// For an instance of an Aurora cluster: the cluster's identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
+    /// For a cluster: the host is its reader endpoint, which is read-only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reader_endpoint: bool,
+    /// For a cluster: its writer endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub writer_endpoint: Option<String>,
 }
 
 /// What answers at a host. Facts files spell it as it reads in evidence.

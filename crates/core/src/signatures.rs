@@ -224,13 +224,15 @@ pub const SIGNATURES: &[Signature] = &[
         &["CREATE USER privilege"],
         "the master user may not create the clone user (MySQL CREATE USER)",
     ),
-    seen(
+    sig(
         &["read-only transaction"],
         "the host is read-only (a read replica or an Aurora reader endpoint): rotation needs the writer",
+        "database-writable",
     ),
-    seen(
+    sig(
         &["--read-only option"],
         "the host is read-only (a read replica or an Aurora reader endpoint): rotation needs the writer",
+        "database-writable",
     ),
     seen(
         &["Attempting to modify user"],
@@ -724,13 +726,6 @@ mod tests {
                     "set_secret",
                 ),
                 "CREATEROLE",
-            ),
-            (
-                uncaught(
-                    "InternalError: ERROR:  cannot execute ALTER ROLE in a read-only transaction",
-                    "set_secret",
-                ),
-                "read-only",
             ),
             (
                 uncaught(

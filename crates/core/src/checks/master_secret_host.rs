@@ -294,6 +294,8 @@ mod tests {
             port: Some(5432),
             replica_of: None,
             cluster: None,
+            reader_endpoint: false,
+            writer_endpoint: None,
         });
         assert_eq!(CHECK.verdict(&facts).status, Status::Pass);
         master_mut(&mut facts).database = Fact::Absent;

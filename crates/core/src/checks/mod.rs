@@ -22,6 +22,7 @@ pub use rotation_history::last_failed_step;
 
 mod cloudtrail_denials;
 mod database_reachability;
+mod database_writable;
 mod endpoint_policy;
 mod endpoint_reachability;
 mod function_logs;
@@ -170,6 +171,7 @@ pub const CHECKS: &[&CheckDef] = &[
     &endpoint_policy::CHECK,
     &rds_api_reachability::CHECK,
     &database_reachability::CHECK,
+    &database_writable::CHECK,
     &pending_version::CHECK,
     &rotation_schedule::CHECK,
     &rotation_history::CHECK,
@@ -385,6 +387,8 @@ pub(crate) mod testing {
                 port: Some(5432),
                 replica_of: None,
                 cluster: None,
+                reader_endpoint: false,
+                writer_endpoint: None,
             }),
             lookback_start: Some("2026-11-18T12:00:00Z".parse().unwrap()),
             rotation_events: Fact::Found(vec![TrailEvent {
@@ -737,6 +741,7 @@ mod tests {
             "endpoint-policy",
             "rds-api-reachability",
             "database-reachability",
+            "database-writable",
             "pending-version",
             "rotation-schedule",
             "rotation-history",
