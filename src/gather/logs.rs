@@ -16,6 +16,8 @@ const MAX_BYTES: usize = 4 * 1024 * 1024;
 /// The newest stretch of the window read first; each stretch before it is
 /// twice as long, so a week is covered in 8 reads of an idle log.
 const FIRST_STRETCH: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
+/// Pages one stretch may take, however empty they come back.
+const MAX_PAGES_PER_STRETCH: usize = 50;
 /// A stretch that alone holds more than the bounds is halved down to this.
 const SHORTEST_STRETCH: jiff::SignedDuration = jiff::SignedDuration::from_mins(1);
 
@@ -90,6 +92,7 @@ async fn read_stretch(
     let mut events = Vec::new();
     let mut bytes = 0;
     let mut token: Option<String> = None;
+    let mut pages = 0;
     loop {
         let request = gatherer
             .logs
@@ -125,9 +128,15 @@ async fn read_stretch(
         if events.len() > events_room || bytes > bytes_room {
             return Ok(Stretch::Overflowed);
         }
+        // A page may be empty and still not the last: FilterLogEvents
+        // searches the streams a batch at a time.
         token = page.next_token().map(str::to_string);
-        if token.is_none() || page.events().is_empty() {
-            return Ok(Stretch::Read(events));
+        pages += 1;
+        match token {
+            None => return Ok(Stretch::Read(events)),
+            // Past the bound the stretch is split like one that holds too much.
+            Some(_) if pages >= MAX_PAGES_PER_STRETCH => return Ok(Stretch::Overflowed),
+            Some(_) => {}
         }
     }
 }

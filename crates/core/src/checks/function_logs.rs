@@ -105,15 +105,22 @@ fn run(facts: &Facts) -> Outcome {
 fn outstanding_problems<'a>(
     invocations: &'a [signatures::Invocation<'a>],
 ) -> Vec<(&'a signatures::Invocation<'a>, signatures::Problem<'a>)> {
+    // For each invocation, the furthest step a later one ran cleanly: one
+    // pass from the end, so each invocation's lines are read once.
+    let mut furthest_later_success = vec![0; invocations.len()];
+    let mut furthest = 0;
+    for (at, invocation) in invocations.iter().enumerate().rev() {
+        furthest_later_success[at] = furthest;
+        if invocation.succeeded() {
+            furthest = furthest.max(invocation.step_rank());
+        }
+    }
     invocations
         .iter()
-        .enumerate()
-        .filter_map(|(at, invocation)| {
+        .zip(furthest_later_success)
+        .filter_map(|(invocation, furthest)| {
             let problem = invocation.problem()?;
-            let rank = invocation.step_rank().max(1);
-            let overcome = invocations[at + 1..]
-                .iter()
-                .any(|later| later.succeeded() && later.step_rank() >= rank);
+            let overcome = furthest >= invocation.step_rank().max(1);
             (!overcome).then_some((invocation, problem))
         })
         .collect()
