@@ -61,9 +61,19 @@ pub struct Verdict {
     pub summary: String,
     pub evidence: Vec<Evidence>,
     pub fix: Option<Fix>,
-    /// The check the evidence points to as the cause, for a verdict about
-    /// what rotation did (a log line naming its check).
-    pub points_to: Option<&'static str>,
+    /// What the evidence points to as the cause, for a verdict about what
+    /// rotation did (a log line naming its check); `None` when it says nothing.
+    pub points_to: Option<Cause>,
+}
+
+/// Where the cause of a consequence lies, by its own evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The problem of this check.
+    Check(&'static str),
+    /// Outside every check (an organization's policy rotdoctor cannot
+    /// read): the consequence is a root cause of its own.
+    OutsideEveryCheck,
 }
 
 impl Verdict {
@@ -105,8 +115,8 @@ impl Verdict {
         self
     }
 
-    pub fn points_to(mut self, check: &'static str) -> Self {
-        self.points_to = Some(check);
+    pub fn points_to(mut self, cause: Cause) -> Self {
+        self.points_to = Some(cause);
         self
     }
 

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::facts::Facts;
-use crate::finding::Verdict;
+use crate::finding::{Cause, Verdict};
 
 pub const CHECK: CheckDef = CheckDef {
     slug: "cloudtrail-denials",
@@ -82,10 +82,10 @@ fn run(facts: &Facts) -> Outcome {
     // The check that reads the policy behind the refusals; a layer no
     // check can read (an organization's policy) makes this a root cause.
     let deciding = match layers.as_slice() {
-        [Layer::Organization(_)] => CHECK.slug,
-        [Layer::EndpointPolicy] => "endpoint-policy",
-        _ if kms_only => "kms-access",
-        _ => "function-permissions",
+        [Layer::Organization(_)] => Cause::OutsideEveryCheck,
+        [Layer::EndpointPolicy] => Cause::Check("endpoint-policy"),
+        _ if kms_only => Cause::Check("kms-access"),
+        _ => Cause::Check("function-permissions"),
     };
     let owners = layers
         .iter()
@@ -259,7 +259,7 @@ mod tests {
             caller: None,
         }]);
         let verdict = CHECK.verdict(&facts);
-        assert_eq!(verdict.points_to, Some(CHECK.slug));
+        assert_eq!(verdict.points_to, Some(Cause::OutsideEveryCheck));
         assert!(
             verdict
                 .fix

@@ -2,7 +2,7 @@
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::facts::Facts;
-use crate::finding::Verdict;
+use crate::finding::{Cause, Verdict};
 use crate::signatures;
 
 pub const CHECK: CheckDef = CheckDef {
@@ -73,7 +73,7 @@ fn run(facts: &Facts) -> Outcome {
                 Some(check) => Verdict::fail(format!(
                     "The last failed invocation{step}: {cause} (see {check})"
                 ))
-                .points_to(check),
+                .points_to(Cause::Check(check)),
                 // Known, but no check reads what would confirm it.
                 None => Verdict::warn(format!("The last failed invocation{step}: {cause}")),
             }

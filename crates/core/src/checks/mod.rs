@@ -11,7 +11,7 @@
 #![allow(rustdoc::bare_urls, rustdoc::invalid_html_tags)]
 
 use crate::facts::Facts;
-use crate::finding::{Finding, Status, Verdict};
+use crate::finding::{Cause, Finding, Status, Verdict};
 
 mod access;
 pub mod premise;
@@ -223,7 +223,7 @@ pub const CONSEQUENCES: [&str; 5] = [
 /// the one its evidence points to when that check found a problem too,
 /// else the first failing check that is not a consequence. A consequence
 /// with no such cause stays a root cause of its own.
-fn link_causes(findings: &mut [Finding], pointers: &[Option<&'static str>]) {
+fn link_causes(findings: &mut [Finding], pointers: &[Option<Cause>]) {
     let is_cause = |f: &Finding| f.is_problem() && !CONSEQUENCES.contains(&f.check);
     let first_root = findings
         .iter()
@@ -240,14 +240,11 @@ fn link_causes(findings: &mut [Finding], pointers: &[Option<&'static str>]) {
         if !found_a_problem || !CONSEQUENCES.contains(&finding.check) {
             continue;
         }
-        // A consequence that points to itself knows its cause lies outside
-        // every check (a service control policy): it is a root of its own.
-        if *pointer == Some(finding.check) {
-            continue;
-        }
-        finding.caused_by = pointer
-            .filter(|check| causes.contains(check))
-            .or(first_root);
+        finding.caused_by = match pointer {
+            Some(Cause::OutsideEveryCheck) => None,
+            Some(Cause::Check(check)) if causes.contains(check) => Some(*check),
+            _ => first_root,
+        };
     }
 }
 
@@ -626,7 +623,13 @@ mod tests {
             finding("rotation-history", Status::Error),
             finding("function-logs", Status::Fail),
         ];
-        let pointers = [None, None, None, None, Some("database-reachability")];
+        let pointers = [
+            None,
+            None,
+            None,
+            None,
+            Some(Cause::Check("database-reachability")),
+        ];
         link_causes(&mut findings, &pointers);
         let causes = findings.iter().map(|f| f.caused_by).collect::<Vec<_>>();
         assert_eq!(
