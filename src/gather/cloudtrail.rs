@@ -10,9 +10,9 @@ use serde_json::Value;
 
 use super::Gatherer;
 use super::errors::{incomplete, lookup_error};
+use crate::actions::cloudtrail::LOOKUP_EVENTS as LOOKUP;
 use crate::facts::{Fact, LookupError, TrailEvent};
 
-use crate::actions::cloudtrail::LOOKUP_EVENTS as LOOKUP;
 /// Pages of 50 events per lookup: enough for weeks of rotations, bounded.
 const MAX_PAGES: usize = 10;
 

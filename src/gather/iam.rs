@@ -6,14 +6,13 @@ use futures_util::future::join_all;
 
 use super::Gatherer;
 use super::errors::lookup_error;
-use crate::facts::{Fact, LookupError, NamedPolicy, RoleFacts};
-
 use crate::actions::iam::GET_POLICY;
 use crate::actions::iam::GET_POLICY_VERSION as GET_VERSION;
 use crate::actions::iam::GET_ROLE;
 use crate::actions::iam::GET_ROLE_POLICY as GET_INLINE;
 use crate::actions::iam::LIST_ATTACHED_ROLE_POLICIES as LIST_ATTACHED;
 use crate::actions::iam::LIST_ROLE_POLICIES as LIST_INLINE;
+use crate::facts::{Fact, LookupError, NamedPolicy, RoleFacts};
 
 /// The role and its policies. Any policy rotdoctor cannot read makes the
 /// whole role unavailable: deciding on part of the policies could be wrong.

@@ -6,10 +6,9 @@ use aws_sdk_kms::operation::get_key_policy::GetKeyPolicyError;
 
 use super::Gatherer;
 use super::errors::lookup_error;
-use crate::facts::{Fact, KeyFacts, LookupError, PolicyDocument};
-
 use crate::actions::kms::DESCRIBE_KEY;
 use crate::actions::kms::GET_KEY_POLICY;
+use crate::facts::{Fact, KeyFacts, LookupError, PolicyDocument};
 
 /// The key, fetched once per run.
 pub async fn key(gatherer: &Gatherer, key_id: &str) -> Fact<KeyFacts> {

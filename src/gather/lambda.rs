@@ -6,13 +6,12 @@ use aws_sdk_lambda::operation::get_policy::GetPolicyError;
 
 use super::Gatherer;
 use super::errors::{incomplete, lookup_error};
+use crate::actions::lambda::GET_FUNCTION;
+use crate::actions::lambda::GET_POLICY;
 use crate::facts::{
     Fact, FunctionFacts, LookupError, PolicyDocument, TEMPLATE_TAGS, TEMPLATE_VARIABLES,
     VpcAttachment,
 };
-
-use crate::actions::lambda::GET_FUNCTION;
-use crate::actions::lambda::GET_POLICY;
 
 /// `GetFunction`: the configuration, and the tags that name the template.
 pub async fn get_function(gatherer: &Gatherer, arn: &str) -> Fact<FunctionFacts> {

@@ -7,10 +7,10 @@ use jiff::Timestamp;
 
 use super::Gatherer;
 use super::errors::lookup_error;
+use crate::actions::logs::FILTER_LOG_EVENTS as FILTER;
 use crate::facts::{Fact, FunctionLog, LogEvent};
 use crate::redact::redact;
 
-use crate::actions::logs::FILTER_LOG_EVENTS as FILTER;
 const MAX_EVENTS: usize = 5_000;
 const MAX_BYTES: usize = 4 * 1024 * 1024;
 /// The newest stretch of the window read first; each stretch before it is

@@ -13,9 +13,8 @@ use serde_json::Value;
 
 use super::Gatherer;
 use super::errors::{incomplete, lookup_error};
-use crate::facts::{Fact, JsonType, ObjectShape, PasswordShape, SecretShape};
-
 use crate::actions::secretsmanager::GET_SECRET_VALUE as GET_VALUE;
+use crate::facts::{Fact, JsonType, ObjectShape, PasswordShape, SecretShape};
 
 /// `GetSecretValue` of the `AWSCURRENT` version, as its shape.
 pub async fn get_secret_value(gatherer: &Gatherer, secret_id: &str) -> Fact<SecretShape> {

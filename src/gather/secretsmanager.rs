@@ -11,11 +11,10 @@ use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
 
 use super::errors::{incomplete, lookup_error, unreachable};
 use super::{GatherError, Gatherer, timestamp};
-use crate::facts::{Fact, LookupError, PolicyDocument, RotationRules, SecretFacts, SecretVersion};
-
 use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
 use crate::actions::secretsmanager::GET_RESOURCE_POLICY as GET_POLICY;
 use crate::actions::secretsmanager::LIST_SECRETS as LIST;
+use crate::facts::{Fact, LookupError, PolicyDocument, RotationRules, SecretFacts, SecretVersion};
 
 /// `DescribeSecret`. A secret that does not exist, or an id AWS rejects, is
 /// bad input; an unreachable endpoint stops everything; any other error

@@ -19,6 +19,10 @@ use std::fmt;
 
 use serde_json::Value;
 
+use crate::actions::iam::GET_POLICY_VERSION as GET_VERSION;
+use crate::actions::iam::GET_ROLE_POLICY as ROLE_POLICY;
+use crate::actions::kms::GET_KEY_POLICY as KEY_POLICY;
+use crate::actions::secretsmanager::GET_RESOURCE_POLICY as RESOURCE_POLICY;
 use crate::facts::NamedPolicy;
 use crate::policy::{self, Applies, Effect, Principal, PrincipalMatch, Request, StatementVerdict};
 
@@ -311,11 +315,6 @@ fn why_not(
         resource_policy: policies.resource.map(|(name, _)| name.to_string()),
     }
 }
-
-use crate::actions::iam::GET_POLICY_VERSION as GET_VERSION;
-use crate::actions::iam::GET_ROLE_POLICY as ROLE_POLICY;
-use crate::actions::kms::GET_KEY_POLICY as KEY_POLICY;
-use crate::actions::secretsmanager::GET_RESOURCE_POLICY as RESOURCE_POLICY;
 
 fn judge_all(request: &Request<'_>, policies: &Policies<'_>) -> Vec<Judged> {
     let own = Request {

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::{CheckDef, Outcome, premise, reads};
+use crate::actions::cloudtrail::LOOKUP_EVENTS as LOOKUP;
 use crate::facts::Facts;
 use crate::finding::{Cause, Verdict};
 
@@ -16,8 +17,6 @@ pub const CHECK: CheckDef = CheckDef {
     reads: &[reads::SECRET, reads::FUNCTION, reads::TRAIL],
     run,
 };
-
-use crate::actions::cloudtrail::LOOKUP_EVENTS as LOOKUP;
 
 fn run(facts: &Facts) -> Outcome {
     let function = premise::rotation_function(facts)?;

@@ -1,6 +1,9 @@
 #![doc = include_str!("../../../../docs/checks/database-reachability.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
+use crate::actions::ec2::DESCRIBE_NETWORK_ACLS as ACLS;
+use crate::actions::ec2::DESCRIBE_SECURITY_GROUPS as GROUPS;
+use crate::actions::rds::DESCRIBE_DB_INSTANCES as RDS;
 use crate::arn;
 use crate::command::{allow_acl_entry, allow_ingress_from_group, aws};
 use crate::facts::{DatabaseFacts, Facts, FunctionFacts, NetworkFacts, SecretShape, Subnet};
@@ -22,10 +25,6 @@ pub const CHECK: CheckDef = CheckDef {
     ],
     run,
 };
-
-use crate::actions::ec2::DESCRIBE_NETWORK_ACLS as ACLS;
-use crate::actions::ec2::DESCRIBE_SECURITY_GROUPS as GROUPS;
-use crate::actions::rds::DESCRIBE_DB_INSTANCES as RDS;
 
 /// One observation and the call it came from.
 type Line = (&'static str, String);

@@ -1,6 +1,8 @@
 #![doc = include_str!("../../../../docs/checks/database-writable.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
+use crate::actions::rds::DESCRIBE_DB_CLUSTERS as CLUSTERS;
+use crate::actions::rds::DESCRIBE_DB_INSTANCES as INSTANCES;
 use crate::command::merge_secret_keys;
 use crate::facts::{DatabaseKind, Facts, SecretShape};
 use crate::finding::Verdict;
@@ -19,9 +21,6 @@ pub const CHECK: CheckDef = CheckDef {
     ],
     run,
 };
-
-use crate::actions::rds::DESCRIBE_DB_CLUSTERS as CLUSTERS;
-use crate::actions::rds::DESCRIBE_DB_INSTANCES as INSTANCES;
 
 fn run(facts: &Facts) -> Outcome {
     let function = premise::rotation_function(facts)?;

@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use super::function_permissions::{ON_SECRET, RANDOM_PASSWORD};
 use super::{CheckDef, Outcome, access, premise, reads};
+use crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS as ENDPOINTS;
 use crate::arn;
 use crate::command::aws;
 use crate::facts::{Facts, FunctionFacts, SecretFacts, VpcEndpoint};
@@ -18,8 +19,6 @@ pub const CHECK: CheckDef = CheckDef {
     reads: &[reads::SECRET, reads::FUNCTION, reads::NETWORK],
     run,
 };
-
-use crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS as ENDPOINTS;
 
 fn run(facts: &Facts) -> Outcome {
     let function = premise::rotation_function(facts)?;

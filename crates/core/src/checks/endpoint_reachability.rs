@@ -1,6 +1,12 @@
 #![doc = include_str!("../../../../docs/checks/endpoint-reachability.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
+use crate::actions::ec2::DESCRIBE_NETWORK_ACLS as ACLS;
+use crate::actions::ec2::DESCRIBE_ROUTE_TABLES as ROUTES;
+use crate::actions::ec2::DESCRIBE_SECURITY_GROUPS as GROUPS;
+use crate::actions::ec2::DESCRIBE_VPC_ATTRIBUTE as VPC_ATTRIBUTES;
+use crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS as ENDPOINTS;
+use crate::actions::lambda::GET_FUNCTION;
 use crate::command::{
     allow_acl_entry, allow_ingress_from_group, aws, create_interface_endpoint,
     set_function_variable,
@@ -21,15 +27,8 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
-use crate::actions::ec2::DESCRIBE_NETWORK_ACLS as ACLS;
-use crate::actions::ec2::DESCRIBE_ROUTE_TABLES as ROUTES;
-use crate::actions::ec2::DESCRIBE_SECURITY_GROUPS as GROUPS;
-use crate::actions::ec2::DESCRIBE_VPC_ATTRIBUTE as VPC_ATTRIBUTES;
-use crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS as ENDPOINTS;
-
 /// One observation and the call it came from.
 type Line = (&'static str, String);
-use crate::actions::lambda::GET_FUNCTION;
 const HTTPS: u16 = 443;
 
 fn run(facts: &Facts) -> Outcome {

@@ -1,6 +1,7 @@
 #![doc = include_str!("../../../../docs/checks/function-logs.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
+use crate::actions::logs::FILTER_LOG_EVENTS as FILTER;
 use crate::facts::Facts;
 use crate::finding::{Cause, Verdict};
 use crate::signatures;
@@ -13,8 +14,6 @@ pub const CHECK: CheckDef = CheckDef {
     reads: &[reads::SECRET, reads::FUNCTION, reads::LOGS],
     run,
 };
-
-use crate::actions::logs::FILTER_LOG_EVENTS as FILTER;
 
 /// A log line as evidence: its time, then the line with tabs made spaces;
 /// of an uncaught exception's event, the error line without its traceback.

@@ -1,6 +1,7 @@
 #![doc = include_str!("../../../../docs/checks/function-settings.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
+use crate::actions::lambda::GET_FUNCTION;
 use crate::arn;
 use crate::command::aws;
 use crate::facts::{Facts, FunctionFacts};
@@ -15,8 +16,6 @@ pub const CHECK: CheckDef = CheckDef {
     reads: &[reads::SECRET, reads::FUNCTION],
     run,
 };
-
-use crate::actions::lambda::GET_FUNCTION;
 
 /// Below this, Secrets Manager's calls for the four steps can be throttled.
 const MIN_CONCURRENCY: i32 = 10;

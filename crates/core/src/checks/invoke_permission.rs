@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 
 use super::{CheckDef, Outcome, premise, reads};
+use crate::actions::lambda::GET_POLICY;
+use crate::actions::lambda::INVOKE_FUNCTION as ACTION;
 use crate::arn;
 use crate::command::aws;
 use crate::facts::Facts;
@@ -18,9 +20,7 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
-use crate::actions::lambda::GET_POLICY;
 const PRINCIPAL: &str = "secretsmanager.amazonaws.com";
-use crate::actions::lambda::INVOKE_FUNCTION as ACTION;
 
 fn run(facts: &Facts) -> Outcome {
     let function_arn = premise::rotation_function_arn(facts)?;

@@ -4,6 +4,7 @@ use serde_json::json;
 
 use super::access::{self, Caller, PolicyHome, ResourcePolicy};
 use super::{CheckDef, Outcome, premise, reads};
+use crate::actions::kms::DESCRIBE_KEY;
 use crate::arn;
 use crate::command::{aws, shell_command};
 use crate::facts::{Facts, KeyFacts, SecretFacts};
@@ -19,7 +20,6 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
-use crate::actions::kms::DESCRIBE_KEY;
 pub const KEY_ACTIONS: [&str; 2] = ["kms:Decrypt", "kms:GenerateDataKey"];
 
 fn run(facts: &Facts) -> Outcome {

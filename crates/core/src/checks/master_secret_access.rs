@@ -6,6 +6,8 @@ use super::access::{self, Caller, PolicyHome, ResourcePolicy};
 use super::kms_access::judge_key;
 use super::rds_calls::rds_calls;
 use super::{CheckDef, Outcome, premise, reads};
+use crate::actions::iam::GET_ROLE_POLICY as IAM;
+use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
 use crate::facts::{Fact, Facts, MasterSecretFacts, SecretShape};
 use crate::finding::{Status, Verdict};
 use crate::iam::Decision;
@@ -27,8 +29,6 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
-use crate::actions::iam::GET_ROLE_POLICY as IAM;
-use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
 const ON_MASTER: [&str; 2] = [
     "secretsmanager:GetSecretValue",
     "secretsmanager:DescribeSecret",

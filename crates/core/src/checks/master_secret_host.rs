@@ -1,6 +1,9 @@
 #![doc = include_str!("../../../../docs/checks/master-secret-host.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
+use crate::actions::rds::DESCRIBE_DB_INSTANCES as RDS;
+use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
+use crate::actions::secretsmanager::GET_SECRET_VALUE as VALUE;
 use crate::facts::{DatabaseKind, Facts, SecretShape};
 use crate::finding::Verdict;
 use crate::template;
@@ -18,10 +21,6 @@ pub const CHECK: CheckDef = CheckDef {
     ],
     run,
 };
-
-use crate::actions::rds::DESCRIBE_DB_INSTANCES as RDS;
-use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
-use crate::actions::secretsmanager::GET_SECRET_VALUE as VALUE;
 
 /// Templates whose host guard takes no read replica: "... is not the same
 /// host as master" (MongoDB) and "... as admin" (Redshift).

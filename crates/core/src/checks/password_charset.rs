@@ -1,6 +1,8 @@
 #![doc = include_str!("../../../../docs/checks/password-charset.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
+use crate::actions::lambda::GET_FUNCTION;
+use crate::actions::secretsmanager::GET_SECRET_VALUE as GET_VALUE;
 use crate::command::set_function_variable;
 use crate::facts::{CharClass, Facts, FunctionFacts, ObjectShape, SecretShape};
 use crate::finding::{Status, Verdict};
@@ -14,9 +16,6 @@ pub const CHECK: CheckDef = CheckDef {
     reads: &[reads::SECRET, reads::SECRET_VALUE, reads::FUNCTION],
     run,
 };
-
-use crate::actions::lambda::GET_FUNCTION;
-use crate::actions::secretsmanager::GET_SECRET_VALUE as GET_VALUE;
 
 /// One thing wrong, how bad, and which call showed it.
 struct Problem {

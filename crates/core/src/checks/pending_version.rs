@@ -1,6 +1,7 @@
 #![doc = include_str!("../../../../docs/checks/pending-version.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
+use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
 use crate::command::{aws, rotate_secret_now};
 use crate::facts::Facts;
 use crate::finding::Verdict;
@@ -14,8 +15,6 @@ pub const CHECK: CheckDef = CheckDef {
     reads: &[reads::SECRET, reads::TRAIL, reads::LOGS],
     run,
 };
-
-use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
 
 fn run(facts: &Facts) -> Outcome {
     let secret = premise::secret(facts)?;

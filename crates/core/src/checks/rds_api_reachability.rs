@@ -2,6 +2,11 @@
 
 use super::rds_calls::rds_calls;
 use super::{CheckDef, Outcome, premise, reads};
+use crate::actions::ec2::DESCRIBE_ROUTE_TABLES as ROUTES;
+use crate::actions::ec2::DESCRIBE_SECURITY_GROUPS as GROUPS;
+use crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS as ENDPOINTS;
+use crate::actions::lambda::GET_FUNCTION;
+use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
 use crate::command::{allow_ingress_from_group, aws, create_interface_endpoint};
 use crate::facts::{Facts, NetworkFacts, VpcAttachment, VpcEndpoint};
 use crate::finding::Verdict;
@@ -21,11 +26,6 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
-use crate::actions::ec2::DESCRIBE_ROUTE_TABLES as ROUTES;
-use crate::actions::ec2::DESCRIBE_SECURITY_GROUPS as GROUPS;
-use crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS as ENDPOINTS;
-use crate::actions::lambda::GET_FUNCTION;
-use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
 const HTTPS: u16 = 443;
 
 fn run(facts: &Facts) -> Outcome {

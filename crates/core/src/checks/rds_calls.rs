@@ -8,11 +8,10 @@
 //! the PostgreSQL, MySQL and MariaDB templates ask RDS whether it is a read
 //! replica of the master's database before they accept it.
 
-use crate::facts::{Facts, MasterSecretFacts, SecretShape};
-use crate::template;
-
 use crate::actions::rds::DESCRIBE_DB_CLUSTERS as CLUSTERS;
 use crate::actions::rds::DESCRIBE_DB_INSTANCES as INSTANCES;
+use crate::facts::{Facts, MasterSecretFacts, SecretShape};
+use crate::template;
 
 /// One call the function's role makes to RDS, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,8 @@
 #![doc = include_str!("../../../../docs/checks/rotation-config.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
+use crate::actions::lambda::GET_FUNCTION;
+use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
 use crate::arn;
 use crate::command::aws;
 use crate::facts::{FunctionFacts, RotationRules, SecretFacts};
@@ -14,9 +16,6 @@ pub const CHECK: CheckDef = CheckDef {
     reads: &[reads::SECRET, reads::FUNCTION],
     run,
 };
-
-use crate::actions::lambda::GET_FUNCTION;
-use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
 
 fn run(facts: &crate::facts::Facts) -> Outcome {
     let secret = premise::secret(facts)?;

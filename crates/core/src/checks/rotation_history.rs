@@ -1,6 +1,7 @@
 #![doc = include_str!("../../../../docs/checks/rotation-history.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
+use crate::actions::cloudtrail::LOOKUP_EVENTS as LOOKUP;
 use crate::facts::{Facts, TrailEvent};
 use crate::finding::Verdict;
 
@@ -12,8 +13,6 @@ pub const CHECK: CheckDef = CheckDef {
     reads: &[reads::SECRET, reads::TRAIL],
     run,
 };
-
-use crate::actions::cloudtrail::LOOKUP_EVENTS as LOOKUP;
 
 fn run(facts: &Facts) -> Outcome {
     let secret = premise::secret(facts)?;

@@ -3,6 +3,7 @@
 use jiff::Timestamp;
 
 use super::{CheckDef, Outcome, premise, reads};
+use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
 use crate::command::rotate_secret_now;
 use crate::facts::{Facts, RotationRules};
 use crate::finding::Verdict;
@@ -16,8 +17,6 @@ pub const CHECK: CheckDef = CheckDef {
     reads: &[reads::SECRET],
     run,
 };
-
-use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
 
 fn run(facts: &Facts) -> Outcome {
     let secret = premise::secret(facts)?;

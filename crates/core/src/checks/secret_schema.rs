@@ -1,6 +1,7 @@
 #![doc = include_str!("../../../../docs/checks/secret-schema.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
+use crate::actions::secretsmanager::GET_SECRET_VALUE as GET_VALUE;
 use crate::command::{aws, merge_secret_keys, rewrite_secret_value};
 use crate::facts::{Fact, Facts, JsonType, ObjectShape, SecretFacts, SecretShape};
 use crate::finding::Verdict;
@@ -14,8 +15,6 @@ pub const CHECK: CheckDef = CheckDef {
     reads: &[reads::SECRET, reads::SECRET_VALUE, reads::FUNCTION],
     run,
 };
-
-use crate::actions::secretsmanager::GET_SECRET_VALUE as GET_VALUE;
 
 fn run(facts: &Facts) -> Outcome {
     premise::rotation_function_arn(facts)?;
