@@ -11,6 +11,15 @@ pub fn account(arn: &str) -> Option<&str> {
     part(arn, 4)
 }
 
+/// The same ARN in another region (a replica secret's primary).
+pub fn in_region(arn: &str, region: &str) -> String {
+    let mut parts = arn.splitn(6, ':').collect::<Vec<_>>();
+    if let Some(part) = parts.get_mut(3) {
+        *part = region;
+    }
+    parts.join(":")
+}
+
 fn part(arn: &str, index: usize) -> Option<&str> {
     arn.split(':').nth(index).filter(|part| !part.is_empty())
 }
@@ -24,5 +33,12 @@ mod tests {
         assert_eq!(super::account(arn), Some("111122223333"));
         assert_eq!(super::region("arn:aws:iam::111122223333:role/x"), None);
         assert_eq!(super::region("prod/db"), None);
+        assert_eq!(
+            super::in_region(
+                "arn:aws:secretsmanager:eu-west-1:1:secret:db:x",
+                "us-east-1"
+            ),
+            "arn:aws:secretsmanager:us-east-1:1:secret:db:x"
+        );
     }
 }

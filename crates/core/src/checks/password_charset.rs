@@ -88,7 +88,9 @@ fn run(facts: &Facts) -> Outcome {
             ),
         ));
     }
-    problems.extend(length_problem(&settings, database));
+    let length = length_problem(&settings, database);
+    let length_is_wrong = length.is_some();
+    problems.extend(length);
     if let Some(object) = object {
         evidence.extend(current_password_lines(object));
         problems.extend(current_password_problem(object, database));
@@ -121,7 +123,7 @@ fn run(facts: &Facts) -> Outcome {
             &exclude,
         ));
     }
-    if !settings.length_fits(database) {
+    if length_is_wrong {
         commands.push(set_function_variable(
             &function.arn,
             "PASSWORD_LENGTH",
@@ -135,10 +137,10 @@ fn run(facts: &Facts) -> Outcome {
             format!(
                 "Set the password variables the template reads{}, keeping every other variable of the function \
                  (needs jq; the next rotation then generates a password that fits):",
-                if settings.length_fits(database) {
-                    String::new()
-                } else {
+                if length_is_wrong {
                     format!(" (PASSWORD_LENGTH to the template's default, {})", template.default_length)
+                } else {
+                    String::new()
                 }
             ),
             commands,
@@ -241,12 +243,6 @@ impl Settings {
             .filter(|c| template.default_exclude.contains(*c) && self.allows(*c))
             .filter(|c| !template.database.refuses.contains(*c))
             .collect()
-    }
-
-    fn length_fits(&self, database: &Database) -> bool {
-        let (shortest, longest) = template::GENERATOR_LENGTHS;
-        matches!(self.length, Length::Value(length)
-            if (shortest.max(database.min_length) as i64..=longest.min(database.max_length) as i64).contains(&length))
     }
 
     fn describe_exclusions(&self) -> String {

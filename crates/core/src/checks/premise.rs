@@ -28,14 +28,28 @@ pub fn rotation_function_arn(facts: &Facts) -> Result<&str, Verdict> {
         )));
     }
     if !secret.rotation_enabled {
-        return Err(Verdict::skip(
-            "Rotation is not enabled (see rotation-config)",
-        ));
+        return Err(rotation_not_enabled());
     }
     secret
         .rotation_lambda_arn
         .as_deref()
         .ok_or_else(|| Verdict::skip("No rotation function is set (see rotation-config)"))
+}
+
+/// The secret's metadata, for the checks about a secret that rotates (its
+/// schedule, its history).
+pub fn rotating_secret(facts: &Facts) -> Result<&SecretFacts, Verdict> {
+    let secret = secret(facts)?;
+    if secret.rotation_enabled {
+        Ok(secret)
+    } else {
+        Err(rotation_not_enabled())
+    }
+}
+
+/// `rotation-config` reports a secret that does not rotate.
+fn rotation_not_enabled() -> Verdict {
+    Verdict::skip("Rotation is not enabled (see rotation-config)")
 }
 
 /// The rotation function's configuration, when it exists.

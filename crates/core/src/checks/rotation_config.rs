@@ -22,11 +22,7 @@ fn run(facts: &crate::facts::Facts) -> Outcome {
     let enabled = format!("RotationEnabled is {}", secret.rotation_enabled);
 
     if let Some(primary) = secret.replica_of() {
-        let primary_arn = secret.arn.replacen(
-            &format!(":{}:", secret.region().unwrap_or_default()),
-            &format!(":{primary}:"),
-            1,
-        );
+        let primary_arn = crate::arn::in_region(&secret.arn, primary);
         return Ok(Verdict::skip(format!(
             "The secret is a replica of {primary_arn}: Secrets Manager rotates the primary and replicates it, and refuses rotation here; check the primary"
         ))

@@ -15,12 +15,7 @@ pub const CHECK: CheckDef = CheckDef {
 };
 
 fn run(facts: &Facts) -> Outcome {
-    let secret = premise::secret(facts)?;
-    if !secret.rotation_enabled {
-        return Err(Verdict::skip(
-            "Rotation is not enabled (see rotation-config)",
-        ));
-    }
+    premise::rotating_secret(facts)?;
     let Some(events) = premise::looked_up(&facts.rotation_events)? else {
         return Err(Verdict::skip("CloudTrail events were not looked up"));
     };

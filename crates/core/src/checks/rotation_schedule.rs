@@ -19,12 +19,7 @@ pub const CHECK: CheckDef = CheckDef {
 };
 
 fn run(facts: &Facts) -> Outcome {
-    let secret = premise::secret(facts)?;
-    if !secret.rotation_enabled {
-        return Err(Verdict::skip(
-            "Rotation is not enabled (see rotation-config)",
-        ));
-    }
+    let secret = premise::rotating_secret(facts)?;
     let now = facts.collected_at;
     let Some(rules) = &secret.rotation_rules else {
         return Ok(Verdict::warn("Rotation is enabled but has no schedule")
