@@ -341,18 +341,7 @@ mod tests {
         const DATABASE: &str = "arn:aws:rds:us-east-1:111122223333:db:prod-db";
         let mut facts = multi_user();
         grant(&mut facts, MASTER_ARN);
-        if let Fact::Found(master) = &mut facts.master_secret {
-            if let Fact::Found(SecretShape::Object(value)) = &mut master.value {
-                // RDS keeps only the credentials in the secrets it manages.
-                value.host = None;
-                value
-                    .keys
-                    .retain(|key, _| key == "username" || key == "password");
-            }
-            if let Fact::Found(secret) = &mut master.secret {
-                secret.rds_database_arn = Some(DATABASE.to_string());
-            }
-        }
+        crate::checks::testing::master_managed_by_rds(&mut facts, DATABASE);
         let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Fail, "{verdict:#?}");
         assert!(

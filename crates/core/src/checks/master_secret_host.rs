@@ -272,17 +272,11 @@ mod tests {
     fn an_rds_made_master_logs_in_at_its_tagged_database() {
         let mut facts = multi_user();
         let host = object_mut(&mut facts).host.clone().unwrap();
-        let master_value = master_object_mut(&mut facts);
-        master_value.host = None;
-        master_value
-            .keys
-            .retain(|key, _| key == "username" || key == "password");
-        let master = master_mut(&mut facts);
-        if let Fact::Found(secret) = &mut master.secret {
-            secret.rds_database_arn =
-                Some("arn:aws:rds:us-east-1:111122223333:cluster:prod-db".into());
-        }
-        master.database = Fact::Found(DatabaseFacts {
+        crate::checks::testing::master_managed_by_rds(
+            &mut facts,
+            "arn:aws:rds:us-east-1:111122223333:cluster:prod-db",
+        );
+        master_mut(&mut facts).database = Fact::Found(DatabaseFacts {
             host,
             kind: DatabaseKind::Cluster,
             id: "prod-db".into(),

@@ -560,6 +560,22 @@ pub(crate) mod testing {
         facts
     }
 
+    /// Makes `multi_user()`'s master secret one RDS manages: its value keeps
+    /// only the credentials, and its tag names `database_arn`.
+    pub fn master_managed_by_rds(facts: &mut Facts, database_arn: &str) {
+        if let Fact::Found(master) = &mut facts.master_secret {
+            if let Fact::Found(SecretShape::Object(value)) = &mut master.value {
+                value.host = None;
+                value
+                    .keys
+                    .retain(|key, _| key == "username" || key == "password");
+            }
+            if let Fact::Found(secret) = &mut master.secret {
+                secret.rds_database_arn = Some(database_arn.to_string());
+            }
+        }
+    }
+
     pub fn secret_mut(facts: &mut Facts) -> &mut SecretFacts {
         match &mut facts.secret {
             Fact::Found(secret) => secret,

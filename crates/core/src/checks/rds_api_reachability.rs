@@ -163,7 +163,7 @@ fn through_endpoint(
 mod tests {
     use super::*;
     use crate::checks::testing::{in_vpc, multi_user, network_mut};
-    use crate::facts::{Fact, SecretShape, VpcEndpoint};
+    use crate::facts::VpcEndpoint;
     use crate::finding::Status;
 
     const DATABASE: &str = "arn:aws:rds:us-east-1:111122223333:cluster:prod-db";
@@ -174,18 +174,7 @@ mod tests {
         let in_vpc = in_vpc();
         facts.rotation_function = in_vpc.rotation_function;
         facts.network = in_vpc.network;
-        if let Fact::Found(master) = &mut facts.master_secret {
-            if let Fact::Found(SecretShape::Object(value)) = &mut master.value {
-                // RDS keeps only the credentials in the secrets it manages.
-                value.host = None;
-                value
-                    .keys
-                    .retain(|key, _| key == "username" || key == "password");
-            }
-            if let Fact::Found(secret) = &mut master.secret {
-                secret.rds_database_arn = Some(DATABASE.to_string());
-            }
-        }
+        crate::checks::testing::master_managed_by_rds(&mut facts, DATABASE);
         facts
     }
 
