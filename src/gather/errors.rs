@@ -61,6 +61,21 @@ where
     }
 }
 
+/// A failed call whose answer holds a secret value (GetSecretValue): an
+/// answer the SDK could not read is not quoted, since the reason it gives
+/// may repeat part of the text it read.
+pub fn value_lookup_error<E>(action: &str, error: &SdkError<E, HttpResponse>) -> LookupError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let mut looked_up = lookup_error(action, error);
+    if looked_up.code == "Response" {
+        looked_up.message =
+            format!("could not read the answer of {action} (not quoted: it holds a secret value)");
+    }
+    looked_up
+}
+
 fn timed_out(action: &str) -> (String, String) {
     (
         "Timeout".to_string(),
@@ -89,4 +104,38 @@ where
         "{action} failed: {}",
         lookup_error(action, error).message
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+
+    use super::*;
+
+    /// The reason the SDK gives for an answer it could not read may quote it.
+    #[test]
+    fn an_unreadable_secret_value_answer_is_not_quoted() {
+        let raw = HttpResponse::new(
+            StatusCode::try_from(200).unwrap(),
+            SdkBody::from(r#"{"SecretString": "Canary-pw"#),
+        );
+        let error = SdkError::<GetSecretValueError, HttpResponse>::response_error(
+            "unexpected end of input after \"Canary-pw",
+            raw,
+        );
+        let looked_up = value_lookup_error("secretsmanager:GetSecretValue", &error);
+        assert_eq!(looked_up.code, "Response");
+        assert!(
+            !looked_up.message.contains("Canary"),
+            "{}",
+            looked_up.message
+        );
+        assert!(
+            lookup_error("secretsmanager:GetSecretValue", &error)
+                .message
+                .contains("Canary")
+        );
+    }
 }

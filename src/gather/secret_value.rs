@@ -12,7 +12,7 @@ use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
 use serde_json::Value;
 
 use super::Gatherer;
-use super::errors::{incomplete, lookup_error};
+use super::errors::{incomplete, value_lookup_error};
 use crate::actions::secretsmanager::GET_SECRET_VALUE as GET_VALUE;
 use crate::facts::{Fact, JsonType, ObjectShape, PasswordShape, SecretShape};
 
@@ -50,7 +50,7 @@ pub async fn get_secret_value(gatherer: &Gatherer, secret_id: &str) -> Fact<Secr
         {
             Fact::Absent
         }
-        Err(error) => Fact::Unavailable(lookup_error(GET_VALUE, &error)),
+        Err(error) => Fact::Unavailable(value_lookup_error(GET_VALUE, &error)),
     }
 }
 
