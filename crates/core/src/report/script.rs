@@ -87,12 +87,13 @@ fn write_step(
     Ok(())
 }
 
-/// `<host>`, `<ARN of the rotation function>`: a value the user supplies.
+/// `<host>`, `<ARN of the rotation function>`: a value the user supplies,
+/// written between angle brackets with no quote or bracket inside.
 fn has_placeholder(command: &str) -> bool {
-    command.match_indices('<').any(|(at, _)| {
-        command[at + 1..]
-            .find('>')
-            .is_some_and(|end| end > 0 && !command[at + 1..at + 1 + end].contains(['<', '"', '\'']))
+    command.split('<').skip(1).any(|after| {
+        after
+            .split_once('>')
+            .is_some_and(|(inside, _)| !inside.is_empty() && !inside.contains(['"', '\'']))
     })
 }
 
