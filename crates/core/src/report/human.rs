@@ -69,7 +69,7 @@ fn body(finding: &Finding, verbose: bool) -> String {
     if let Some(reason) = &finding.suppressed {
         lines.push(format!("  {} {reason}", "suppressed:".bold()));
     }
-    let is_problem = matches!(finding.status, Status::Warn | Status::Fail | Status::Error);
+    let is_problem = finding.is_problem();
     if is_problem || verbose {
         for evidence in &finding.evidence {
             lines.push(format!(
