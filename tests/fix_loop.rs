@@ -252,6 +252,8 @@ fixes_work! {
     secret_missing_host: "secret-missing-host",
     secret_not_json: "secret-not-json",
     secret_engine_mismatch: "secret-engine-mismatch",
+    database_ssl_off: "database-ssl-off",
+    database_proxy: "database-proxy",
 }
 
 /// `--output script` is the whole plan: run as printed, it leaves the

@@ -84,7 +84,7 @@ fn healthy_secret_passes_every_check_moto_can_answer() {
     });
     assert_eq!(code, 1, "an error counts like a failure for the gate");
     assert_eq!(report["secrets"][0]["secret"]["arn"], seeded["secret_arn"]);
-    assert_eq!(report["summary"]["pass"], 12);
+    assert_eq!(report["summary"]["pass"], 14);
     let history = finding(&report, "rotation-history");
     assert!(
         history["summary"]
@@ -92,6 +92,42 @@ fn healthy_secret_passes_every_check_moto_can_answer() {
             .unwrap()
             .contains("cloudtrail:LookupEvents"),
         "{history:#}"
+    );
+}
+
+#[test]
+fn a_proxy_host_fails_with_the_database_it_forwards_to() {
+    let moto = Moto::start();
+    let seeded = moto.seed("database-proxy");
+    let (report, _) = check(&moto, "prod/orders-db");
+    let proxy = finding(&report, "database-proxy");
+    assert_eq!(proxy["status"], "fail", "{proxy:#}");
+    assert!(
+        proxy["summary"]
+            .as_str()
+            .unwrap()
+            .contains("no credentials for the role"),
+        "{proxy:#}"
+    );
+    let command = &commands(proxy)[0];
+    let database = seeded["database_host"].as_str().unwrap();
+    assert!(command.contains(database), "{command}");
+    for check in ["database-writable", "database-login-rules"] {
+        assert_eq!(finding(&report, check)["status"], "skip", "{check}");
+    }
+}
+
+#[test]
+fn ssl_off_for_a_database_that_requires_tls_fails() {
+    let moto = Moto::start();
+    moto.seed("database-ssl-off");
+    let (report, _) = check(&moto, "prod/orders-db");
+    let rules = finding(&report, "database-login-rules");
+    assert_eq!(rules["status"], "fail", "{rules:#}");
+    let evidence = rules["evidence"].to_string();
+    assert!(
+        evidence.contains("rds.force_ssl is 1 in orders-db-params"),
+        "{evidence}"
     );
 }
 

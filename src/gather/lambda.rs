@@ -66,6 +66,8 @@ pub async fn get_function(gatherer: &Gatherer, arn: &str) -> Fact<FunctionFacts>
                     .collect()
             })
             .unwrap_or_default(),
+        last_modified: config.last_modified().map(str::to_string),
+        description: config.description().map(str::to_string),
         log_group: config
             .logging_config()
             .and_then(|logging| logging.log_group())

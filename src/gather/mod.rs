@@ -28,9 +28,9 @@ pub use calls::{ApiCall, CallLog};
 pub use secretsmanager::Fleet;
 
 use crate::facts::{
-    Fact, Facts, FunctionFacts, FunctionLog, KeyFacts, LookupError, MasterSecretFacts, NamedPolicy,
-    NetworkFacts, PolicyDocument, RoleFacts, SecretFacts, SecretShape, TrailEvent,
-    rds_managed_database,
+    DatabaseParameters, Fact, Facts, FunctionFacts, FunctionLog, KeyFacts, LookupError,
+    MasterSecretFacts, NamedPolicy, NetworkFacts, PolicyDocument, RoleFacts, SecretFacts,
+    SecretShape, TrailEvent, rds_managed_database,
 };
 use crate::reads;
 use memo::Memo;
@@ -105,6 +105,8 @@ struct Shared {
     masters: Memo<Fact<MasterSecretFacts>>,
     trail: Memo<Fact<Vec<TrailEvent>>>,
     databases: Memo<Result<rds::Listing, LookupError>>,
+    proxies: Memo<Result<Arc<Vec<aws_sdk_rds::types::DbProxy>>, LookupError>>,
+    parameters: Memo<Fact<DatabaseParameters>>,
     networks: Memo<Fact<NetworkFacts>>,
     logs: Memo<Fact<FunctionLog>>,
 }
@@ -267,10 +269,22 @@ impl Gatherer {
             };
             // Unheard when the function is not in a VPC: nothing waits then.
             let _ = placement_found.send(where_database_is);
-            (secret_value, master_secret, database)
+            let group = database.found().and_then(|db| db.parameter_group.as_ref());
+            let database_parameters = self
+                .when(reads::DATABASE_PARAMETERS, group, |group| {
+                    self.shared
+                        .parameters
+                        .get(&group.name, rds::parameters(self, group))
+                })
+                .await;
+            (secret_value, master_secret, (database, database_parameters))
         };
 
-        let (secret_side, (secret_value, master_secret, database), secret_policy) = tokio::join!(
+        let (
+            secret_side,
+            (secret_value, master_secret, (database, database_parameters)),
+            secret_policy,
+        ) = tokio::join!(
             secret_side,
             value_side,
             self.when(reads::SECRET_POLICY, Some(secret_id), |id| {
@@ -292,6 +306,7 @@ impl Gatherer {
             master_secret,
             network: function.network,
             database,
+            database_parameters,
             lookback_start: Some(self.since),
             // Filled in by `gather`, which looks it up alongside.
             rotation_events: Fact::NotCollected,

@@ -1,11 +1,19 @@
-//! The database behind the secret's `host`: an RDS instance or cluster, else
-//! the network interface holding that address.
+//! The database behind the secret's `host`: an RDS instance, cluster or
+//! proxy, else the network interface holding that address; and the
+//! parameters that say how that database takes a login.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use aws_sdk_rds::types::{DbCluster, DbInstance};
+use aws_sdk_rds::types::{DbCluster, DbInstance, DbProxy, Parameter};
 
-use crate::facts::{DatabaseFacts, DatabaseKind, Fact, LookupError};
+use crate::actions::rds::{
+    DESCRIBE_DB_PROXIES, DESCRIBE_DB_PROXY_ENDPOINTS, DESCRIBE_DB_PROXY_TARGETS,
+};
+use crate::facts::{
+    DatabaseFacts, DatabaseKind, DatabaseParameters, Fact, LOGIN_PARAMETERS, LookupError,
+    ParameterGroup, ProxyFacts,
+};
 
 use super::Gatherer;
 use super::errors::lookup_error;
@@ -50,8 +58,9 @@ async fn listing(gatherer: &Gatherer) -> Result<Listing, LookupError> {
     gatherer.shared.databases.get("all", fetch).await
 }
 
-/// The database answering at `host`: an RDS instance or cluster endpoint,
-/// else a network interface with that address.
+/// The database answering at `host`: an RDS instance, cluster (writer,
+/// reader or custom endpoint) or proxy endpoint, else a network interface
+/// with that address.
 pub async fn database(gatherer: &Gatherer, host: &str) -> Fact<DatabaseFacts> {
     let listing = match listing(gatherer).await {
         Ok(listing) => listing,
@@ -63,16 +72,203 @@ pub async fn database(gatherer: &Gatherer, host: &str) -> Fact<DatabaseFacts> {
         .iter()
         .find(|i| host_is(i.endpoint().and_then(|e| e.address())))
     {
-        return Fact::Found(instance_facts(instance, host));
+        return Fact::Found(instance_facts(instance, host, &listing));
     }
-    if let Some(cluster) = listing
-        .clusters
-        .iter()
-        .find(|c| host_is(c.endpoint()) || host_is(c.reader_endpoint()))
-    {
+    if let Some(cluster) = listing.clusters.iter().find(|c| {
+        host_is(c.endpoint())
+            || host_is(c.reader_endpoint())
+            || c.custom_endpoints().iter().any(|e| host_is(Some(e)))
+    }) {
         return Fact::Found(cluster_facts(gatherer, cluster, host).await);
     }
+    if is_rds_name(host) {
+        match proxy(gatherer, host, &listing).await {
+            Fact::Absent => {}
+            found_or_not => return found_or_not,
+        }
+    }
     network_interface(gatherer, host).await
+}
+
+/// A name under RDS's own domain: an endpoint RDS gave out.
+fn is_rds_name(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    host.ends_with(".rds.amazonaws.com") || host.ends_with(".rds.amazonaws.com.cn")
+}
+
+/// The account's RDS Proxies, listed once per run and only when a host
+/// under RDS's domain is no instance or cluster.
+async fn proxies(gatherer: &Gatherer) -> Result<Arc<Vec<DbProxy>>, LookupError> {
+    let fetch = async {
+        let request = gatherer
+            .rds
+            .describe_db_proxies()
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>();
+        gatherer
+            .call(DESCRIBE_DB_PROXIES, "all", request)
+            .await
+            .map(Arc::new)
+            .map_err(|e| lookup_error(DESCRIBE_DB_PROXIES, &e))
+    };
+    gatherer.shared.proxies.get("all", fetch).await
+}
+
+/// The RDS Proxy whose default or custom endpoint is `host`, with the
+/// database it forwards to; absent when no proxy answers there.
+async fn proxy(gatherer: &Gatherer, host: &str, listing: &Listing) -> Fact<DatabaseFacts> {
+    let proxies = match proxies(gatherer).await {
+        Ok(proxies) => proxies,
+        Err(error) => return Fact::Unavailable(error),
+    };
+    let host_is = |address: Option<&str>| address.is_some_and(|a| a.eq_ignore_ascii_case(host));
+    let mut found = proxies.iter().find(|p| host_is(p.endpoint()));
+    // A custom proxy endpoint reads `<name>.endpoint.proxy-<id>.<region>...`.
+    if found.is_none() && host.split('.').nth(1) == Some("endpoint") {
+        let request = gatherer.rds.describe_db_proxy_endpoints().send();
+        let endpoints = match gatherer
+            .call(DESCRIBE_DB_PROXY_ENDPOINTS, host, request)
+            .await
+        {
+            Ok(output) => output,
+            Err(error) => {
+                return Fact::Unavailable(lookup_error(DESCRIBE_DB_PROXY_ENDPOINTS, &error));
+            }
+        };
+        let name = endpoints
+            .db_proxy_endpoints()
+            .iter()
+            .find(|e| host_is(e.endpoint()))
+            .and_then(|e| e.db_proxy_name());
+        found = proxies
+            .iter()
+            .find(|p| name.is_some() && p.db_proxy_name() == name);
+    }
+    let Some(proxy) = found else {
+        return Fact::Absent;
+    };
+    let name = proxy.db_proxy_name().unwrap_or_default();
+    Fact::Found(DatabaseFacts {
+        host: host.to_string(),
+        kind: DatabaseKind::Proxy,
+        id: name.to_string(),
+        vpc_id: proxy.vpc_id().map(str::to_string),
+        subnet_ids: proxy.vpc_subnet_ids().to_vec(),
+        security_group_ids: proxy.vpc_security_group_ids().to_vec(),
+        publicly_accessible: false,
+        port: None,
+        replica_of: None,
+        cluster: None,
+        reader_endpoint: false,
+        writer_endpoint: None,
+        custom_endpoint: false,
+        parameter_group: None,
+        proxy: Some(ProxyFacts {
+            name: name.to_string(),
+            require_tls: proxy.require_tls().unwrap_or(false),
+            auth_secrets: proxy
+                .auth()
+                .iter()
+                .filter_map(|auth| auth.secret_arn())
+                .map(str::to_string)
+                .collect(),
+            target_endpoint: proxy_target(gatherer, name, listing).await,
+        }),
+    })
+}
+
+/// The endpoint of the database a proxy forwards writes to: its instance,
+/// or its cluster's writer. Unknown when the targets cannot be read; only
+/// the fix needs it.
+async fn proxy_target(gatherer: &Gatherer, proxy: &str, listing: &Listing) -> Option<String> {
+    let request = gatherer
+        .rds
+        .describe_db_proxy_targets()
+        .db_proxy_name(proxy)
+        .send();
+    let output = gatherer
+        .call(DESCRIBE_DB_PROXY_TARGETS, proxy, request)
+        .await
+        .ok()?;
+    output.targets().iter().find_map(|target| {
+        use aws_sdk_rds::types::{TargetRole, TargetType};
+        if target.role() == Some(&TargetRole::ReadOnly) {
+            return None;
+        }
+        match target.r#type() {
+            // RdsResourceId is the instance's identifier, and the cluster's.
+            Some(TargetType::RdsInstance) => target.endpoint().map(str::to_string).or_else(|| {
+                listing
+                    .instances
+                    .iter()
+                    .find(|i| i.db_instance_identifier() == target.rds_resource_id())
+                    .and_then(|i| i.endpoint()?.address())
+                    .map(str::to_string)
+            }),
+            Some(TargetType::TrackedCluster) => listing
+                .clusters
+                .iter()
+                .find(|c| c.db_cluster_identifier() == target.rds_resource_id())
+                .and_then(|c| c.endpoint())
+                .map(str::to_string),
+            _ => None,
+        }
+    })
+}
+
+/// The login parameters of a parameter group, read in full (RDS filters
+/// none) and kept to [`LOGIN_PARAMETERS`].
+pub async fn parameters(gatherer: &Gatherer, group: &ParameterGroup) -> Fact<DatabaseParameters> {
+    let action = group.read_by();
+    let rds = &gatherer.rds;
+    let listed: Result<Vec<Parameter>, _> = if group.cluster {
+        let request = rds
+            .describe_db_cluster_parameters()
+            .db_cluster_parameter_group_name(&group.name)
+            .into_paginator()
+            .send()
+            .collect::<Result<Vec<_>, _>>();
+        gatherer
+            .call(action, &group.name, request)
+            .await
+            .map(|pages| {
+                pages
+                    .into_iter()
+                    .flat_map(|p| p.parameters.unwrap_or_default())
+                    .collect()
+            })
+            .map_err(|e| lookup_error(action, &e))
+    } else {
+        let request = rds
+            .describe_db_parameters()
+            .db_parameter_group_name(&group.name)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>();
+        gatherer
+            .call(action, &group.name, request)
+            .await
+            .map_err(|e| lookup_error(action, &e))
+    };
+    match listed {
+        Ok(listed) => Fact::Found(DatabaseParameters {
+            group: group.clone(),
+            values: login_values(&listed),
+        }),
+        Err(error) => Fact::Unavailable(error),
+    }
+}
+
+fn login_values(parameters: &[Parameter]) -> BTreeMap<String, String> {
+    parameters
+        .iter()
+        .filter_map(|p| Some((p.parameter_name()?, p.parameter_value()?)))
+        .filter(|(name, _)| LOGIN_PARAMETERS.contains(name))
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect()
 }
 
 /// The RDS instance or cluster with this ARN, at its (writer) endpoint, as
@@ -88,7 +284,7 @@ pub async fn database_by_arn(gatherer: &Gatherer, arn: &str) -> Fact<DatabaseFac
         .find(|i| i.db_instance_arn() == Some(arn))
     {
         let host = instance.endpoint().and_then(|e| e.address());
-        return Fact::Found(instance_facts(instance, host.unwrap_or_default()));
+        return Fact::Found(instance_facts(instance, host.unwrap_or_default(), &listing));
     }
     if let Some(cluster) = listing
         .clusters
@@ -101,8 +297,28 @@ pub async fn database_by_arn(gatherer: &Gatherer, arn: &str) -> Fact<DatabaseFac
     Fact::Absent
 }
 
-fn instance_facts(instance: &DbInstance, host: &str) -> DatabaseFacts {
+fn instance_facts(instance: &DbInstance, host: &str, listing: &Listing) -> DatabaseFacts {
     let group = instance.db_subnet_group();
+    // An Aurora instance takes its login parameters from its cluster's group.
+    let parameter_group = match instance.db_cluster_identifier() {
+        Some(cluster) => listing
+            .clusters
+            .iter()
+            .find(|c| c.db_cluster_identifier() == Some(cluster))
+            .and_then(|c| c.db_cluster_parameter_group())
+            .map(|name| ParameterGroup {
+                name: name.to_string(),
+                cluster: true,
+            }),
+        None => instance
+            .db_parameter_groups()
+            .first()
+            .and_then(|g| g.db_parameter_group_name())
+            .map(|name| ParameterGroup {
+                name: name.to_string(),
+                cluster: false,
+            }),
+    };
     DatabaseFacts {
         host: host.to_string(),
         kind: DatabaseKind::Instance,
@@ -134,6 +350,9 @@ fn instance_facts(instance: &DbInstance, host: &str) -> DatabaseFacts {
         cluster: instance.db_cluster_identifier().map(str::to_string),
         reader_endpoint: false,
         writer_endpoint: None,
+        custom_endpoint: false,
+        parameter_group,
+        proxy: None,
     }
 }
 
@@ -165,6 +384,17 @@ async fn cluster_facts(gatherer: &Gatherer, cluster: &DbCluster, host: &str) -> 
             .reader_endpoint()
             .is_some_and(|reader| reader.eq_ignore_ascii_case(host)),
         writer_endpoint: cluster.endpoint().map(str::to_string),
+        custom_endpoint: cluster
+            .custom_endpoints()
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(host)),
+        parameter_group: cluster
+            .db_cluster_parameter_group()
+            .map(|name| ParameterGroup {
+                name: name.to_string(),
+                cluster: true,
+            }),
+        proxy: None,
     }
 }
 
@@ -247,6 +477,9 @@ async fn network_interface(gatherer: &Gatherer, host: &str) -> Fact<DatabaseFact
             cluster: None,
             reader_endpoint: false,
             writer_endpoint: None,
+            custom_endpoint: false,
+            parameter_group: None,
+            proxy: None,
         }),
         None => Fact::Absent,
     }

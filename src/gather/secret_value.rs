@@ -77,6 +77,10 @@ pub fn shape_of(text: &str) -> SecretShape {
                 masterarn: text_of("masterarn"),
                 username: text_of("username"),
                 user_arn: text_of("user_arn"),
+                ssl: object
+                    .get("ssl")
+                    .filter(|ssl| ssl.is_string() || ssl.is_boolean())
+                    .map(Value::to_string),
                 password: object
                     .get("password")
                     .and_then(Value::as_str)

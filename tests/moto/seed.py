@@ -178,7 +178,9 @@ def master_secret(aws, host=POSTGRES["host"]):
 
 def network(aws, nat=True, database_in_other_vpc=False, database_admits_function=True):
     """A VPC whose private subnets hold the function and a PostgreSQL RDS
-    instance; with `nat`, they reach the internet through a NAT gateway."""
+    instance that requires TLS (rds.force_ssl, as PostgreSQL 15 and later
+    do by default); with `nat`, they reach the internet through a NAT
+    gateway."""
     ec2 = aws["ec2"]
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsSupport={"Value": True})
@@ -215,7 +217,15 @@ def network(aws, nat=True, database_in_other_vpc=False, database_admits_function
     aws["rds"].create_db_subnet_group(
         DBSubnetGroupName="orders-db", DBSubnetGroupDescription="orders", SubnetIds=database_subnets
     )
+    aws["rds"].create_db_parameter_group(
+        DBParameterGroupName="orders-db-params", DBParameterGroupFamily="postgres16", Description="orders"
+    )
+    aws["rds"].modify_db_parameter_group(
+        DBParameterGroupName="orders-db-params",
+        Parameters=[{"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "immediate"}],
+    )
     instance = aws["rds"].create_db_instance(
+        DBParameterGroupName="orders-db-params",
         DBInstanceIdentifier="orders-db",
         Engine="postgres",
         DBInstanceClass="db.t3.micro",
@@ -232,6 +242,7 @@ def network(aws, nat=True, database_in_other_vpc=False, database_admits_function
         "database_group": database_group,
         "database_host": instance["Endpoint"]["Address"],
         "database_arn": instance["DBInstanceArn"],
+        "database_subnets": database_subnets,
     }
 
 
@@ -264,6 +275,34 @@ def in_network(aws, **network_options):
 def healthy(aws, endpoint):
     """Rotation through a NAT gateway to a database in the same VPC."""
     return in_network(aws)
+
+
+def database_ssl_off(aws, endpoint):
+    """A secret whose `ssl` is false, for a database that requires TLS."""
+    vpc = network(aws)
+    value = dict(POSTGRES, host=vpc["database_host"], ssl=False)
+    return dict(rotating_secret(aws, vpc=vpc, value=value), **vpc)
+
+
+def database_proxy(aws, endpoint):
+    """A secret whose host is an RDS Proxy in front of the database, whose
+    authentication logs in with another secret only."""
+    vpc = network(aws)
+    rds = aws["rds"]
+    other = aws["secretsmanager"].create_secret(Name="prod/orders-app", SecretString=json.dumps(POSTGRES))["ARN"]
+    proxy = rds.create_db_proxy(
+        DBProxyName="orders-db-proxy",
+        EngineFamily="POSTGRESQL",
+        Auth=[{"AuthScheme": "SECRETS", "SecretArn": other, "IAMAuth": "DISABLED"}],
+        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/orders-db-proxy",
+        VpcSubnetIds=vpc["database_subnets"],
+        VpcSecurityGroupIds=[vpc["database_group"]],
+        RequireTLS=True,
+    )["DBProxy"]
+    rds.register_db_proxy_targets(DBProxyName="orders-db-proxy", DBInstanceIdentifiers=["orders-db"])
+    value = dict(POSTGRES, host=proxy["Endpoint"])
+    made = rotating_secret(aws, vpc=dict(vpc, database_host=proxy["Endpoint"]), value=value)
+    return dict(made, proxy_host=proxy["Endpoint"], **vpc)
 
 
 def outside_vpc(aws, endpoint):
@@ -754,6 +793,8 @@ SCENARIOS = {
     "function-throttled": function_throttled,
     "rotation-never-enabled": rotation_never_enabled,
     "reader-without-lambda-access": reader_without_lambda_access,
+    "database-ssl-off": database_ssl_off,
+    "database-proxy": database_proxy,
     "multi-user-healthy": multi_user_healthy,
     "master-secret-no-access": master_secret_no_access,
     "master-secret-partial-arn": master_secret_partial_arn,

@@ -43,7 +43,12 @@ pub mod logs {
 
 pub mod rds {
     pub const DESCRIBE_DB_CLUSTERS: &str = "rds:DescribeDBClusters";
+    pub const DESCRIBE_DB_CLUSTER_PARAMETERS: &str = "rds:DescribeDBClusterParameters";
     pub const DESCRIBE_DB_INSTANCES: &str = "rds:DescribeDBInstances";
+    pub const DESCRIBE_DB_PARAMETERS: &str = "rds:DescribeDBParameters";
+    pub const DESCRIBE_DB_PROXIES: &str = "rds:DescribeDBProxies";
+    pub const DESCRIBE_DB_PROXY_ENDPOINTS: &str = "rds:DescribeDBProxyEndpoints";
+    pub const DESCRIBE_DB_PROXY_TARGETS: &str = "rds:DescribeDBProxyTargets";
     pub const DESCRIBE_DB_SUBNET_GROUPS: &str = "rds:DescribeDBSubnetGroups";
 }
 

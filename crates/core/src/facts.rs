@@ -64,6 +64,10 @@ pub struct Facts {
     /// `rds:DescribeDBClusters`, `ec2:DescribeNetworkInterfaces`).
     #[serde(default)]
     pub database: Fact<DatabaseFacts>,
+    /// The login parameters of that database's parameter group
+    /// (`rds:DescribeDBParameters`, `rds:DescribeDBClusterParameters`).
+    #[serde(default)]
+    pub database_parameters: Fact<DatabaseParameters>,
     /// The start of the window the history facts cover (`--since`).
     #[serde(default)]
     pub lookback_start: Option<Timestamp>,
@@ -274,7 +278,75 @@ pub struct DatabaseFacts {
     /// For a cluster: its writer endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub writer_endpoint: Option<String>,
+    /// For a cluster: the host is one of its custom endpoints, which may
+    /// route to a reader.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub custom_endpoint: bool,
+    /// The parameter group whose values decide how a login must be made
+    /// (for an Aurora instance, its cluster's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter_group: Option<ParameterGroup>,
+    /// For an RDS Proxy: what it lets through, and the database behind it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<ProxyFacts>,
 }
+
+/// A DB parameter group, or an Aurora cluster's parameter group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterGroup {
+    pub name: String,
+    /// A cluster parameter group (`rds:DescribeDBClusterParameters`), else
+    /// an instance's (`rds:DescribeDBParameters`).
+    #[serde(default)]
+    pub cluster: bool,
+}
+
+impl ParameterGroup {
+    /// The call that reads its values: the evidence's source.
+    pub fn read_by(&self) -> &'static str {
+        if self.cluster {
+            crate::actions::rds::DESCRIBE_DB_CLUSTER_PARAMETERS
+        } else {
+            crate::actions::rds::DESCRIBE_DB_PARAMETERS
+        }
+    }
+}
+
+/// An RDS Proxy at the secret's host (`rds:DescribeDBProxies`,
+/// `rds:DescribeDBProxyTargets`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProxyFacts {
+    pub name: String,
+    /// `RequireTLS`: the proxy refuses connections without TLS.
+    #[serde(default)]
+    pub require_tls: bool,
+    /// The secrets its `Auth` entries log in with.
+    #[serde(default)]
+    pub auth_secrets: Vec<String>,
+    /// The endpoint of the database it forwards to (the writer), when known.
+    #[serde(default)]
+    pub target_endpoint: Option<String>,
+}
+
+/// The values of a database's parameters that decide how a login must be
+/// made, from its parameter group. Only the names in [`LOGIN_PARAMETERS`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseParameters {
+    pub group: ParameterGroup,
+    #[serde(default)]
+    pub values: BTreeMap<String, String>,
+}
+
+/// The parameters kept from a parameter group: TLS required (PostgreSQL;
+/// MySQL and MariaDB) and how PostgreSQL stores passwords.
+pub const LOGIN_PARAMETERS: &[&str] = &[
+    "rds.force_ssl",
+    "require_secure_transport",
+    "password_encryption",
+];
 
 /// What answers at a host. Facts files spell it as it reads in evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -286,6 +358,9 @@ pub enum DatabaseKind {
     /// An ENI with the host's address: a database rotdoctor sees only as that.
     #[serde(rename = "network interface")]
     NetworkInterface,
+    /// An RDS Proxy endpoint: it forwards to a database, see [`ProxyFacts`].
+    #[serde(rename = "RDS Proxy")]
+    Proxy,
 }
 
 impl fmt::Display for DatabaseKind {
@@ -294,6 +369,7 @@ impl fmt::Display for DatabaseKind {
             DatabaseKind::Instance => "RDS instance",
             DatabaseKind::Cluster => "RDS cluster",
             DatabaseKind::NetworkInterface => "network interface",
+            DatabaseKind::Proxy => "RDS Proxy",
         })
     }
 }
@@ -305,6 +381,7 @@ impl DatabaseFacts {
             DatabaseKind::Cluster => "rds:DescribeDBClusters",
             DatabaseKind::NetworkInterface => "ec2:DescribeNetworkInterfaces",
             DatabaseKind::Instance => "rds:DescribeDBInstances",
+            DatabaseKind::Proxy => "rds:DescribeDBProxies",
         }
     }
 }
@@ -647,6 +724,12 @@ pub struct FunctionFacts {
     /// None when the function runs outside any VPC.
     #[serde(default)]
     pub vpc: Option<VpcAttachment>,
+    /// `LastModified`: when the code or configuration last changed, so the
+    /// code is no newer than this (RFC 3339 as Lambda gives it).
+    #[serde(default)]
+    pub last_modified: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
     /// `LoggingConfig.LogGroup`; by default Lambda logs to `/aws/lambda/<name>`.
     #[serde(default)]
     pub log_group: Option<String>,
@@ -722,6 +805,10 @@ pub struct ObjectShape {
     /// The ElastiCache user the ElastiCache template rotates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_arn: Option<String>,
+    /// Kept when a boolean or a string, as its JSON text (`false`,
+    /// `"true"`): whether the templates use TLS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssl: Option<String>,
     /// The password's length and character classes.
     #[serde(default)]
     pub password: Option<PasswordShape>,

@@ -35,7 +35,15 @@ pub const DATABASE: &[&str] = &[
     rds::DESCRIBE_DB_INSTANCES,
     rds::DESCRIBE_DB_CLUSTERS,
     rds::DESCRIBE_DB_SUBNET_GROUPS,
+    rds::DESCRIBE_DB_PROXIES,
+    rds::DESCRIBE_DB_PROXY_ENDPOINTS,
+    rds::DESCRIBE_DB_PROXY_TARGETS,
     ec2::DESCRIBE_NETWORK_INTERFACES,
+];
+/// How the database requires a login to be made.
+pub const DATABASE_PARAMETERS: &[&str] = &[
+    rds::DESCRIBE_DB_PARAMETERS,
+    rds::DESCRIBE_DB_CLUSTER_PARAMETERS,
 ];
 pub const TRAIL: &[&str] = &[cloudtrail::LOOKUP_EVENTS];
 pub const LOGS: &[&str] = &[logs::FILTER_LOG_EVENTS];
@@ -52,6 +60,7 @@ pub const ALL: &[&[&str]] = &[
     KEY,
     NETWORK,
     DATABASE,
+    DATABASE_PARAMETERS,
     TRAIL,
     LOGS,
 ];

@@ -186,8 +186,7 @@ pub const SIGNATURES: &[Signature] = &[
         "the clone's user name is longer than the database allows (USERNAME_CHARACTER_LIMIT above the server's limit)",
         "password-charset",
     ),
-    // TLS and the server's side of the login. No check reads the
-    // database's TLS settings or the template's version yet.
+    // TLS and the server's side of the login.
     seen(
         &["Unable to establish SSL/TLS handshake"],
         "the database and the function disagree on TLS: the secret's ssl setting, the database's TLS requirement, or a template too old for it",
@@ -196,21 +195,25 @@ pub const SIGNATURES: &[Signature] = &[
         &["Hostname verification failed"],
         "the database's TLS certificate does not match the secret's host (a CNAME, or an IP address)",
     ),
-    seen(
+    sig(
         &["RDS Proxy requires TLS"],
-        "the host is an RDS Proxy that requires TLS, which this template version does not use",
+        "the host is an RDS Proxy that requires TLS: rotation must log in to the database itself",
+        "database-proxy",
     ),
-    seen(
+    sig(
         &["RDS proxy has no credentials"],
-        "the host is an RDS Proxy whose authentication does not include this secret: rotate against the database itself, or add the secret to the proxy",
+        "the host is an RDS Proxy whose authentication does not include this user: rotation must log in to the database itself",
+        "database-proxy",
     ),
-    seen(
+    sig(
         &["SCRAM authentication requires libpq"],
         "the deployed PostgreSQL template is too old for SCRAM passwords: redeploy the current template",
+        "database-login-rules",
     ),
-    seen(
+    sig(
         &["Bad handshake"],
         "the database requires TLS and the function connected without it",
+        "database-login-rules",
     ),
     seen(
         &["DPY-3001"],
@@ -743,34 +746,6 @@ mod tests {
             ),
             (
                 uncaught(
-                    "InternalError: SCRAM authentication requires libpq version 10 or above",
-                    "get_connection",
-                ),
-                "SCRAM",
-            ),
-            (
-                uncaught(
-                    "InternalError: FATAL:  This RDS Proxy requires TLS connections",
-                    "get_connection",
-                ),
-                "RDS Proxy",
-            ),
-            (
-                uncaught(
-                    "InternalError: FATAL:  This RDS proxy has no credentials for the role app. Check the credentials for this role and try again.",
-                    "get_connection",
-                ),
-                "RDS Proxy",
-            ),
-            (
-                uncaught(
-                    "OperationalError: (1043, 'Bad handshake')",
-                    "get_connection",
-                ),
-                "TLS",
-            ),
-            (
-                uncaught(
                     "DatabaseError: DPY-3001: Native Network Encryption and Data Integrity is only supported in python-oracledb thick mode",
                     "get_connection",
                 ),
@@ -780,6 +755,43 @@ mod tests {
             let (check, found) = problem_of(line.clone()).unwrap();
             assert_eq!(check, None, "{line}");
             assert!(found.contains(cause), "{line}: {found}");
+        }
+    }
+
+    #[test]
+    fn proxy_and_login_errors_point_to_their_checks() {
+        for (line, expected) in [
+            (
+                uncaught(
+                    "InternalError: SCRAM authentication requires libpq version 10 or above",
+                    "get_connection",
+                ),
+                "database-login-rules",
+            ),
+            (
+                uncaught(
+                    "InternalError: FATAL:  This RDS Proxy requires TLS connections",
+                    "get_connection",
+                ),
+                "database-proxy",
+            ),
+            (
+                uncaught(
+                    "InternalError: FATAL:  This RDS proxy has no credentials for the role app. Check the credentials for this role and try again.",
+                    "get_connection",
+                ),
+                "database-proxy",
+            ),
+            (
+                uncaught(
+                    "OperationalError: (1043, 'Bad handshake')",
+                    "get_connection",
+                ),
+                "database-login-rules",
+            ),
+        ] {
+            let (check, _) = problem_of(line.clone()).unwrap();
+            assert_eq!(check, Some(expected), "{line}");
         }
     }
 

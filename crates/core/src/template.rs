@@ -439,6 +439,48 @@ impl Identified {
     }
 }
 
+/// When the templates learnt to use TLS. AWS's troubleshooting guide: "If
+/// you set up automatic secret rotation before December 20, 2021, your
+/// rotation function might be based on an earlier template that did not
+/// support SSL/TLS" (the repository's commits "Add SSL rotation support for
+/// MySQL/MariaDB", "... PostgreSQL", of 2021-12-21).
+pub const TLS_SINCE: &str = "2021-12-20";
+
+/// When the PostgreSQL templates' libpq learnt SCRAM. The same guide: "If
+/// you set up automatic secret rotation before December 30, 2021, your
+/// rotation function bundled an earlier version of libpq that doesn't
+/// support scram-sha-256."
+pub const SCRAM_SINCE: &str = "2021-12-30";
+
+/// Whether the function's code is older than `date` (`YYYY-MM-DD`): its
+/// `LastModified` is, and code never changes without it. `None` when Lambda
+/// gave no date.
+pub fn code_predates(function: &FunctionFacts, date: &str) -> Option<bool> {
+    let modified = function.last_modified.as_deref()?;
+    Some(modified.get(..10).unwrap_or(modified) < date)
+}
+
+/// How to put the current template's code into this function, by how its
+/// tags say it was deployed.
+pub fn redeploy_advice(function: &FunctionFacts) -> String {
+    let tags = &function.template_tags;
+    if let Some(stack) = tags.get("aws:cloudformation:stack-name") {
+        let version = tags
+            .get("serverlessrepo:semanticVersion")
+            .map(|v| format!(" (deployed at version {v})"))
+            .unwrap_or_default();
+        return format!(
+            "Redeploy the current template through the stack {stack} that made the function{version}: a stack with HostedRotationLambda updates with the AWS::SecretsManager-2024-09-16 transform, a Serverless Application Repository application by raising its SemanticVersion."
+        );
+    }
+    if let Some(application) = tags.get("serverlessrepo:applicationId") {
+        return format!(
+            "Deploy the current version of {application} from the Serverless Application Repository and point the secret's rotation at the new function."
+        );
+    }
+    "Deploy a new function from the current template (the console's \"Create a new Lambda function\" or the Serverless Application Repository) and point the secret's rotation at it.".to_string()
+}
+
 /// Identifies the template from the function's Serverless Application
 /// Repository tag, then its name, then the secret's `engine` and keys.
 pub fn identify(function: Option<&FunctionFacts>, secret: Option<&ObjectShape>) -> Identified {

@@ -11,7 +11,7 @@ use crate::template;
 pub const CHECK: CheckDef = CheckDef {
     slug: "database-writable",
     title: "The secret's host is a database rotation can write to",
-    holds: r#"The secret's `host` is not an Aurora reader endpoint, nor (for single-user rotation) a read replica: both are read-only, so setSecret's password change fails. The fix points the host at the cluster's writer endpoint, keeping the rest of the value."#,
+    holds: r#"The secret's `host` is not an Aurora reader endpoint, nor (for single-user rotation) a read replica: both are read-only, so setSecret's password change fails; a custom cluster endpoint, which can route to a reader, is a `warn`. The fix points the host at the cluster's writer endpoint, keeping the rest of the value."#,
     explanation: include_str!("../../../../docs/checks/database-writable.md"),
     reads: &[
         reads::SECRET,
@@ -38,6 +38,11 @@ fn run(facts: &Facts) -> Outcome {
             "rotdoctor found no RDS database at the host (see database-reachability)",
         ));
     };
+    if database.kind == DatabaseKind::Proxy {
+        return Err(Verdict::skip(
+            "The host is an RDS Proxy (see database-proxy)",
+        ));
+    }
     let multi_user = template::identify(Some(function), Some(object))
         .template()
         .is_some_and(|t| t.multi_user);
@@ -47,6 +52,25 @@ fn run(facts: &Facts) -> Outcome {
             database.id
         ))
         .evidence(CLUSTERS, format!("{host} is the ReaderEndpoint of {}", database.id));
+        return Ok(match &database.writer_endpoint {
+            Some(writer) => verdict
+                .evidence(CLUSTERS, format!("its writer endpoint is {writer}"))
+                .fix(
+                    "Point the secret at the cluster's writer endpoint, keeping the rest of its value (needs jq; the value is never printed):",
+                    vec![merge_secret_keys(
+                        &secret.arn,
+                        &serde_json::Map::from_iter([("host".to_string(), writer.clone().into())]),
+                    )],
+                ),
+            None => verdict,
+        });
+    }
+    if database.kind == DatabaseKind::Cluster && database.custom_endpoint {
+        let verdict = Verdict::warn(format!(
+            "{host} is a custom endpoint of the Aurora cluster {}: it can route to a reader, where setSecret's password change fails",
+            database.id
+        ))
+        .evidence(CLUSTERS, format!("{host} is one of the CustomEndpoints of {}", database.id));
         return Ok(match &database.writer_endpoint {
             Some(writer) => verdict
                 .evidence(CLUSTERS, format!("its writer endpoint is {writer}"))
@@ -108,6 +132,17 @@ mod tests {
             command.contains(r#"{"host":"prod-db.cluster-abc.us-east-1.rds.amazonaws.com"}"#),
             "{command}"
         );
+    }
+
+    #[test]
+    fn a_custom_endpoint_warns_with_the_writer() {
+        let mut facts = healthy();
+        let db = database(&mut facts);
+        db.custom_endpoint = true;
+        db.writer_endpoint = Some("prod-db.cluster-abc.us-east-1.rds.amazonaws.com".to_string());
+        let verdict = CHECK.verdict(&facts);
+        assert_eq!(verdict.status, Status::Warn);
+        assert_eq!(verdict.fix.unwrap().commands.len(), 1);
     }
 
     #[test]

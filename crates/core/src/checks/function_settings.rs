@@ -11,7 +11,7 @@ use crate::template;
 pub const CHECK: CheckDef = CheckDef {
     slug: "function-settings",
     title: "The rotation function's concurrency, timeout and runtime let rotation run",
-    holds: r#"The function's reserved concurrency is not 0 (`fail`: nothing runs) nor under 10 (`warn`: steps get throttled); its timeout is at least the templates' 30 s (12 minutes for ElastiCache, `fail` below); its Python runtime is not one Lambda deprecated (`warn`: redeploy the template). The fix is `put-function-concurrency` or `update-function-configuration --timeout`."#,
+    holds: r#"The function's reserved concurrency is not 0 (`fail`: nothing runs) nor under 10 (`warn`: steps get throttled); its timeout is at least the templates' 30 s (12 minutes for ElastiCache, `fail` below); its Python runtime is not one Lambda deprecated (`warn`: redeploy the template; past Lambda's block-update date no configuration change works in place); it was not made by the `AWS::SecretsManager-2020-07-23` transform (`warn`: move to `2024-09-16`). The fix is `put-function-concurrency` or `update-function-configuration --timeout`."#,
     explanation: include_str!("../../../../docs/checks/function-settings.md"),
     reads: &[reads::SECRET, reads::FUNCTION],
     run,
@@ -25,14 +25,60 @@ const TEMPLATE_TIMEOUT: i32 = 30;
 const ELASTICACHE_TIMEOUT: i32 = 12 * 60;
 const ELASTICACHE: &str = "SecretsManagerElasticacheUserRotation";
 
-/// Python runtimes Lambda has deprecated, and since when.
-const DEPRECATED_RUNTIMES: &[(&str, &str)] = &[
-    ("python2.7", "2021-07-15"),
-    ("python3.6", "2022-07-18"),
-    ("python3.7", "2023-12-04"),
-    ("python3.8", "2024-10-14"),
-    ("python3.9", "2025-12-15"),
+/// A Python runtime Lambda has deprecated: since when it gets no patches,
+/// and from when Lambda refuses to create, then to update, functions on it.
+struct Deprecated {
+    runtime: &'static str,
+    deprecated: &'static str,
+    block_create: Option<&'static str>,
+    block_update: Option<&'static str>,
+}
+
+/// Lambda's deprecation dates, from its runtimes page
+/// (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html) and
+/// the end-of-support notices it sent, as of 2026-12-01. Lambda has moved
+/// block dates later before (python3.9's from 2026-01-15 and 2026-02-15);
+/// `None` where no date was published.
+const DEPRECATED_RUNTIMES: &[Deprecated] = &[
+    Deprecated {
+        runtime: "python2.7",
+        deprecated: "2021-07-15",
+        block_create: None,
+        block_update: None,
+    },
+    Deprecated {
+        runtime: "python3.6",
+        deprecated: "2022-07-18",
+        block_create: Some("2022-07-18"),
+        block_update: Some("2022-08-17"),
+    },
+    Deprecated {
+        runtime: "python3.7",
+        deprecated: "2023-12-04",
+        block_create: None,
+        block_update: None,
+    },
+    Deprecated {
+        runtime: "python3.8",
+        deprecated: "2024-10-14",
+        block_create: Some("2025-02-28"),
+        block_update: Some("2025-03-31"),
+    },
+    Deprecated {
+        runtime: "python3.9",
+        deprecated: "2025-12-15",
+        block_create: Some("2027-02-01"),
+        block_update: Some("2027-03-03"),
+    },
 ];
+
+/// The transform whose functions come from a Serverless Application
+/// Repository application, code and runtime apart: AWS's troubleshooting
+/// page warns of "a mismatch error between your runtime version and the
+/// Lambda function code artifacts" and says to migrate to the
+/// `AWS::SecretsManager-2024-09-16` transform.
+const OLD_TRANSFORM: &str = "AWS::SecretsManager-2020-07-23";
+const NEW_TRANSFORM: &str = "AWS::SecretsManager-2024-09-16";
 
 /// One setting that gets in rotation's way.
 struct Problem {
@@ -45,10 +91,13 @@ struct Problem {
 fn run(facts: &Facts) -> Outcome {
     let function = premise::rotation_function(facts)?;
     let region = arn::region(&function.arn);
+    let today = facts.collected_at.to_string();
+    let updates_blocked = updates_blocked_since(function, &today[..10]);
     let mut problems = Vec::new();
     problems.extend(concurrency_problem(function, region));
-    problems.extend(timeout_problem(function, region));
-    problems.extend(runtime_problem(function));
+    problems.extend(timeout_problem(function, region, updates_blocked));
+    problems.extend(runtime_problem(function, &today[..10], updates_blocked));
+    problems.extend(transform_problem(function));
 
     let settings = settings_line(function);
     let Some(worst) = problems.iter().map(|p| p.status).max() else {
@@ -123,7 +172,22 @@ fn concurrency_problem(function: &FunctionFacts, region: Option<&str>) -> Option
     })
 }
 
-fn timeout_problem(function: &FunctionFacts, region: Option<&str>) -> Option<Problem> {
+/// The date from which Lambda refuses to update this function's
+/// configuration, when it has passed.
+fn updates_blocked_since(function: &FunctionFacts, today: &str) -> Option<&'static str> {
+    let runtime = function.runtime.as_deref()?;
+    DEPRECATED_RUNTIMES
+        .iter()
+        .find(|d| d.runtime == runtime)?
+        .block_update
+        .filter(|blocked| *blocked <= today)
+}
+
+fn timeout_problem(
+    function: &FunctionFacts,
+    region: Option<&str>,
+    updates_blocked: Option<&str>,
+) -> Option<Problem> {
     let timeout = function.timeout?;
     let elasticache = template::identify(Some(function), None)
         .template()
@@ -145,6 +209,17 @@ fn timeout_problem(function: &FunctionFacts, region: Option<&str>) -> Option<Pro
         return None;
     }
     let needed_text = needed.to_string();
+    if let Some(blocked) = updates_blocked {
+        // update-function-configuration is refused: the redeploy carries it.
+        return Some(Problem {
+            status,
+            summary: format!("The function's timeout is {timeout} s: {why}"),
+            fix: format!(
+                "Give the redeployed function at least {needed} s (Lambda refuses configuration updates on its runtime since {blocked})."
+            ),
+            command: None,
+        });
+    }
     Some(Problem {
         status,
         summary: format!("The function's timeout is {timeout} s: {why}"),
@@ -158,15 +233,60 @@ fn timeout_problem(function: &FunctionFacts, region: Option<&str>) -> Option<Pro
     })
 }
 
-fn runtime_problem(function: &FunctionFacts) -> Option<Problem> {
+fn runtime_problem(
+    function: &FunctionFacts,
+    today: &str,
+    updates_blocked: Option<&str>,
+) -> Option<Problem> {
     let runtime = function.runtime.as_deref()?;
-    let (_, since) = DEPRECATED_RUNTIMES.iter().find(|(r, _)| *r == runtime)?;
+    let deprecated = DEPRECATED_RUNTIMES.iter().find(|d| d.runtime == runtime)?;
+    let since = deprecated.deprecated;
+    let mut summary = format!(
+        "The function runs on {runtime}, which Lambda deprecated on {since}: it gets no security patches"
+    );
+    if let Some(blocked) = updates_blocked {
+        summary.push_str(&format!(
+            ", and since {blocked} Lambda refuses to update its configuration, so only a redeploy changes it"
+        ));
+    } else if let Some(blocked) = deprecated.block_update {
+        let creates = match deprecated.block_create {
+            Some(create) if create <= today => {
+                format!("since {create} Lambda creates no function on it, and ")
+            }
+            _ => String::new(),
+        };
+        summary.push_str(&format!(
+            ", {creates}from {blocked} Lambda will refuse to update its configuration"
+        ));
+    }
+    Some(Problem {
+        status: Status::Warn,
+        summary,
+        fix: format!(
+            "{} Changing the runtime in place can break the template's bundled database driver (\"Unable to import module 'lambda_function'\").",
+            template::redeploy_advice(function)
+        ),
+        command: None,
+    })
+}
+
+/// Made by the 2020-07-23 transform: a Serverless Application Repository
+/// application nested under the stack's `HostedRotationLambda`.
+fn transform_problem(function: &FunctionFacts) -> Option<Problem> {
+    let tags = &function.template_tags;
+    let stack = tags.get("aws:cloudformation:stack-name")?;
+    if !tags.contains_key("serverlessrepo:applicationId") || !stack.contains("HostedRotationLambda")
+    {
+        return None;
+    }
     Some(Problem {
         status: Status::Warn,
         summary: format!(
-            "The function runs on {runtime}, which Lambda deprecated on {since}: it gets no security patches"
+            "The function was made by the {OLD_TRANSFORM} transform (its stack {stack} nests a Serverless Application Repository application), whose code can stop matching its runtime (\"Unable to import module 'lambda_function'\")"
         ),
-        fix: "Redeploy the rotation template on a supported Python runtime, as the troubleshooting page describes for each way it was deployed; changing the runtime in place can break its bundled database driver (\"Unable to import module 'lambda_function'\").".to_string(),
+        fix: format!(
+            "In the template of the stack that holds HostedRotationLambda, change Transform to {NEW_TRANSFORM} and update the stack: it redeploys the function with code built for its runtime."
+        ),
         command: None,
     })
 }
@@ -202,6 +322,40 @@ mod tests {
         assert_eq!(CHECK.verdict(&facts).status, Status::Warn);
         function_mut(&mut facts).reserved_concurrency = Some(10);
         assert_eq!(CHECK.verdict(&facts).status, Status::Pass);
+    }
+
+    #[test]
+    fn a_runtime_past_its_update_block_prints_no_update_command() {
+        let mut facts = healthy();
+        let function = function_mut(&mut facts);
+        function.runtime = Some("python3.8".into());
+        function.timeout = Some(5);
+        let verdict = CHECK.verdict(&facts);
+        assert_eq!(verdict.status, Status::Warn);
+        let fix = verdict.fix.unwrap();
+        assert!(fix.commands.is_empty(), "{:?}", fix.commands);
+        assert!(fix.summary.contains("since 2025-03-31"), "{}", fix.summary);
+        assert!(
+            verdict
+                .evidence
+                .iter()
+                .any(|e| e.observed.contains("refuses to update its configuration")),
+            "{:?}",
+            verdict.evidence
+        );
+    }
+
+    #[test]
+    fn a_function_of_the_old_transform_warns_with_the_new_one() {
+        let mut facts = healthy();
+        function_mut(&mut facts).template_tags.insert(
+            "aws:cloudformation:stack-name".into(),
+            "orders-SecretRotationScheduleHostedRotationLambda-1ABCD".into(),
+        );
+        let verdict = CHECK.verdict(&facts);
+        assert_eq!(verdict.status, Status::Warn);
+        assert!(verdict.summary.contains(OLD_TRANSFORM));
+        assert!(verdict.fix.unwrap().summary.contains(NEW_TRANSFORM));
     }
 
     #[test]

@@ -289,6 +289,9 @@ mod tests {
             cluster: None,
             reader_endpoint: false,
             writer_endpoint: None,
+            custom_endpoint: false,
+            parameter_group: None,
+            proxy: None,
         });
         assert_eq!(CHECK.verdict(&facts).status, Status::Pass);
         master_mut(&mut facts).database = Fact::Absent;

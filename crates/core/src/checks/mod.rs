@@ -21,6 +21,8 @@ pub use crate::reads;
 pub use rotation_history::last_failed_step;
 
 mod cloudtrail_denials;
+mod database_login_rules;
+mod database_proxy;
 mod database_reachability;
 mod database_writable;
 mod endpoint_policy;
@@ -172,6 +174,8 @@ pub const CHECKS: &[&CheckDef] = &[
     &rds_api_reachability::CHECK,
     &database_reachability::CHECK,
     &database_writable::CHECK,
+    &database_proxy::CHECK,
+    &database_login_rules::CHECK,
     &pending_version::CHECK,
     &rotation_schedule::CHECK,
     &rotation_history::CHECK,
@@ -312,6 +316,7 @@ pub(crate) mod testing {
                 masterarn: None,
                 username: Some("orders_app".to_string()),
                 user_arn: None,
+                ssl: None,
                 password: Some(PasswordShape::of("Xy7kQ2mN9pL4vR8tW3zB6cD1fG5hJ0sA")),
             })),
             rotation_function: Fact::Found(FunctionFacts {
@@ -335,6 +340,8 @@ pub(crate) mod testing {
                     "arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerRDSPostgreSQLRotationSingleUser".to_string(),
                 )]),
                 vpc: None,
+                last_modified: Some("2025-06-02T10:00:00.000+0000".to_string()),
+                description: None,
                 log_group: None,
             }),
             function_policy: Fact::Found(PolicyDocument(serde_json::json!({
@@ -386,6 +393,22 @@ pub(crate) mod testing {
                 cluster: None,
                 reader_endpoint: false,
                 writer_endpoint: None,
+                custom_endpoint: false,
+                parameter_group: Some(ParameterGroup {
+                    name: "prod-db-params".to_string(),
+                    cluster: true,
+                }),
+                proxy: None,
+            }),
+            database_parameters: Fact::Found(DatabaseParameters {
+                group: ParameterGroup {
+                    name: "prod-db-params".to_string(),
+                    cluster: true,
+                },
+                values: BTreeMap::from([
+                    ("rds.force_ssl".to_string(), "1".to_string()),
+                    ("password_encryption".to_string(), "scram-sha-256".to_string()),
+                ]),
             }),
             lookback_start: Some("2026-11-18T12:00:00Z".parse().unwrap()),
             rotation_events: Fact::Found(vec![TrailEvent {
@@ -761,6 +784,8 @@ mod tests {
             "rds-api-reachability",
             "database-reachability",
             "database-writable",
+            "database-proxy",
+            "database-login-rules",
             "pending-version",
             "rotation-schedule",
             "rotation-history",
