@@ -37,7 +37,13 @@ fn run(facts: &Facts) -> Outcome {
         )
     };
 
-    let Some(policy) = premise::looked_up(&facts.function_policy)? else {
+    let Some(policy) = premise::looked_up_in(
+        &facts.function_policy,
+        facts,
+        function_arn,
+        "rotation function",
+    )?
+    else {
         // GetPolicy says ResourceNotFoundException for a function that does
         // not exist as well: only a function known to exist lacks a policy.
         function?;

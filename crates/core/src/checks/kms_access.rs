@@ -30,7 +30,9 @@ fn run(facts: &Facts) -> Outcome {
         ));
     }
     premise::rotation_function(facts)?;
-    let Some(key) = premise::looked_up(&facts.secret_key)? else {
+    let key_id = secret.kms_key_id.as_deref().unwrap_or_default();
+    let Some(key) = premise::looked_up_in(&facts.secret_key, facts, key_id, "secret's KMS key")?
+    else {
         let id = secret.kms_key_id.as_deref().unwrap_or_default();
         return Ok(Verdict::fail(format!(
             "The secret's KMS key {id} does not exist, so the secret cannot be read"

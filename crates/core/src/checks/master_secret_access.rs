@@ -56,7 +56,9 @@ fn run(facts: &Facts) -> Outcome {
         return Err(no_master());
     }
     let master = premise::looked_up(&facts.master_secret)?.ok_or_else(no_master)?;
-    let Some(master_secret) = premise::looked_up(&master.secret)? else {
+    let Some(master_secret) =
+        premise::looked_up_in(&master.secret, facts, &master.masterarn, "master secret")?
+    else {
         return Ok(Verdict::fail(format!(
             "The master secret {} does not exist, so multi-user rotation cannot log in to create the new user",
             master.masterarn

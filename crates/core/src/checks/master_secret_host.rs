@@ -51,12 +51,16 @@ fn run(facts: &Facts) -> Outcome {
     };
     let master = premise::looked_up(&facts.master_secret)?
         .ok_or_else(|| Verdict::skip("The master secret was not looked up"))?;
-    let Some(master_secret) = premise::looked_up(&master.secret)? else {
+    let Some(master_secret) =
+        premise::looked_up_in(&master.secret, facts, &master.masterarn, "master secret")?
+    else {
         return Err(Verdict::skip(
             "The master secret does not exist (see master-secret-access)",
         ));
     };
-    let Some(SecretShape::Object(master_object)) = premise::looked_up(&master.value)? else {
+    let Some(SecretShape::Object(master_object)) =
+        premise::looked_up_in(&master.value, facts, &master.masterarn, "master secret")?
+    else {
         return Ok(Verdict::fail(format!(
             "The master secret {}'s value is not a JSON object: setSecret cannot read its credentials",
             master_secret.name

@@ -21,6 +21,7 @@ pub use crate::reads;
 pub use rotation_history::last_failed_step;
 
 mod cloudtrail_denials;
+mod cross_account;
 mod database_login_rules;
 mod database_proxy;
 mod database_reachability;
@@ -161,6 +162,7 @@ pub fn markdown_table() -> String {
 /// Every check, in report order. The order is part of the output contract.
 pub const CHECKS: &[&CheckDef] = &[
     &rotation_config::CHECK,
+    &cross_account::CHECK,
     &function_settings::CHECK,
     &invoke_permission::CHECK,
     &function_permissions::CHECK,
@@ -771,6 +773,7 @@ mod tests {
     fn slugs_are_unique_kebab_case_and_from_the_published_list() {
         const PUBLISHED: &[&str] = &[
             "rotation-config",
+            "cross-account",
             "function-settings",
             "invoke-permission",
             "function-permissions",

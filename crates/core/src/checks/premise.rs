@@ -54,8 +54,9 @@ fn rotation_not_enabled() -> Verdict {
 
 /// The rotation function's configuration, when it exists.
 pub fn rotation_function(facts: &Facts) -> Result<&FunctionFacts, Verdict> {
-    rotation_function_arn(facts)?;
-    looked_up(&facts.rotation_function)?.ok_or_else(function_missing)
+    let arn = rotation_function_arn(facts)?;
+    looked_up_in(&facts.rotation_function, facts, arn, "rotation function")?
+        .ok_or_else(function_missing)
 }
 
 /// The verdict of a check about a function that does not exist.
@@ -74,6 +75,33 @@ pub fn looked_up<T>(fact: &Fact<T>) -> Result<Option<&T>, Verdict> {
         )),
         Fact::Unavailable(error) => Err(could_not_look_up(error)),
     }
+}
+
+/// A fact about the resource `arn`, which may be in another account than
+/// the secret. rotdoctor's credentials are the secret's account's, so a
+/// refusal there is expected, not a failure of this run: the check skips,
+/// and `cross-account` says what must hold on the other side.
+pub fn looked_up_in<'a, T>(
+    fact: &'a Fact<T>,
+    facts: &Facts,
+    arn: &str,
+    what: &str,
+) -> Result<Option<&'a T>, Verdict> {
+    if let Fact::Unavailable(error) = fact
+        && error.kind() == FailureKind::Denied
+        && let Some(account) = other_account(facts, arn)
+    {
+        return Err(Verdict::skip(format!(
+            "The {what} is in account {account}, where rotdoctor's credentials may not read it (see cross-account)"
+        )));
+    }
+    looked_up(fact)
+}
+
+/// The account of `arn` when it is not the secret's own.
+pub fn other_account<'a>(facts: &Facts, arn: &'a str) -> Option<&'a str> {
+    let here = crate::arn::account(&facts.secret.found()?.arn)?;
+    crate::arn::account(arn).filter(|there| *there != here)
 }
 
 fn could_not_look_up(error: &LookupError) -> Verdict {

@@ -38,8 +38,8 @@ fn run(facts: &Facts) -> Outcome {
         fact => premise::looked_up(fact)?.ok_or_else(not_needed)?,
     };
     // An unreadable master secret would hide whether the RDS API is needed.
-    premise::looked_up(&master.secret)?;
-    premise::looked_up(&master.value)?;
+    premise::looked_up_in(&master.secret, facts, &master.masterarn, "master secret")?;
+    premise::looked_up_in(&master.value, facts, &master.masterarn, "master secret")?;
     let calls = rds_calls(facts, master);
     let Some(first) = calls.first() else {
         return Err(not_needed());

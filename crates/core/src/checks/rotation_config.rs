@@ -83,7 +83,13 @@ fn run(facts: &crate::facts::Facts) -> Outcome {
             ));
     }
 
-    let Some(function) = premise::looked_up(&facts.rotation_function)? else {
+    let Some(function) = premise::looked_up_in(
+        &facts.rotation_function,
+        facts,
+        function_arn,
+        "rotation function",
+    )?
+    else {
         return Ok(Verdict::fail(format!(
             "The rotation function {} does not exist",
             function_name(function_arn)

@@ -154,7 +154,9 @@ fn master_missing_keys<'a>(
     let Some(master) = premise::looked_up(&facts.master_secret)? else {
         return Ok(None);
     };
-    let Some(value) = premise::looked_up(&master.value)? else {
+    let Some(value) =
+        premise::looked_up_in(&master.value, facts, &master.masterarn, "master secret")?
+    else {
         return Ok(None);
     };
     let SecretShape::Object(master_object) = value else {
