@@ -52,6 +52,15 @@ pub mod rds {
     pub const DESCRIBE_DB_SUBNET_GROUPS: &str = "rds:DescribeDBSubnetGroups";
 }
 
+pub mod redshift {
+    pub const DESCRIBE_CLUSTERS: &str = "redshift:DescribeClusters";
+}
+
+pub mod redshift_serverless {
+    pub const LIST_NAMESPACES: &str = "redshift-serverless:ListNamespaces";
+    pub const LIST_WORKGROUPS: &str = "redshift-serverless:ListWorkgroups";
+}
+
 pub mod secretsmanager {
     pub const DESCRIBE_SECRET: &str = "secretsmanager:DescribeSecret";
     pub const GET_RANDOM_PASSWORD: &str = "secretsmanager:GetRandomPassword";

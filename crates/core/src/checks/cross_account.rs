@@ -115,7 +115,7 @@ fn run(facts: &Facts) -> Outcome {
 
     if elsewhere.is_empty() {
         return Ok(Verdict::pass(format!(
-            "Every piece rotdoctor checks for this secret is in account {here} or was readable"
+            "No piece of this secret's rotation is in another account that refused rotdoctor (its own is {here})"
         )));
     }
     let names = elsewhere

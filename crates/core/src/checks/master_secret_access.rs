@@ -3,8 +3,8 @@
 use serde_json::{Value, json};
 
 use super::access::{self, Caller, PolicyHome, ResourcePolicy};
+use super::database_api_calls::database_api_calls;
 use super::kms_access::judge_key;
-use super::rds_calls::rds_calls;
 use super::{CheckDef, Outcome, premise, reads};
 use crate::actions::iam::GET_ROLE_POLICY as IAM;
 use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
@@ -106,7 +106,18 @@ fn run(facts: &Facts) -> Outcome {
     Ok(with_key(verdict, &caller, master, master_secret))
 }
 
-/// The RDS calls the template makes in setSecret (see `rds_calls`): a
+/// A policy of the role that names `docdb:` actions: a common mistake, as
+/// DocumentDB's management API is authorized as `rds:` actions.
+fn docdb_policy<'a>(caller: &'a Caller<'_>) -> Option<&'a str> {
+    caller
+        .role
+        .policies
+        .iter()
+        .find(|policy| policy.document.to_string().contains("\"docdb:"))
+        .map(|policy| policy.name.as_str())
+}
+
+/// The RDS calls the template makes in setSecret (see `database_api_calls`): a
 /// master secret RDS manages holds no host, and a secret whose host is not
 /// the master's is checked as a replica. The role must be allowed them
 /// ("the superuser secret is managed by Amazon RDS, and the Lambda function
@@ -117,7 +128,7 @@ fn with_rds_api(
     facts: &Facts,
     master: &MasterSecretFacts,
 ) -> Verdict {
-    let calls = rds_calls(facts, master);
+    let calls = database_api_calls(facts, master);
     if calls.is_empty() {
         return verdict;
     }
@@ -138,16 +149,27 @@ fn with_rds_api(
         .iter()
         .find(|(_, d)| matches!(d, Decision::Undecided { .. }));
     let rds = match (refused, undecided) {
-        (Some((call, _)), _) => Verdict::fail(format!(
-            "The role {role} may not call {} on {}: {}, so setSecret fails",
-            call.action, call.resource, call.why
-        )),
+        (Some((call, _)), _) => {
+            let verdict = Verdict::fail(format!(
+                "The role {role} may not call {} on {}: {}, so setSecret fails",
+                call.action, call.resource, call.why
+            ));
+            match docdb_policy(caller) {
+                Some(policy) if call.service() == "rds" => verdict.evidence(
+                    IAM,
+                    format!(
+                        "{policy} grants docdb: actions, but DocumentDB's API, like RDS's, is authorized as rds: actions"
+                    ),
+                ),
+                _ => verdict,
+            }
+        }
         (None, Some((call, _))) => Verdict::warn(format!(
             "The role {role} may call {} on {} only if conditions rotdoctor cannot evaluate hold",
             call.action, call.resource
         )),
         (None, None) => Verdict::pass(format!(
-            "The role {role} may read the master secret and make the RDS calls its template needs"
+            "The role {role} may read the master secret and make the database API calls its template needs"
         )),
     }
     .evidence(DESCRIBE, calls[0].why.clone());
@@ -170,7 +192,7 @@ fn with_rds_api(
     };
     let rds = access::fix_denials(rds, caller, &actions, None, allow, |rds, missing| {
         rds.fix(
-            "Let the role make the RDS calls the template needs:",
+            "Let the role make the database API calls the template needs:",
             vec![caller.put_role_policy("SecretsManagerRotationRdsApi", allow(missing))],
         )
     });
@@ -335,6 +357,31 @@ mod tests {
             ),
             "{}",
             verdict.summary
+        );
+    }
+
+    /// DocumentDB's management API is authorized as rds: actions.
+    #[test]
+    fn a_docdb_grant_is_named_as_the_wrong_service() {
+        const DATABASE: &str = "arn:aws:rds:us-east-1:111122223333:cluster:docs";
+        let mut facts = multi_user();
+        grant(&mut facts, MASTER_ARN);
+        crate::checks::testing::master_managed_by_rds(&mut facts, DATABASE);
+        if let Fact::Found(role) = &mut facts.rotation_role {
+            role.policies.push(NamedPolicy {
+                name: "inline policy docdb".to_string(),
+                arn: None,
+                document: json!({"Statement": [{"Effect": "Allow", "Action": "docdb:*", "Resource": "*"}]}),
+            });
+        }
+        let verdict = CHECK.verdict(&facts);
+        assert_eq!(verdict.status, Status::Fail, "{verdict:#?}");
+        assert!(
+            verdict.evidence.iter().any(|e| e
+                .observed
+                .contains("inline policy docdb grants docdb: actions")),
+            "{:#?}",
+            verdict.evidence
         );
     }
 

@@ -22,6 +22,7 @@ pub use rotation_history::last_failed_step;
 
 mod cloudtrail_denials;
 mod cross_account;
+mod database_api_calls;
 mod database_login_rules;
 mod database_proxy;
 mod database_reachability;
@@ -38,7 +39,6 @@ mod master_secret_host;
 mod password_charset;
 mod pending_version;
 mod rds_api_reachability;
-mod rds_calls;
 mod rotation_config;
 mod rotation_history;
 mod rotation_schedule;

@@ -1,6 +1,6 @@
 #![doc = include_str!("../../../../docs/checks/rds-api-reachability.md")]
 
-use super::rds_calls::rds_calls;
+use super::database_api_calls::database_api_calls;
 use super::{CheckDef, Outcome, premise, reads};
 use crate::actions::ec2::DESCRIBE_ROUTE_TABLES as ROUTES;
 use crate::actions::ec2::DESCRIBE_SECURITY_GROUPS as GROUPS;
@@ -14,8 +14,8 @@ use crate::network::{self, Cidr};
 
 pub const CHECK: CheckDef = CheckDef {
     slug: "rds-api-reachability",
-    title: "The rotation function can reach the RDS API when its template calls it",
-    holds: r#"When the template calls the RDS API (a master secret RDS manages, whose value holds only a username and a password, or a secret whose host is not the master's), the function can reach it: it runs outside a VPC, or routes through a NAT gateway, or the VPC has a `com.amazonaws.<region>.rds` interface endpoint with private DNS whose security group admits it. The fix creates that endpoint."#,
+    title: "The rotation function can reach the RDS or Redshift API when its template calls it",
+    holds: r#"When the template calls the RDS API (a master secret RDS manages, whose value holds only a username and a password, or a secret whose host is not the master's) or the Redshift API (an admin secret Redshift manages), the function can reach it: it runs outside a VPC, or routes through a NAT gateway, or the VPC has a `com.amazonaws.<region>.rds` (`redshift`, `redshift-serverless`) interface endpoint with private DNS whose security group admits it. The fix creates that endpoint."#,
     explanation: include_str!("../../../../docs/checks/rds-api-reachability.md"),
     reads: &[
         reads::SECRET,
@@ -40,15 +40,17 @@ fn run(facts: &Facts) -> Outcome {
     // An unreadable master secret would hide whether the RDS API is needed.
     premise::looked_up_in(&master.secret, facts, &master.masterarn, "master secret")?;
     premise::looked_up_in(&master.value, facts, &master.masterarn, "master secret")?;
-    let calls = rds_calls(facts, master);
+    let calls = database_api_calls(facts, master);
     let Some(first) = calls.first() else {
         return Err(not_needed());
     };
     let needed = first.why.clone();
+    let service = first.service();
+    let api = api_name(service);
     let Some(vpc) = &function.vpc else {
-        return Ok(Verdict::pass(
-            "The function runs outside any VPC, so it reaches the public RDS API",
-        )
+        return Ok(Verdict::pass(format!(
+            "The function runs outside any VPC, so it reaches the public {api}"
+        ))
         .evidence(DESCRIBE, needed)
         .evidence(GET_FUNCTION, "the function has no VpcConfig"));
     };
@@ -57,8 +59,8 @@ fn run(facts: &Facts) -> Outcome {
     };
     let region = secret.region().unwrap_or_default();
 
-    if let Some(endpoint) = network.endpoint_for("rds") {
-        return Ok(through_endpoint(endpoint, network, vpc, region).evidence(DESCRIBE, needed));
+    if let Some(endpoint) = network.endpoint_for(service) {
+        return Ok(through_endpoint(endpoint, network, vpc, region, api).evidence(DESCRIBE, needed));
     }
 
     let subnets = network
@@ -77,31 +79,40 @@ fn run(facts: &Facts) -> Outcome {
         })
     };
     if !subnets.is_empty() && subnets.iter().all(through_nat) {
-        return Ok(
-            Verdict::pass("The function reaches the public RDS API through a NAT gateway")
-                .evidence(DESCRIBE, needed)
-                .evidence(
-                    ROUTES,
-                    "every subnet of the function routes 0.0.0.0/0 to an available NAT gateway",
-                ),
-        );
+        return Ok(Verdict::pass(format!(
+            "The function reaches the public {api} through a NAT gateway"
+        ))
+        .evidence(DESCRIBE, needed)
+        .evidence(
+            ROUTES,
+            "every subnet of the function routes 0.0.0.0/0 to an available NAT gateway",
+        ));
     }
-    Ok(Verdict::fail(
-        "The function has no path to the RDS API (no RDS interface endpoint, no NAT gateway route): setSecret's RDS lookup fails",
-    )
+    Ok(Verdict::fail(format!(
+        "The function has no path to the {api} (no {service} interface endpoint, no NAT gateway route): setSecret's lookup fails",
+    ))
     .evidence(DESCRIBE, needed)
     .evidence(
         ENDPOINTS,
-        format!("{} has no available com.amazonaws.{region}.rds endpoint", network.vpc_id),
+        format!("{} has no available com.amazonaws.{region}.{service} endpoint", network.vpc_id),
     )
     .evidence(
         ROUTES,
         "not every subnet of the function routes 0.0.0.0/0 to an available NAT gateway",
     )
     .fix(
-        "Create an RDS interface endpoint in the function's subnets, as AWS recommends:",
-        create_interface_endpoint(&network.vpc_id, "rds", vpc, region),
+        format!("Create a {service} interface endpoint in the function's subnets, as AWS recommends:"),
+        create_interface_endpoint(&network.vpc_id, service, vpc, region),
     ))
+}
+
+/// How the report names the API behind a VPC endpoint service.
+fn api_name(service: &str) -> &'static str {
+    match service {
+        "redshift" => "Redshift API",
+        "redshift-serverless" => "Redshift Serverless API",
+        _ => "RDS API",
+    }
 }
 
 /// Through the VPC's RDS interface endpoint: private DNS on, and its security
@@ -111,6 +122,7 @@ fn through_endpoint(
     network: &NetworkFacts,
     vpc: &VpcAttachment,
     region: &str,
+    api: &str,
 ) -> Verdict {
     let found = format!(
         "{} ({}) is available, private DNS {}",
@@ -120,7 +132,7 @@ fn through_endpoint(
     );
     if !endpoint.private_dns {
         return Verdict::fail(format!(
-            "Private DNS is off on the RDS endpoint {}, so the RDS API's public name does not resolve to it: setSecret's RDS lookup fails",
+            "Private DNS is off on the {api} endpoint {}, so the API's public name does not resolve to it: setSecret's lookup fails",
             endpoint.id
         ))
         .evidence(ENDPOINTS, found)
@@ -136,7 +148,7 @@ fn through_endpoint(
     }
     match network::endpoint_admits(network, endpoint, vpc) {
         Some(rule) => Verdict::pass(format!(
-            "The function reaches the RDS API through the interface endpoint {}",
+            "The function reaches the {api} through the interface endpoint {}",
             endpoint.id
         ))
         .evidence(ENDPOINTS, found)
@@ -150,7 +162,7 @@ fn through_endpoint(
                     allow_ingress_from_group(endpoint_group, HTTPS, function_group, Some(region))
                 });
             Verdict::fail(format!(
-                    "The RDS endpoint's security groups ({}) admit no TCP 443 from the function: setSecret's RDS lookup fails",
+                    "The {api} endpoint's security groups ({}) admit no TCP 443 from the function: setSecret's lookup fails",
                     endpoint.security_group_ids.join(", ")
                 ))
                 .evidence(ENDPOINTS, found)

@@ -1,31 +1,54 @@
-//! The RDS API calls a multi-user template makes in setSecret, for the checks
-//! that need them allowed (master-secret-access) and reachable
-//! (rds-api-reachability).
+//! The database service API calls (RDS, Redshift) a multi-user template
+//! makes in setSecret, for the checks that need them allowed
+//! (master-secret-access) and reachable (rds-api-reachability).
 //!
 //! From the templates' code: a master secret RDS manages holds only a
 //! username and a password, so the template looks up where to log in by the
-//! database its tag names; and when the secret's host is not the master's,
+//! database its tag names; when the secret's host is not the master's,
 //! the PostgreSQL, MySQL and MariaDB templates ask RDS whether it is a read
-//! replica of the master's database before they accept it.
+//! replica of the master's database before they accept it; and the Redshift
+//! template looks up a Redshift-managed admin secret's cluster (its
+//! `aws:redshift:primaryclusterarn` tag) or serverless namespace
+//! (`aws:redshift-serverless:namespacearn`). DocumentDB's management API is
+//! authorized as `rds:` actions, so no `docdb:` action grants any of these.
 
 use crate::actions::rds::DESCRIBE_DB_CLUSTERS as CLUSTERS;
 use crate::actions::rds::DESCRIBE_DB_INSTANCES as INSTANCES;
+use crate::actions::redshift::DESCRIBE_CLUSTERS as REDSHIFT_DESCRIBE_CLUSTERS;
+use crate::actions::redshift_serverless::{
+    LIST_NAMESPACES as SERVERLESS_LIST_NAMESPACES, LIST_WORKGROUPS as SERVERLESS_LIST_WORKGROUPS,
+};
 use crate::facts::{Facts, MasterSecretFacts, SecretShape};
 use crate::template;
 
-/// One call the function's role makes to RDS, and why.
+/// One call the function's role makes to a database service, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RdsCall {
+pub struct ApiCall {
     pub action: &'static str,
     pub resource: String,
     pub why: String,
 }
 
+impl ApiCall {
+    /// The service the call goes to, as its VPC endpoint names it (`rds`,
+    /// `redshift`, `redshift-serverless`).
+    pub fn service(&self) -> &'static str {
+        self.action.split(':').next().unwrap_or(self.action)
+    }
+}
+
+const REDSHIFT_CLUSTER_TAG: &str = "aws:redshift:primaryclusterarn";
+const REDSHIFT_NAMESPACE_TAG: &str = "aws:redshift-serverless:namespacearn";
+const REDSHIFT_TEMPLATE: &str = "SecretsManagerRedshiftRotationMultiUser";
+
 /// The calls, in the order setSecret makes them; none when the template
-/// makes no RDS call for this secret.
-pub fn rds_calls(facts: &Facts, master: &MasterSecretFacts) -> Vec<RdsCall> {
+/// makes no database service call for this secret.
+pub fn database_api_calls(facts: &Facts, master: &MasterSecretFacts) -> Vec<ApiCall> {
+    if let Some(calls) = redshift_lookups(facts, master) {
+        return calls;
+    }
     if let Some(arn) = master.rds_database_arn() {
-        return vec![RdsCall {
+        return vec![ApiCall {
             action: if arn.contains(":cluster:") {
                 CLUSTERS
             } else {
@@ -40,8 +63,50 @@ pub fn rds_calls(facts: &Facts, master: &MasterSecretFacts) -> Vec<RdsCall> {
     replica_lookups(facts, master).unwrap_or_default()
 }
 
+/// The Redshift template's lookup of a Redshift-managed admin secret's
+/// cluster or namespace, by the tag Redshift put on it.
+fn redshift_lookups(facts: &Facts, master: &MasterSecretFacts) -> Option<Vec<ApiCall>> {
+    let object = match facts.secret_value.found() {
+        Some(SecretShape::Object(object)) => Some(object),
+        _ => None,
+    };
+    let template = template::identify(facts.rotation_function.found(), object).template()?;
+    if template.name != REDSHIFT_TEMPLATE {
+        return None;
+    }
+    let tags = &master.secret.found()?.tags;
+    let tagged = |key: &str| {
+        tags.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.clone())
+    };
+    if let Some(cluster) = tagged(REDSHIFT_CLUSTER_TAG) {
+        return Some(vec![ApiCall {
+            action: REDSHIFT_DESCRIBE_CLUSTERS,
+            resource: cluster.clone(),
+            why: format!(
+                "the admin secret is tagged {REDSHIFT_CLUSTER_TAG} {cluster}: the template asks Redshift where to log in"
+            ),
+        }]);
+    }
+    let namespace = tagged(REDSHIFT_NAMESPACE_TAG)?;
+    let why = format!(
+        "the admin secret is tagged {REDSHIFT_NAMESPACE_TAG} {namespace}: the template asks Redshift Serverless for its workgroup's endpoint"
+    );
+    Some(
+        [SERVERLESS_LIST_NAMESPACES, SERVERLESS_LIST_WORKGROUPS]
+            .into_iter()
+            .map(|action| ApiCall {
+                action,
+                resource: "*".to_string(),
+                why: why.clone(),
+            })
+            .collect(),
+    )
+}
+
 /// The host guard's lookups: only where the hosts differ.
-fn replica_lookups(facts: &Facts, master: &MasterSecretFacts) -> Option<Vec<RdsCall>> {
+fn replica_lookups(facts: &Facts, master: &MasterSecretFacts) -> Option<Vec<ApiCall>> {
     let Some(SecretShape::Object(object)) = facts.secret_value.found() else {
         return None;
     };
@@ -63,7 +128,7 @@ fn replica_lookups(facts: &Facts, master: &MasterSecretFacts) -> Option<Vec<RdsC
     let why = format!(
         "the secret's host {host} is not the master secret's {master_host}: the template asks RDS whether it is a replica of the master's database"
     );
-    let call = |action, resource| RdsCall {
+    let call = |action, resource| ApiCall {
         action,
         resource,
         why: why.clone(),
@@ -118,12 +183,41 @@ mod tests {
     }
 
     #[test]
+    fn a_redshift_managed_admin_secret_needs_redshift_calls() {
+        let mut facts = multi_user();
+        crate::checks::testing::function_mut(&mut facts)
+            .template_tags
+            .insert(
+                "serverlessrepo:applicationId".to_string(),
+                format!(
+                    "arn:aws:serverlessrepo:us-east-1:297356227824:applications/{REDSHIFT_TEMPLATE}"
+                ),
+            );
+        let Fact::Found(master) = &mut facts.master_secret else {
+            unreachable!()
+        };
+        let Fact::Found(secret) = &mut master.secret else {
+            unreachable!()
+        };
+        let cluster = "arn:aws:redshift:us-east-1:111122223333:namespace:abc";
+        secret
+            .tags
+            .insert(REDSHIFT_CLUSTER_TAG.to_string(), cluster.to_string());
+        let master = master.clone();
+        let calls = database_api_calls(&facts, &master);
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].action, "redshift:DescribeClusters");
+        assert_eq!(calls[0].service(), "redshift");
+        assert_eq!(calls[0].resource, cluster);
+    }
+
+    #[test]
     fn the_same_host_needs_no_rds_call() {
         let facts = multi_user();
         let Fact::Found(master) = &facts.master_secret else {
             unreachable!()
         };
-        assert_eq!(rds_calls(&facts, master), Vec::new());
+        assert_eq!(database_api_calls(&facts, master), Vec::new());
     }
 
     #[test]
@@ -136,7 +230,7 @@ mod tests {
             "orders.abc123xyz.us-east-1.rds.amazonaws.com",
             "postgres",
         );
-        let calls = rds_calls(&facts, &master);
+        let calls = database_api_calls(&facts, &master);
         assert_eq!(calls.len(), 1);
         assert_eq!(calls[0].action, "rds:DescribeDBInstances");
         assert_eq!(
@@ -149,7 +243,7 @@ mod tests {
             "orders.cluster-abc123xyz.us-east-1.rds.amazonaws.com",
             "aurora-postgresql",
         );
-        let calls = rds_calls(&facts, &master);
+        let calls = database_api_calls(&facts, &master);
         assert_eq!(calls[0].action, "rds:DescribeDBClusters");
         assert!(calls[0].resource.ends_with(":cluster:orders"));
     }
