@@ -216,6 +216,10 @@ pub const SIGNATURES: &[Signature] = &[
         "database-login-rules",
     ),
     seen(
+        &["DPY-6005"],
+        "the function could not connect to the Oracle database: the network path, the listener on the secret's port, or TCPS on a port that speaks plain TCP",
+    ),
+    seen(
         &["DPY-3001"],
         "the Oracle database requires Native Network Encryption, which the template's thin driver cannot do",
     ),
@@ -743,6 +747,13 @@ mod tests {
                     "Unable to establish SSL/TLS handshake, SSL/TLS is enforced on the host: db.abc",
                 ),
                 "TLS",
+            ),
+            (
+                uncaught(
+                    "OperationalError: DPY-6005: cannot connect to database (CONNECTION_ID=abc).",
+                    "get_connection",
+                ),
+                "Oracle database",
             ),
             (
                 uncaught(

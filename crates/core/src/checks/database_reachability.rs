@@ -29,6 +29,31 @@ pub const CHECK: CheckDef = CheckDef {
 /// One observation and the call it came from.
 type Line = (&'static str, String);
 
+/// A host no RDS endpoint or network interface answers to. rotdoctor does
+/// not resolve names, so a CNAME is as far as it can see.
+fn unresolved(host: &str) -> Verdict {
+    let lower = host.to_ascii_lowercase();
+    let rds_name =
+        lower.ends_with(".rds.amazonaws.com") || lower.ends_with(".rds.amazonaws.com.cn");
+    let verdict = Verdict::warn(format!(
+        "rotdoctor found no RDS instance, cluster, proxy or network interface at {host} in this account and region, so it cannot check the path"
+    ))
+    .evidence(
+        RDS,
+        format!("no database, proxy endpoint or network interface address is {host}"),
+    );
+    if rds_name {
+        return verdict.fix(
+            "The name is an RDS endpoint that no longer exists here, or belongs to another account or Region: point the secret at the database's current endpoint.",
+            Vec::new(),
+        );
+    }
+    verdict.fix(
+        "If the host is a DNS alias (a Route 53 CNAME) of an RDS endpoint, put the endpoint itself in the secret: rotdoctor does not resolve names, and the templates verify the database's TLS certificate against the host (PostgreSQL's verify-full), which names the endpoint, not the alias.",
+        Vec::new(),
+    )
+}
+
 fn run(facts: &Facts) -> Outcome {
     let function = premise::rotation_function(facts)?;
     let Some(SecretShape::Object(object)) = premise::looked_up(&facts.secret_value)? else {
@@ -40,10 +65,7 @@ fn run(facts: &Facts) -> Outcome {
         return Err(Verdict::skip("The secret has no host (see secret-schema)"));
     };
     let Some(database) = premise::looked_up(&facts.database)? else {
-        return Ok(Verdict::warn(format!(
-            "rotdoctor found no RDS instance, cluster or network interface at {host} in this account and region, so it cannot check the path"
-        ))
-        .evidence(RDS, format!("no database endpoint or network interface address is {host}")));
+        return Ok(unresolved(host));
     };
     let port = object
         .port
@@ -381,6 +403,15 @@ mod tests {
     use crate::checks::testing::{healthy, in_vpc, network_mut};
     use crate::facts::Fact;
     use crate::finding::Status;
+
+    #[test]
+    fn a_host_that_is_no_rds_name_is_named_as_a_possible_alias() {
+        let verdict = super::unresolved("db.orders.example.com");
+        assert_eq!(verdict.status, crate::finding::Status::Warn);
+        assert!(verdict.fix.unwrap().summary.contains("CNAME"));
+        let verdict = super::unresolved("gone.abc123xyz.us-east-1.rds.amazonaws.com");
+        assert!(verdict.fix.unwrap().summary.contains("no longer exists"));
+    }
 
     #[test]
     fn same_vpc_with_a_rule_for_the_function_passes() {
