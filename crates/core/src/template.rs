@@ -452,6 +452,14 @@ pub const TLS_SINCE: &str = "2021-12-20";
 /// support scram-sha-256."
 pub const SCRAM_SINCE: &str = "2021-12-30";
 
+/// Template bugs fixed upstream that a function deployed before the fix
+/// still has: the template, the date of the fix, and what fails.
+pub const FIXED_SINCE: &[(&str, &str, &str)] = &[(
+    "SecretsManagerRDSDb2RotationSingleUser",
+    "2024-07-11",
+    "its first testSecret fails: Db2 changes the password asynchronously, and the template's code before this date does not wait for it",
+)];
+
 /// Whether the function's code is older than `date` (`YYYY-MM-DD`): its
 /// `LastModified` is, and code never changes without it. `None` when Lambda
 /// gave no date.

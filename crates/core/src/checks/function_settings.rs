@@ -11,7 +11,7 @@ use crate::template;
 pub const CHECK: CheckDef = CheckDef {
     slug: "function-settings",
     title: "The rotation function's concurrency, timeout and runtime let rotation run",
-    holds: r#"The function's reserved concurrency is not 0 (`fail`: nothing runs) nor under 10 (`warn`: steps get throttled); its timeout is at least the templates' 30 s (12 minutes for ElastiCache, `fail` below); its Python runtime is not one Lambda deprecated (`warn`: redeploy the template; past Lambda's block-update date no configuration change works in place); it was not made by the `AWS::SecretsManager-2020-07-23` transform (`warn`: move to `2024-09-16`). The fix is `put-function-concurrency` or `update-function-configuration --timeout`."#,
+    holds: r#"The function's reserved concurrency is not 0 (`fail`: nothing runs) nor under 10 (`warn`: steps get throttled); its timeout is at least the templates' 30 s (12 minutes for ElastiCache, `fail` below); its Python runtime is not one Lambda deprecated (`warn`: redeploy the template; past Lambda's block-update date no configuration change works in place); it was not made by the `AWS::SecretsManager-2020-07-23` transform (`warn`: move to `2024-09-16`), nor deployed before a fix of its template's own bug (`warn`: redeploy). The fix is `put-function-concurrency` or `update-function-configuration --timeout`."#,
     explanation: include_str!("../../../../docs/checks/function-settings.md"),
     reads: &[reads::SECRET, reads::FUNCTION],
     run,
@@ -98,6 +98,7 @@ fn run(facts: &Facts) -> Outcome {
     problems.extend(timeout_problem(function, region, updates_blocked));
     problems.extend(runtime_problem(function, &today[..10], updates_blocked));
     problems.extend(transform_problem(function));
+    problems.extend(fixed_upstream(function));
 
     let settings = settings_line(function);
     let Some(worst) = problems.iter().map(|p| p.status).max() else {
@@ -270,6 +271,24 @@ fn runtime_problem(
     })
 }
 
+/// A template bug fixed after the function's code was deployed.
+fn fixed_upstream(function: &FunctionFacts) -> Option<Problem> {
+    let name = template::identify(Some(function), None).template()?.name;
+    let (_, since, what) = template::FIXED_SINCE.iter().find(|(t, _, _)| *t == name)?;
+    if template::code_predates(function, since) != Some(true) {
+        return None;
+    }
+    let modified = function.last_modified.as_deref().unwrap_or_default();
+    Some(Problem {
+        status: Status::Warn,
+        summary: format!(
+            "The function's code (last modified {modified}) predates {name}'s fix of {since}: {what}"
+        ),
+        fix: template::redeploy_advice(function),
+        command: None,
+    })
+}
+
 /// Made by the 2020-07-23 transform: a Serverless Application Repository
 /// application nested under the stack's `HostedRotationLambda`.
 fn transform_problem(function: &FunctionFacts) -> Option<Problem> {
@@ -356,6 +375,26 @@ mod tests {
         assert_eq!(verdict.status, Status::Warn);
         assert!(verdict.summary.contains(OLD_TRANSFORM));
         assert!(verdict.fix.unwrap().summary.contains(NEW_TRANSFORM));
+    }
+
+    #[test]
+    fn db2_code_before_its_fix_warns() {
+        let mut facts = healthy();
+        let function = function_mut(&mut facts);
+        function.template_tags.insert(
+            "serverlessrepo:applicationId".into(),
+            "arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerRDSDb2RotationSingleUser".into(),
+        );
+        function.last_modified = Some("2024-05-01T10:00:00.000+0000".into());
+        let verdict = CHECK.verdict(&facts);
+        assert_eq!(verdict.status, Status::Warn);
+        assert!(
+            verdict.summary.contains("first testSecret fails"),
+            "{}",
+            verdict.summary
+        );
+        function_mut(&mut facts).last_modified = Some("2024-08-01T10:00:00.000+0000".into());
+        assert_eq!(CHECK.verdict(&facts).status, Status::Pass);
     }
 
     #[test]
