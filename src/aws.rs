@@ -105,6 +105,35 @@ pub async fn load(args: &AwsArgs) -> Result<SdkConfig, ConfigError> {
     Ok(config)
 }
 
+/// The configuration for one account and Region of a scan: the base
+/// configuration in `region`, with, for another account, the credentials of
+/// `role_arn` assumed from the base ones. The SDK caches them for the run
+/// and refreshes them before they expire; CloudTrail shows the session as
+/// rotdoctor's.
+pub async fn scoped(
+    base: &SdkConfig,
+    region: &str,
+    role_arn: Option<&str>,
+    external_id: Option<&str>,
+) -> SdkConfig {
+    let region = Region::new(region.to_string());
+    let mut config = base.to_builder().region(region.clone());
+    if let Some(role_arn) = role_arn {
+        let mut provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+            .session_name(format!("rotdoctor-{}", jiff::Timestamp::now().as_second()))
+            .region(region)
+            .configure(base);
+        if let Some(id) = external_id {
+            provider = provider.external_id(id);
+        }
+        let provider = provider.build().await;
+        config = config.credentials_provider(
+            aws_sdk_secretsmanager::config::SharedCredentialsProvider::new(provider),
+        );
+    }
+    config.build()
+}
+
 /// Every call, every attempt and every read is bounded: a connection that
 /// is accepted and never answered makes its call fail (its fact `error`)
 /// instead of stalling the run.

@@ -48,7 +48,7 @@ pub struct Cli {
 pub enum Command {
     /// Check the rotation of one or more secrets
     #[command(after_help = EXIT_CODES)]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Show the rotation function's recent log, read invocation by invocation
     #[command(after_help = LOGS_EXIT_CODES)]
     Logs(LogsArgs),
@@ -220,6 +220,31 @@ pub struct CheckArgs {
     /// With --all, only the secrets with this tag (repeat for several)
     #[arg(long, value_name = "KEY=VALUE", requires = "all", value_parser = key_value)]
     pub tag: Vec<(String, String)>,
+
+    /// With --all, check these Regions (comma-separated) concurrently, or
+    /// `all` for every Region enabled in the account [default: the configured one]
+    #[arg(long, value_name = "REGIONS", requires = "all", value_delimiter = ',')]
+    pub regions: Vec<String>,
+
+    /// With --all, check the accounts FILE lists (lines of
+    /// `id[,name[,regions[,role name]]]`, or a JSON array of
+    /// {"id","name","regions","role_name"}), each through an assumed role
+    #[arg(long, value_name = "FILE", requires = "all")]
+    pub accounts: Option<PathBuf>,
+
+    /// The role rotdoctor assumes in each account of --accounts (give it
+    /// rotdoctor permissions' read-only policy)
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "OrganizationAccountAccessRole",
+        requires = "accounts"
+    )]
+    pub role_name: String,
+
+    /// The external id the roles of --accounts require
+    #[arg(long, value_name = "ID", requires = "accounts")]
+    pub external_id: Option<String>,
 
     /// How many secrets are examined at once
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=64))]

@@ -15,3 +15,4 @@ pub mod aws;
 pub mod cli;
 pub mod gather;
 pub mod run;
+pub mod scope;

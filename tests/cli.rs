@@ -202,6 +202,7 @@ fn checks_explain_and_permissions_need_no_account() {
         policy["Statement"][0]["Action"],
         serde_json::json!([
             "cloudtrail:LookupEvents",
+            "ec2:DescribeRegions",
             "secretsmanager:DescribeSecret",
             "secretsmanager:ListSecrets"
         ])

@@ -13,3 +13,4 @@ mod formats;
 mod iam_differential;
 mod moto;
 mod no_leak;
+mod scopes;

@@ -144,6 +144,25 @@ impl Gatherer {
         self.calls.snapshot()
     }
 
+    /// The Regions enabled for the account (`ec2:DescribeRegions` lists
+    /// only those unless asked for all), for `--regions all`.
+    pub async fn enabled_regions(&self) -> Result<Vec<String>, LookupError> {
+        let action = crate::actions::ec2::DESCRIBE_REGIONS;
+        let request = self.ec2.describe_regions().send();
+        let output = self
+            .call(action, "all", request)
+            .await
+            .map_err(|error| errors::lookup_error(action, &error))?;
+        let mut regions = output
+            .regions()
+            .iter()
+            .filter_map(|region| region.region_name())
+            .map(str::to_string)
+            .collect::<Vec<_>>();
+        regions.sort();
+        Ok(regions)
+    }
+
     /// The secrets `check --all` covers, already described by ListSecrets.
     pub async fn list(&self, fleet: &Fleet) -> Result<Vec<Target>, GatherError> {
         let secrets = secretsmanager::list_secrets(self, fleet).await?;

@@ -7,7 +7,8 @@ CLOUDTRAIL_UPSTREAM when given (the recorded LookupEvents server), except where 
 operation, named `<signing service>:<Operation>` (`secretsmanager:GetSecretValue`,
 `lambda:GetFunction`, `ec2:DescribeSubnets`) or `*` for every operation.
 RULES_JSON is a list of {"operation": ..., "fault": ..., "rate": 0..1}
-(rate 1 when left out); the first matching rule whose draw hits decides:
+(rate 1 when left out), and an optional "region" that the request's
+signature must name; the first matching rule whose draw hits decides:
 
 - hang: read the request and never answer (the connection stays open);
 - deny: AWS's access-denied error, in the service's own wire format;
@@ -53,6 +54,11 @@ THROTTLE = {
 }
 # The longest a hung request is held before the proxy lets go of it.
 HANG_SECONDS = 120
+
+
+def region_of(headers):
+    match = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", headers.get("Authorization", ""))
+    return match.group(1) if match else "unknown"
 
 
 def service_of(headers):
@@ -108,9 +114,11 @@ class Proxy(http.server.ThreadingHTTPServer):
         self.random = random.Random(1234)
         self.lock = threading.Lock()
 
-    def fault_for(self, operation):
+    def fault_for(self, operation, region):
         with self.lock:
             for rule in self.rules:
+                if rule.get("region", region) != region:
+                    continue
                 if rule["operation"] in ("*", operation) and self.random.random() < rule.get("rate", 1):
                     return rule["fault"]
         return None
@@ -138,7 +146,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         service, protocol, operation = operation_of(self.command, self.path, self.headers, body)
-        fault = self.server.fault_for(operation)
+        fault = self.server.fault_for(operation, region_of(self.headers))
         if fault == "hang":
             time.sleep(HANG_SECONDS)
             self.close_connection = True

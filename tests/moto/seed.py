@@ -29,12 +29,13 @@ POSTGRES = {"engine": "postgres", "host": "db.internal", "username": "app", "pas
 SECRET_STRING = json.dumps(POSTGRES)
 
 
-def clients(endpoint, **credentials):
+def clients(endpoint, region="us-east-1", **credentials):
     settings = dict(
         endpoint_url=endpoint,
-        region_name="us-east-1",
+        region_name=region,
         aws_access_key_id=credentials.get("key", "testing"),
         aws_secret_access_key=credentials.get("secret", "testing"),
+        aws_session_token=credentials.get("token"),
     )
     names = ("ec2", "iam", "kms", "lambda", "logs", "rds", "secretsmanager")
     return {name: boto3.client(name, **settings) for name in names}
@@ -303,6 +304,39 @@ def database_proxy(aws, endpoint):
     value = dict(POSTGRES, host=proxy["Endpoint"])
     made = rotating_secret(aws, vpc=dict(vpc, database_host=proxy["Endpoint"]), value=value)
     return dict(made, proxy_host=proxy["Endpoint"], **vpc)
+
+
+def two_regions(aws, endpoint):
+    """A healthy rotating secret in us-east-1, and one without rotation in
+    us-west-2."""
+    made = rotating_secret(aws)
+    west = clients(endpoint, region="us-west-2")
+    west_arn = west["secretsmanager"].create_secret(Name="prod/reports-db", SecretString=SECRET_STRING)["ARN"]
+    return dict(made, west_secret_arn=west_arn)
+
+
+MEMBER_ACCOUNT = "111111111111"
+
+
+def member_account(aws, endpoint):
+    """A rotating secret in the caller's account, and one without rotation
+    in MEMBER_ACCOUNT, made through its OrganizationAccountAccessRole (moto
+    acts in the account of an assumed role)."""
+    made = rotating_secret(aws)
+    sts = boto3.client(
+        "sts", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    credentials = sts.assume_role(
+        RoleArn=f"arn:aws:iam::{MEMBER_ACCOUNT}:role/OrganizationAccountAccessRole", RoleSessionName="seed"
+    )["Credentials"]
+    member = clients(
+        endpoint,
+        key=credentials["AccessKeyId"],
+        secret=credentials["SecretAccessKey"],
+        token=credentials["SessionToken"],
+    )
+    member_arn = member["secretsmanager"].create_secret(Name="prod/member-db", SecretString=SECRET_STRING)["ARN"]
+    return dict(made, member_secret_arn=member_arn)
 
 
 def outside_vpc(aws, endpoint):
@@ -795,6 +829,8 @@ SCENARIOS = {
     "reader-without-lambda-access": reader_without_lambda_access,
     "database-ssl-off": database_ssl_off,
     "database-proxy": database_proxy,
+    "two-regions": two_regions,
+    "member-account": member_account,
     "multi-user-healthy": multi_user_healthy,
     "master-secret-no-access": master_secret_no_access,
     "master-secret-partial-arn": master_secret_partial_arn,

@@ -9,6 +9,7 @@ pub mod ec2 {
     pub const DESCRIBE_NAT_GATEWAYS: &str = "ec2:DescribeNatGateways";
     pub const DESCRIBE_NETWORK_ACLS: &str = "ec2:DescribeNetworkAcls";
     pub const DESCRIBE_NETWORK_INTERFACES: &str = "ec2:DescribeNetworkInterfaces";
+    pub const DESCRIBE_REGIONS: &str = "ec2:DescribeRegions";
     pub const DESCRIBE_ROUTE_TABLES: &str = "ec2:DescribeRouteTables";
     pub const DESCRIBE_SECURITY_GROUPS: &str = "ec2:DescribeSecurityGroups";
     pub const DESCRIBE_SUBNETS: &str = "ec2:DescribeSubnets";

@@ -7,7 +7,9 @@ use crate::actions::{cloudtrail, ec2, iam, kms, lambda, logs, rds, secretsmanage
 
 pub const SECRET: &[&str] = &[secretsmanager::DESCRIBE_SECRET];
 /// What `check --all` lists the secrets with.
-pub const FLEET: &[&str] = &[secretsmanager::LIST_SECRETS];
+/// `check --all`: listing the secrets, and for `--regions all` the
+/// account's enabled Regions.
+pub const FLEET: &[&str] = &[secretsmanager::LIST_SECRETS, ec2::DESCRIBE_REGIONS];
 pub const SECRET_VALUE: &[&str] = &[secretsmanager::GET_SECRET_VALUE];
 pub const SECRET_POLICY: &[&str] = &[secretsmanager::GET_RESOURCE_POLICY];
 pub const FUNCTION: &[&str] = &[lambda::GET_FUNCTION];

@@ -32,7 +32,8 @@ pub fn render_sarif(reports: &[SecretReport], out: &mut dyn Write) -> io::Result
         .collect::<Vec<_>>();
     let mut results = Vec::new();
     for report in reports {
-        let arn = report.arn.as_deref().unwrap_or(&report.id);
+        let label = report.label();
+        let arn = report.arn.as_deref().unwrap_or(&label);
         for finding in &report.findings {
             let level = match finding.status {
                 Status::Fail => "error",
@@ -43,7 +44,7 @@ pub fn render_sarif(reports: &[SecretReport], out: &mut dyn Write) -> io::Result
             let mut result = json!({
                 "ruleId": finding.check,
                 "level": level,
-                "message": {"text": format!("{}: {}", report.id, finding.summary)},
+                "message": {"text": format!("{}: {}", report.label(), finding.summary)},
                 "locations": [{
                     "physicalLocation": {"artifactLocation": {"uri": location(arn)}},
                     "logicalLocations": [{"fullyQualifiedName": arn, "kind": "resource"}],
@@ -119,7 +120,7 @@ pub fn render_junit(reports: &[SecretReport], out: &mut dyn Write) -> io::Result
         let _ = writeln!(
             xml,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
-            escape(&report.id),
+            escape(&report.label()),
             suite.tests,
             suite.failures,
             suite.errors,
@@ -129,7 +130,7 @@ pub fn render_junit(reports: &[SecretReport], out: &mut dyn Write) -> io::Result
             let _ = write!(
                 xml,
                 "    <testcase classname=\"{}\" name=\"{}\"",
-                escape(&report.id),
+                escape(&report.label()),
                 escape(finding.check)
             );
             let message = escape(&finding.summary);
@@ -248,7 +249,7 @@ fn escape(text: &str) -> String {
 pub fn render_markdown(reports: &[SecretReport], out: &mut dyn Write) -> io::Result<()> {
     let mut md = String::new();
     for report in reports {
-        let _ = writeln!(md, "### `{}`\n", report.id);
+        let _ = writeln!(md, "### `{}`\n", report.label());
         if let Some(diagnosis) = &report.diagnosis {
             let _ = writeln!(md, "**Diagnosis:** {}\n", cell(diagnosis));
         }
@@ -343,7 +344,11 @@ pub fn write_annotations(reports: &[SecretReport], out: &mut dyn Write) -> io::R
                 out,
                 "::{command} title={}::{}",
                 property(&format!("rotdoctor {}", finding.check)),
-                data(&format!("{}: {}{accepted}", report.id, finding.summary))
+                data(&format!(
+                    "{}: {}{accepted}",
+                    report.label(),
+                    finding.summary
+                ))
             )?;
         }
     }

@@ -14,8 +14,10 @@ use crate::finding::{Finding, Status};
 pub fn render(reports: &[SecretReport], verbose: bool, out: &mut dyn Write) -> io::Result<()> {
     for report in reports {
         let heading = match &report.arn {
-            Some(arn) if *arn != report.id => format!("{}  {}", report.id.bold(), arn.dimmed()),
-            _ => report.id.bold().to_string(),
+            Some(arn) if *arn != report.id => {
+                format!("{}  {}", report.label().bold(), arn.dimmed())
+            }
+            _ => report.label().bold().to_string(),
         };
         writeln!(out, "{heading}")?;
         if let Some(diagnosis) = &report.diagnosis {
@@ -40,6 +42,9 @@ pub fn render(reports: &[SecretReport], verbose: bool, out: &mut dyn Write) -> i
             writeln!(out, "{}", line.trim_end())?;
         }
         writeln!(out)?;
+    }
+    if let Some(table) = scope_table(reports) {
+        writeln!(out, "{table}")?;
     }
     writeln!(out, "{}", summary_line(&Summary::of(reports)))
 }
@@ -126,4 +131,64 @@ fn summary_line(summary: &Summary) -> String {
         line.push_str(&format!("; {} suppressed", summary.suppressed));
     }
     line
+}
+
+/// For a run over several accounts or Regions: one row each, with its
+/// secrets, problems and errors.
+fn scope_table(reports: &[SecretReport]) -> Option<String> {
+    let mut scopes: Vec<(&str, &str, usize, usize, usize)> = Vec::new();
+    for report in reports.iter().filter(|r| r.scope_label.is_some()) {
+        let account = report.account.as_deref().unwrap_or("-");
+        let region = report.region.as_deref().unwrap_or("-");
+        let index = match scopes
+            .iter()
+            .position(|(a, r, ..)| *a == account && *r == region)
+        {
+            Some(index) => index,
+            None => {
+                scopes.push((account, region, 0, 0, 0));
+                scopes.len() - 1
+            }
+        };
+        let row = &mut scopes[index];
+        let failed_scope = report.findings.iter().any(|f| f.check == super::SCAN);
+        row.2 += usize::from(!failed_scope);
+        row.3 +=
+            usize::from(report.findings.iter().any(|f| {
+                f.suppressed.is_none() && matches!(f.status, Status::Fail | Status::Warn)
+            }));
+        row.4 += report
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Error)
+            .count();
+    }
+    if scopes.is_empty() {
+        return None;
+    }
+    let mut table = Table::new();
+    table.load_style(presets::NOTHING);
+    table.set_header(vec![
+        "account",
+        "region",
+        "secrets",
+        "with problems",
+        "errors",
+    ]);
+    for (account, region, secrets, problems, errors) in scopes {
+        table.add_row(vec![
+            account.to_string(),
+            region.to_string(),
+            secrets.to_string(),
+            problems.to_string(),
+            errors.to_string(),
+        ]);
+    }
+    let text = table
+        .to_string()
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n");
+    Some(format!("{text}\n"))
 }

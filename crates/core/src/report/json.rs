@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! {"schema_version": 1,
-//!  "secrets": [{"secret": {"id", "arn", "name"}, "collected_at",
+//!  "secrets": [{"secret": {"id", "arn", "name", "account", "region"},
+//!               "collected_at",
 //!               "diagnosis": one line (only when a check fails),
 //!               "findings": [{"check", "status", "title", "summary",
 //!                             "evidence": [{"source", "observed"}],
@@ -12,6 +13,8 @@
 //!                                          follows from another's)}]}],
 //!  "summary": {"pass", "warn", "fail", "skip", "error", "suppressed"}}
 //! ```
+//! An account or Region rotdoctor could not list is an entry whose secret id
+//! is `*`, with one `error` finding of the check `scan`.
 //! Fields may be added; none of these may change without a new schema version.
 
 use std::io::{self, Write};
@@ -46,6 +49,8 @@ struct SecretId<'a> {
     id: &'a str,
     arn: Option<&'a str>,
     name: Option<&'a str>,
+    account: Option<&'a str>,
+    region: Option<&'a str>,
 }
 
 pub fn render(reports: &[SecretReport], out: &mut dyn Write) -> io::Result<()> {
@@ -58,6 +63,8 @@ pub fn render(reports: &[SecretReport], out: &mut dyn Write) -> io::Result<()> {
                     id: &report.id,
                     arn: report.arn.as_deref(),
                     name: report.name.as_deref(),
+                    account: report.account.as_deref(),
+                    region: report.region.as_deref(),
                 },
                 collected_at: report.collected_at,
                 diagnosis: report.diagnosis.as_deref(),

@@ -27,18 +27,87 @@ pub struct SecretReport {
     pub findings: Vec<Finding>,
     /// One line: where rotation fails, its first root cause, how many fixes.
     pub diagnosis: Option<String>,
+    /// The account and Region of the secret (from its ARN), or of the
+    /// listing that failed.
+    pub account: Option<String>,
+    pub region: Option<String>,
+    /// Set when a run covers several accounts or Regions: how headings name
+    /// where the secret is ("prod 111122223333 us-east-1").
+    pub scope_label: Option<String>,
 }
+
+/// The check id of the finding a failed account or Region gets: a public
+/// contract like the checks' own.
+pub const SCAN: &str = "scan";
 
 impl SecretReport {
     pub fn new(facts: &Facts, findings: Vec<Finding>) -> Self {
         let secret = facts.secret.found();
+        let arn = secret.map(|s| s.arn.clone());
         SecretReport {
             id: facts.secret_id.clone(),
-            arn: secret.map(|s| s.arn.clone()),
+            account: arn
+                .as_deref()
+                .and_then(crate::arn::account)
+                .map(str::to_string),
+            region: arn
+                .as_deref()
+                .and_then(crate::arn::region)
+                .map(str::to_string),
+            arn,
             name: secret.map(|s| s.name.clone()),
             collected_at: facts.collected_at,
             diagnosis: diagnosis(facts, &findings),
             findings,
+            scope_label: None,
+        }
+    }
+
+    /// The entry of an account or Region rotdoctor could not list: one
+    /// `error` finding naming why, so every format shows it and the exit
+    /// code counts it.
+    pub fn scope_failure(
+        account: Option<String>,
+        region: Option<String>,
+        action: &str,
+        reason: String,
+        collected_at: Timestamp,
+    ) -> Self {
+        let finding = Finding {
+            check: SCAN,
+            status: Status::Error,
+            title: "rotdoctor can list the secrets of the account and Region",
+            summary: format!("rotdoctor could not check this account and Region: {reason}"),
+            evidence: vec![crate::finding::Evidence {
+                source: action.to_string(),
+                observed: reason,
+            }],
+            fix: Some(crate::finding::Fix {
+                summary: "Check that rotdoctor's role can be assumed there, that the Region is enabled for the account, and that the role may list secrets (rotdoctor permissions); then run it again".to_string(),
+                commands: Vec::new(),
+            }),
+            suppressed: None,
+            caused_by: None,
+        };
+        SecretReport {
+            id: "*".to_string(),
+            arn: None,
+            name: None,
+            collected_at,
+            findings: vec![finding],
+            diagnosis: None,
+            account,
+            region,
+            scope_label: None,
+        }
+    }
+
+    /// The secret as headings name it: its id, and where it is when the run
+    /// covers several accounts or Regions.
+    pub fn label(&self) -> String {
+        match &self.scope_label {
+            Some(scope) => format!("{} ({scope})", self.id),
+            None => self.id.clone(),
         }
     }
 
