@@ -91,6 +91,8 @@ pub struct Gatherer {
     /// Secret values read this run, kept only to mask them in log lines:
     /// the second line of defence behind the keyword masking.
     read_values: Arc<std::sync::Mutex<Vec<String>>>,
+    /// The listed secrets, as their values are read in batches.
+    batches: Arc<secret_value::Batches>,
 }
 
 /// Facts several secrets may share, fetched once per run.
@@ -109,6 +111,7 @@ struct Shared {
     parameters: Memo<Fact<DatabaseParameters>>,
     networks: Memo<Fact<NetworkFacts>>,
     logs: Memo<Fact<FunctionLog>>,
+    batches: Memo<secret_value::BatchShapes>,
 }
 
 impl Gatherer {
@@ -130,6 +133,7 @@ impl Gatherer {
             shared: Arc::default(),
             calls: CallLog::default(),
             read_values: Arc::default(),
+            batches: Arc::default(),
         }
     }
 
@@ -182,6 +186,14 @@ impl Gatherer {
         mut progress: impl FnMut(usize, usize),
     ) -> Vec<Result<Facts, GatherError>> {
         let count = targets.len();
+        let listed = targets.iter().filter_map(|target| match target {
+            Target::Listed(secret) => Some(secret.name.clone()),
+            Target::Named(_) => None,
+        });
+        let this = Gatherer {
+            batches: Arc::new(secret_value::Batches::of(listed)),
+            ..self.clone()
+        };
         let mut results = Vec::with_capacity(count);
         let mut tasks = tokio::task::JoinSet::new();
         let mut collect = |joined: Option<Joined>| {
@@ -197,7 +209,7 @@ impl Gatherer {
             while tasks.len() >= self.concurrency {
                 collect(tasks.join_next().await);
             }
-            let gatherer = self.clone();
+            let gatherer = this.clone();
             tasks.spawn(async move { (index, gatherer.gather(target).await) });
         }
         while !tasks.is_empty() {
@@ -264,7 +276,7 @@ impl Gatherer {
         let value_side = async {
             let secret_value = self
                 .when(reads::SECRET_VALUE, Some(secret_id), |id| {
-                    secret_value::get_secret_value(self, id)
+                    secret_value::current_value(self, id)
                 })
                 .await;
             let object = match secret_value.found() {

@@ -7,14 +7,97 @@
 //! kept. Errors never quote the value: serde_json's parse errors give a
 //! position, not the text, and are not kept either.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use aws_sdk_secretsmanager::error::SdkError;
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
 use serde_json::Value;
 
 use super::Gatherer;
 use super::errors::{incomplete, value_lookup_error};
+use crate::actions::secretsmanager::BATCH_GET_SECRET_VALUE as BATCH_GET;
 use crate::actions::secretsmanager::GET_SECRET_VALUE as GET_VALUE;
 use crate::facts::{Fact, JsonType, ObjectShape, PasswordShape, SecretShape};
+
+/// The most secrets one `BatchGetSecretValue` call takes by id.
+pub const BATCH_SIZE: usize = 20;
+
+/// Listed secrets, grouped as their values are read: 20 to a
+/// `BatchGetSecretValue` call, fetched when the first of them is needed.
+#[derive(Default)]
+pub struct Batches {
+    batch_of: HashMap<String, usize>,
+    members: Vec<Vec<String>>,
+}
+
+impl Batches {
+    pub fn of(names: impl IntoIterator<Item = String>) -> Self {
+        let names = names.into_iter().collect::<Vec<_>>();
+        let members = names.chunks(BATCH_SIZE).map(<[String]>::to_vec).collect::<Vec<_>>();
+        let batch_of = members
+            .iter()
+            .enumerate()
+            .flat_map(|(index, batch)| batch.iter().map(move |name| (name.clone(), index)))
+            .collect();
+        Batches { batch_of, members }
+    }
+}
+
+/// The shapes one batch read, by secret name; `None` when the call itself
+/// failed, so each secret is read on its own instead.
+pub type BatchShapes = Option<Arc<HashMap<String, Fact<SecretShape>>>>;
+
+/// The current value's shape: from its batch when the secret was listed and
+/// rotdoctor may batch, else with `GetSecretValue`.
+pub async fn current_value(gatherer: &Gatherer, secret_id: &str) -> Fact<SecretShape> {
+    let batches = &gatherer.batches;
+    if let Some(&index) = batches.batch_of.get(secret_id)
+        && gatherer.wanted.contains(BATCH_GET)
+    {
+        let names = &batches.members[index];
+        let shapes = gatherer
+            .shared
+            .batches
+            .get(&index.to_string(), batch_get(gatherer, names))
+            .await;
+        if let Some(shape) = shapes.as_ref().and_then(|shapes| shapes.get(secret_id)) {
+            return shape.clone();
+        }
+    }
+    get_secret_value(gatherer, secret_id).await
+}
+
+/// One `BatchGetSecretValue` call. A secret it reports an error for is left
+/// out, to be read on its own: the error then says exactly what a single
+/// read says, and the verdict is the same as when it is checked alone.
+async fn batch_get(gatherer: &Gatherer, names: &[String]) -> BatchShapes {
+    let request = gatherer
+        .secrets
+        .batch_get_secret_value()
+        .set_secret_id_list(Some(names.to_vec()))
+        .send();
+    let output = gatherer
+        .call(BATCH_GET, &names.join(","), request)
+        .await
+        .ok()?;
+    let mut shapes = HashMap::new();
+    for value in output.secret_values() {
+        let Some(name) = value.name() else { continue };
+        let shape = match (value.secret_string(), value.secret_binary()) {
+            (Some(text), _) => {
+                gatherer.remember_values(text);
+                shape_of(text)
+            }
+            (None, Some(binary)) => SecretShape::Binary {
+                length: binary.as_ref().len(),
+            },
+            (None, None) => continue,
+        };
+        shapes.insert(name.to_string(), Fact::Found(shape));
+    }
+    Some(Arc::new(shapes))
+}
 
 /// `GetSecretValue` of the `AWSCURRENT` version, as its shape.
 pub async fn get_secret_value(gatherer: &Gatherer, secret_id: &str) -> Fact<SecretShape> {

@@ -63,6 +63,7 @@ pub mod redshift_serverless {
 }
 
 pub mod secretsmanager {
+    pub const BATCH_GET_SECRET_VALUE: &str = "secretsmanager:BatchGetSecretValue";
     pub const DESCRIBE_SECRET: &str = "secretsmanager:DescribeSecret";
     pub const GET_RANDOM_PASSWORD: &str = "secretsmanager:GetRandomPassword";
     pub const GET_RESOURCE_POLICY: &str = "secretsmanager:GetResourcePolicy";

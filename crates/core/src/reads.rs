@@ -10,6 +10,9 @@ pub const SECRET: &[&str] = &[secretsmanager::DESCRIBE_SECRET];
 /// `check --all`: listing the secrets, and for `--regions all` the
 /// account's enabled Regions.
 pub const FLEET: &[&str] = &[secretsmanager::LIST_SECRETS, ec2::DESCRIBE_REGIONS];
+/// `check --all` reads the values of listed secrets 20 at a time, where
+/// the checks read values at all (each still needs `GetSecretValue`).
+pub const FLEET_VALUES: &[&str] = &[secretsmanager::BATCH_GET_SECRET_VALUE];
 pub const SECRET_VALUE: &[&str] = &[secretsmanager::GET_SECRET_VALUE];
 pub const SECRET_POLICY: &[&str] = &[secretsmanager::GET_RESOURCE_POLICY];
 pub const FUNCTION: &[&str] = &[lambda::GET_FUNCTION];
@@ -54,6 +57,7 @@ pub const LOGS: &[&str] = &[logs::FILTER_LOG_EVENTS];
 pub const ALL: &[&[&str]] = &[
     SECRET,
     FLEET,
+    FLEET_VALUES,
     SECRET_VALUE,
     SECRET_POLICY,
     FUNCTION,

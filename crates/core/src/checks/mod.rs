@@ -113,6 +113,9 @@ pub fn permissions(selection: &Selection) -> Vec<&'static str> {
         .flat_map(|c| c.actions())
         .chain(reads::FLEET.iter().copied())
         .collect::<Vec<_>>();
+    if actions.contains(&crate::actions::secretsmanager::GET_SECRET_VALUE) {
+        actions.extend(reads::FLEET_VALUES);
+    }
     actions.sort();
     actions.dedup();
     actions
