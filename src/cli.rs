@@ -246,6 +246,13 @@ pub struct CheckArgs {
     #[arg(long, value_name = "ID", requires = "accounts")]
     pub external_id: Option<String>,
 
+    /// With --all, the share of each API quota that bounds a scan
+    /// (GetResourcePolicy's 50/s, LookupEvents' 2/s, ...) rotdoctor may use
+    /// in each account and Region, leaving the rest to the account's workloads
+    #[arg(long, value_name = "PERCENT", default_value_t = crate::gather::DEFAULT_SHARE_PERCENT,
+          requires = "all", value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub quota_share: u8,
+
     /// How many secrets are examined at once
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,

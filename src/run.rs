@@ -441,7 +441,8 @@ impl AccountScan<'_> {
     ) -> Result<Vec<Facts>, Box<SecretReport>> {
         let config = self.config(region, role).await;
         let gatherer = Gatherer::new(&config, self.since, usize::from(self.args.concurrency))
-            .reading(checks::permissions(&self.args.selection.selection()));
+            .reading(checks::permissions(&self.args.selection.selection()))
+            .quota_share(self.args.quota_share);
         let failure = |reason: String| {
             Box::new(SecretReport::scope_failure(
                 account.clone(),
@@ -490,9 +491,12 @@ async fn gather_here(
 ) -> Result<Vec<Facts>, Stop> {
     // Only the facts the selected checks read: no call outside the policy
     // `rotdoctor permissions` prints for them.
-    let gatherer = connect(cli, &args.secrets, since, usize::from(args.concurrency))
+    let mut gatherer = connect(cli, &args.secrets, since, usize::from(args.concurrency))
         .await?
         .reading(checks::permissions(&args.selection.selection()));
+    if args.all {
+        gatherer = gatherer.quota_share(args.quota_share);
+    }
     let targets = if args.all {
         let fleet = Fleet {
             include_unrotated: args.include_unrotated,

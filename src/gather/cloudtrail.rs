@@ -107,6 +107,7 @@ async fn lookup(
     for _ in 0..MAX_PAGES {
         // The paginator answers `None` without a request once it is done:
         // only the pages it fetched are recorded as calls.
+        gatherer.spend(LOOKUP).await;
         let started = std::time::Instant::now();
         let page = match pages.next().await {
             None => break,

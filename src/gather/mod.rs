@@ -3,6 +3,7 @@
 //! Every call here is read-only. Calls that do not depend on each other run
 //! concurrently, and each starts as soon as the facts it needs are known.
 
+mod budget;
 mod calls;
 mod cloudtrail;
 mod ec2;
@@ -24,6 +25,7 @@ use aws_config::SdkConfig;
 use jiff::Timestamp;
 use tokio::sync::oneshot;
 
+pub use budget::DEFAULT_SHARE_PERCENT;
 pub use calls::{ApiCall, CallLog};
 pub use secretsmanager::Fleet;
 
@@ -93,6 +95,9 @@ pub struct Gatherer {
     read_values: Arc<std::sync::Mutex<Vec<String>>>,
     /// The listed secrets, as their values are read in batches.
     batches: Arc<secret_value::Batches>,
+    /// For a scan: the share of each API quota this account and Region's
+    /// calls may use. A check of named secrets makes too few calls to need it.
+    budget: Option<Arc<budget::Budget>>,
 }
 
 /// Facts several secrets may share, fetched once per run.
@@ -134,6 +139,20 @@ impl Gatherer {
             calls: CallLog::default(),
             read_values: Arc::default(),
             batches: Arc::default(),
+            budget: None,
+        }
+    }
+
+    /// Spends at most `percent` of each API quota that bounds a scan.
+    pub fn quota_share(mut self, percent: u8) -> Self {
+        self.budget = Some(Arc::new(budget::Budget::new(percent)));
+        self
+    }
+
+    /// Waits until the budget allows one more request of `action`.
+    async fn spend(&self, action: &str) {
+        if let Some(budget) = &self.budget {
+            budget.spend(action).await;
         }
     }
 
@@ -527,6 +546,7 @@ impl Gatherer {
         target: &str,
         call: impl Future<Output = T>,
     ) -> T {
+        self.spend(action).await;
         let started = Instant::now();
         let output = call.await;
         self.calls.record(action, target, started, Instant::now());

@@ -34,7 +34,10 @@ pub struct Batches {
 impl Batches {
     pub fn of(names: impl IntoIterator<Item = String>) -> Self {
         let names = names.into_iter().collect::<Vec<_>>();
-        let members = names.chunks(BATCH_SIZE).map(<[String]>::to_vec).collect::<Vec<_>>();
+        let members = names
+            .chunks(BATCH_SIZE)
+            .map(<[String]>::to_vec)
+            .collect::<Vec<_>>();
         let batch_of = members
             .iter()
             .enumerate()
