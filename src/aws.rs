@@ -134,6 +134,53 @@ pub async fn scoped(
     config.build()
 }
 
+/// The caller's account (`sts:GetCallerIdentity`, which needs no
+/// permission); `None` when STS does not answer.
+pub async fn own_account(base: &SdkConfig) -> Option<String> {
+    let sts = aws_sdk_sts::Client::new(base);
+    let identity = sts.get_caller_identity().send().await.ok()?;
+    identity.account().map(str::to_string)
+}
+
+/// The organization's active accounts (`organizations:ListAccounts`).
+pub async fn organization_accounts(base: &SdkConfig) -> Result<Vec<crate::scope::Account>, String> {
+    use aws_sdk_organizations::types::AccountStatus;
+    let organizations = aws_sdk_organizations::Client::new(base);
+    let pages = organizations
+        .list_accounts()
+        .into_paginator()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|error| {
+            format!(
+                "cannot list the organization's accounts ({}); run from the management account or a delegated administrator",
+                innermost_cause(&error)
+            )
+        })?;
+    let accounts = pages
+        .into_iter()
+        .flat_map(|page| page.accounts.unwrap_or_default())
+        .filter(|account| account.status() == Some(&AccountStatus::Active))
+        .filter_map(|account| {
+            Some(crate::scope::Account {
+                id: account.id()?.to_string(),
+                name: account.name().map(str::to_string),
+                regions: Vec::new(),
+                role_name: None,
+                assume: true,
+            })
+        })
+        .collect::<Vec<_>>();
+    if accounts.is_empty() {
+        return Err(
+            "the organization lists no active account; run from the management account or a delegated administrator"
+                .to_string(),
+        );
+    }
+    Ok(accounts)
+}
+
 /// Every call, every attempt and every read is bounded: a connection that
 /// is accepted and never answered makes its call fail (its fact `error`)
 /// instead of stalling the run.

@@ -232,8 +232,14 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE", requires = "all")]
     pub accounts: Option<PathBuf>,
 
-    /// The role rotdoctor assumes in each account of --accounts (give it
-    /// rotdoctor permissions' read-only policy)
+    /// With --all, check every active account of the organization
+    /// (organizations:ListAccounts, from the management or a delegated
+    /// administrator account), each through an assumed role
+    #[arg(long, requires = "all", conflicts_with = "accounts")]
+    pub org: bool,
+
+    /// The role rotdoctor assumes in each account of --accounts or --org but
+    /// its own (give it rotdoctor permissions' read-only policy)
     #[arg(
         long,
         value_name = "NAME",
@@ -242,8 +248,8 @@ pub struct CheckArgs {
     )]
     pub role_name: String,
 
-    /// The external id the roles of --accounts require
-    #[arg(long, value_name = "ID", requires = "accounts")]
+    /// The external id the roles of --accounts or --org require
+    #[arg(long, value_name = "ID")]
     pub external_id: Option<String>,
 
     /// With --all, the share of each API quota that bounds a scan

@@ -300,17 +300,41 @@ async fn gather(cli: &Cli, args: &CheckArgs) -> Result<Scan, Stop> {
         .unwrap_or(crate::cli::DEFAULT_SINCE)
         .checked(jiff::Timestamp::now())
         .map_err(|message| Stop(Exit::BadInput, message))?;
-    if args.regions.is_empty() && args.accounts.is_none() {
+    if args.regions.is_empty() && args.accounts.is_none() && !args.org {
         return gather_here(cli, args, since).await.map(Scan::of);
     }
     let regions = regions_asked(&args.regions)?;
-    let accounts = match &args.accounts {
-        Some(path) => read_accounts(path)?.into_iter().map(Some).collect(),
-        None => vec![None],
+    let listed = match &args.accounts {
+        Some(path) => Some(read_accounts(path)?),
+        None => None,
     };
     let base = aws::load(&cli.aws)
         .await
         .map_err(|error| Stop(Exit::CannotRun, error.to_string()))?;
+    let listed = match listed {
+        Some(listed) => Some(listed),
+        None if args.org => Some(
+            aws::organization_accounts(&base)
+                .await
+                .map_err(|why| Stop(Exit::CannotRun, format!("--org: {why}")))?,
+        ),
+        None => None,
+    };
+    // The caller's own account needs no role: its own credentials read it.
+    let own = aws::own_account(&base).await;
+    let accounts: Vec<Option<Account>> = match listed {
+        Some(listed) => listed
+            .into_iter()
+            .map(|account| {
+                let mine = own.as_deref() == Some(account.id.as_str());
+                Some(Account {
+                    assume: !mine,
+                    ..account
+                })
+            })
+            .collect(),
+        None => vec![None],
+    };
     let home = base.region().map(|r| r.to_string()).unwrap_or_default();
     let regions = &regions;
     let scans = accounts.iter().map(|account| {
@@ -386,7 +410,7 @@ struct AccountScan<'a> {
 impl AccountScan<'_> {
     async fn run(&self, asked: &Option<Vec<String>>) -> (Vec<Facts>, Vec<SecretReport>) {
         let account_id = self.account.map(|a| a.id.clone());
-        let role = self.account.map(|a| {
+        let role = self.account.filter(|a| a.assume).map(|a| {
             let name = a.role_name.as_deref().unwrap_or(&self.args.role_name);
             scope::role_arn(&a.id, name, self.home)
         });

@@ -19,6 +19,14 @@ pub struct Account {
     /// The role to assume there, when it differs from `--role-name`.
     #[serde(default)]
     pub role_name: Option<String>,
+    /// Whether its secrets are read through the role: not in the caller's
+    /// own account.
+    #[serde(skip, default = "yes")]
+    pub assume: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Reads an accounts file: a JSON array of `{"id", "name", "regions",
@@ -71,6 +79,7 @@ fn account_line(line: &str) -> Result<Account, String> {
         name,
         regions,
         role_name,
+        assume: true,
     })
 }
 

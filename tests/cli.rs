@@ -203,6 +203,7 @@ fn checks_explain_and_permissions_need_no_account() {
         serde_json::json!([
             "cloudtrail:LookupEvents",
             "ec2:DescribeRegions",
+            "organizations:ListAccounts",
             "secretsmanager:DescribeSecret",
             "secretsmanager:ListSecrets"
         ])

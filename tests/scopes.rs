@@ -225,8 +225,60 @@ fn accounts_are_checked_through_their_role() {
         .iter()
         .filter(|entry| entry["secret"]["id"] == "*")
         .count();
-    assert_eq!(failed, 2, "{report:#}");
+    assert_eq!(failed, 1, "only the member's role is assumed: {report:#}");
     std::fs::remove_file(&accounts).unwrap();
+}
+
+#[test]
+fn the_organizations_active_accounts_are_checked() {
+    let moto = Moto::start();
+    let seeded = moto.seed("organization");
+    let member = seeded["member_account"].as_str().unwrap().to_string();
+    let output = moto
+        .rotdoctor()
+        .args([
+            "check",
+            "--all",
+            "--include-unrotated",
+            "--org",
+            "--output",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let report = json_of(&output);
+    let found = places(&report);
+    assert!(
+        found.contains(&("prod/member-db".into(), member, "us-east-1".into())),
+        "{report:#}"
+    );
+    assert!(
+        found.contains(&(
+            "prod/orders-db".into(),
+            "123456789012".into(),
+            "us-east-1".into()
+        )),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn an_account_outside_any_organization_cannot_use_org() {
+    let moto = Moto::start();
+    moto.seed("healthy");
+    let output = moto
+        .rotdoctor()
+        .args(["check", "--all", "--org"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("rotdoctor: --org: "), "{stderr}");
+    assert!(
+        stderr.contains("management account or a delegated administrator"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
 #[test]

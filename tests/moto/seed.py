@@ -339,6 +339,31 @@ def member_account(aws, endpoint):
     return dict(made, member_secret_arn=member_arn)
 
 
+def organization(aws, endpoint):
+    """An organization whose management account (the caller's) holds a
+    rotating secret, and one member account a secret without rotation."""
+    orgs = boto3.client(
+        "organizations", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    orgs.create_organization(FeatureSet="ALL")
+    member = orgs.create_account(AccountName="member", Email="member@example.com")["CreateAccountStatus"]["AccountId"]
+    made = rotating_secret(aws)
+    sts = boto3.client(
+        "sts", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    credentials = sts.assume_role(
+        RoleArn=f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole", RoleSessionName="seed"
+    )["Credentials"]
+    in_member = clients(
+        endpoint,
+        key=credentials["AccessKeyId"],
+        secret=credentials["SecretAccessKey"],
+        token=credentials["SessionToken"],
+    )
+    in_member["secretsmanager"].create_secret(Name="prod/member-db", SecretString=SECRET_STRING)
+    return dict(made, member_account=member)
+
+
 def outside_vpc(aws, endpoint):
     return rotating_secret(aws)
 
@@ -831,6 +856,7 @@ SCENARIOS = {
     "database-proxy": database_proxy,
     "two-regions": two_regions,
     "member-account": member_account,
+    "organization": organization,
     "multi-user-healthy": multi_user_healthy,
     "master-secret-no-access": master_secret_no_access,
     "master-secret-partial-arn": master_secret_partial_arn,

@@ -42,6 +42,10 @@ pub mod logs {
     pub const FILTER_LOG_EVENTS: &str = "logs:FilterLogEvents";
 }
 
+pub mod organizations {
+    pub const LIST_ACCOUNTS: &str = "organizations:ListAccounts";
+}
+
 pub mod rds {
     pub const DESCRIBE_DB_CLUSTERS: &str = "rds:DescribeDBClusters";
     pub const DESCRIBE_DB_CLUSTER_PARAMETERS: &str = "rds:DescribeDBClusterParameters";

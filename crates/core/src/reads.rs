@@ -3,13 +3,17 @@
 //! gathering fetches a fact only when the selected checks' actions include
 //! its group. Gathering reads this table, never the checks.
 
-use crate::actions::{cloudtrail, ec2, iam, kms, lambda, logs, rds, secretsmanager};
+use crate::actions::{cloudtrail, ec2, iam, kms, lambda, logs, organizations, rds, secretsmanager};
 
 pub const SECRET: &[&str] = &[secretsmanager::DESCRIBE_SECRET];
 /// What `check --all` lists the secrets with.
-/// `check --all`: listing the secrets, and for `--regions all` the
-/// account's enabled Regions.
-pub const FLEET: &[&str] = &[secretsmanager::LIST_SECRETS, ec2::DESCRIBE_REGIONS];
+/// `check --all`: listing the secrets, for `--regions all` the account's
+/// enabled Regions, for `--org` the organization's accounts.
+pub const FLEET: &[&str] = &[
+    secretsmanager::LIST_SECRETS,
+    ec2::DESCRIBE_REGIONS,
+    organizations::LIST_ACCOUNTS,
+];
 /// `check --all` reads the values of listed secrets 20 at a time, where
 /// the checks read values at all (each still needs `GetSecretValue`).
 pub const FLEET_VALUES: &[&str] = &[secretsmanager::BATCH_GET_SECRET_VALUE];
