@@ -275,6 +275,11 @@ pub struct CheckArgs {
     #[arg(long, short, value_enum, default_value_t = Output::Human)]
     pub output: Output,
 
+    /// Also write each fix that changes a resource in this language: by
+    /// default the one the resource's tags show (CloudFormation, Terraform)
+    #[arg(long, value_enum, value_name = "LANGUAGE")]
+    pub iac: Option<Iac>,
+
     /// The lowest status that makes the exit code 1
     #[arg(long, value_enum, default_value_t = FailOn::Fail)]
     pub fail_on: FailOn,
@@ -315,6 +320,31 @@ pub enum Output {
     Markdown,
     /// A commented shell script of every fix, root causes first (never run by rotdoctor)
     Script,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Iac {
+    Cloudformation,
+    Terraform,
+    Cdk,
+    /// All three
+    All,
+    /// No IaC snippet, even where the tags show a language
+    None,
+}
+
+impl Iac {
+    pub fn choice(option: Option<Iac>) -> crate::iac::Choice {
+        use crate::iac::{Choice, Language};
+        match option {
+            None => Choice::Detected,
+            Some(Iac::Cloudformation) => Choice::Only(Language::Cloudformation),
+            Some(Iac::Terraform) => Choice::Only(Language::Terraform),
+            Some(Iac::Cdk) => Choice::Only(Language::Cdk),
+            Some(Iac::All) => Choice::All,
+            Some(Iac::None) => Choice::None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -7,8 +7,8 @@
 //! without the AWS SDK; it is re-exported here under the same names.
 
 pub use rotdoctor_core::{
-    actions, arn, checks, command, facts, finding, iam, network, policy, reads, redact, report,
-    schedule, signatures, suppress, template,
+    actions, arn, checks, command, facts, finding, iac, iam, network, policy, reads, redact,
+    report, schedule, signatures, suppress, template,
 };
 
 pub mod aws;

@@ -113,9 +113,14 @@ async fn check(cli: &Cli, args: &CheckArgs) -> Result<Exit, Stop> {
     if let Some(path) = &args.save_facts {
         write_facts(path, all_facts)?;
     }
+    let iac = crate::cli::Iac::choice(args.iac);
     let mut reports = all_facts
         .iter()
-        .map(|facts| SecretReport::new(facts, checks::run_selected(facts, &selection)))
+        .map(|facts| {
+            let mut findings = checks::run_selected(facts, &selection);
+            crate::iac::annotate(&mut findings, facts, iac);
+            SecretReport::new(facts, findings)
+        })
         .chain(scan.failed.iter().cloned())
         .collect::<Vec<_>>();
     if scan.over_scopes {

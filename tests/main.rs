@@ -10,6 +10,7 @@ mod faults;
 mod fix_loop;
 mod fixtures;
 mod formats;
+mod iac;
 mod iam_differential;
 mod moto;
 mod no_leak;

@@ -718,7 +718,9 @@ pub struct FunctionFacts {
     /// The names of the other environment variables.
     #[serde(default)]
     pub other_environment_names: Vec<String>,
-    /// The tags that say which rotation template the function runs.
+    /// The tags that say which rotation template the function runs, and
+    /// where it is defined (CloudFormation's, Terraform's yor and
+    /// `ManagedBy`).
     #[serde(default)]
     pub template_tags: BTreeMap<String, String>,
     /// None when the function runs outside any VPC.
@@ -763,6 +765,10 @@ pub const TEMPLATE_TAGS: &[&str] = &[
     "serverlessrepo:semanticVersion",
     "aws:cloudformation:stack-name",
     "aws:cloudformation:logical-id",
+    // Where the function is defined, for fixes in its IaC language.
+    "yor_trace",
+    "git_file",
+    "ManagedBy",
 ];
 
 /// The current secret value, reduced to its shape. Never the value.

@@ -52,6 +52,13 @@ pub struct Fix {
     pub summary: String,
     /// Complete AWS CLI commands, every value shell-quoted, in the order to run them.
     pub commands: Vec<String>,
+    /// The same change to each resource, as data: what [`Fix::iac`] is written from.
+    #[serde(skip)]
+    pub changes: Vec<crate::iac::Change>,
+    /// The change in the languages infrastructure is written in: the one
+    /// its tags show, or those `--iac` asks for. Filled in by the report.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub iac: Vec<crate::iac::Snippet>,
 }
 
 /// What a check concluded, before the report adds the check's name and title.
@@ -60,7 +67,7 @@ pub struct Verdict {
     pub status: Status,
     pub summary: String,
     pub evidence: Vec<Evidence>,
-    pub fix: Option<Fix>,
+    pub fix: Option<Box<Fix>>,
     /// What the evidence points to as the cause, for a verdict about what
     /// rotation did (a log line naming its check); `None` when it says nothing.
     pub points_to: Option<Cause>,
@@ -121,10 +128,21 @@ impl Verdict {
     }
 
     pub fn fix(mut self, summary: impl Into<String>, commands: Vec<String>) -> Self {
-        self.fix = Some(Fix {
+        self.fix = Some(Box::new(Fix {
             summary: summary.into(),
             commands,
-        });
+            changes: Vec::new(),
+            iac: Vec::new(),
+        }));
+        self
+    }
+
+    /// What the fix changes, for its IaC snippets; a verdict without a fix
+    /// gets none.
+    pub fn change(mut self, change: crate::iac::Change) -> Self {
+        if let Some(fix) = &mut self.fix {
+            fix.changes.push(change);
+        }
         self
     }
 }
@@ -140,7 +158,7 @@ pub struct Finding {
     /// The verdict in one line.
     pub summary: String,
     pub evidence: Vec<Evidence>,
-    pub fix: Option<Fix>,
+    pub fix: Option<Box<Fix>>,
     /// Why the finding is accepted, when a suppression file says so: it is
     /// still reported, but no longer fails the gate.
     #[serde(skip_serializing_if = "Option::is_none")]

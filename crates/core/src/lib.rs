@@ -13,6 +13,7 @@ pub mod checks;
 pub mod command;
 pub mod facts;
 pub mod finding;
+pub mod iac;
 pub mod iam;
 pub mod network;
 pub mod policy;

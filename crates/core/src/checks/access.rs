@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::iac::Change;
 use serde_json::{Value, json};
 
 use super::premise;
@@ -127,22 +128,45 @@ impl Caller<'_> {
             .collect()
     }
 
-    /// `aws iam put-role-policy` adding `statements` as a new inline policy.
+    /// The fix that adds `statements` to the role as a new inline policy:
+    /// `aws iam put-role-policy`, and the same change for the IaC snippets.
+    pub fn fix_with_policy(
+        &self,
+        verdict: Verdict,
+        summary: &str,
+        policy_name: &str,
+        statements: Vec<Value>,
+    ) -> Verdict {
+        let policy_name = self.free_policy_name(policy_name);
+        let command = self.put_role_policy(&policy_name, &statements);
+        verdict
+            .fix(summary, vec![command])
+            .change(Change::RolePolicy {
+                role_name: self.role.name.clone(),
+                policy_name,
+                statements,
+            })
+    }
+
     /// put-role-policy replaces an inline policy of the same name, so the
     /// name is one the role does not have yet: `<name>`, else `<name>-2`, ...
-    pub fn put_role_policy(&self, policy_name: &str, statements: Vec<Value>) -> String {
-        let document = json!({"Version": "2012-10-17", "Statement": statements}).to_string();
+    fn free_policy_name(&self, policy_name: &str) -> String {
         let taken = |name: &str| {
             self.role
                 .policies
                 .iter()
                 .any(|p| p.arn.is_none() && p.name == format!("inline policy {name}"))
         };
-        let policy_name = std::iter::once(policy_name.to_string())
+        std::iter::once(policy_name.to_string())
             .chain((2..).map(|n| format!("{policy_name}-{n}")))
             .find(|name| !taken(name))
-            .unwrap_or_default();
-        let policy_name = policy_name.as_str();
+            .unwrap_or_default()
+    }
+
+    /// `aws iam put-role-policy` adding `statements` as the inline policy
+    /// `policy_name`.
+    fn put_role_policy(&self, policy_name: &str, statements: &[Value]) -> String {
+        let document = json!({"Version": "2012-10-17", "Statement": statements}).to_string();
         aws(
             "iam",
             "put-role-policy",

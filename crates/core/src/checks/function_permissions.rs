@@ -189,9 +189,11 @@ fn fix(
         secret_policy,
         allow,
         |verdict, missing| {
-            verdict.fix(
+            caller.fix_with_policy(
+                verdict,
                 "Allow the missing actions with an inline policy on the role:",
-                vec![caller.put_role_policy(POLICY_NAME, allow(missing))],
+                POLICY_NAME,
+                allow(missing),
             )
         },
     )

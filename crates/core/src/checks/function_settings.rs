@@ -6,6 +6,7 @@ use crate::arn;
 use crate::command::aws;
 use crate::facts::{Facts, FunctionFacts};
 use crate::finding::{Status, Verdict};
+use crate::iac::Change;
 use crate::template;
 
 pub const CHECK: CheckDef = CheckDef {
@@ -86,6 +87,8 @@ struct Problem {
     summary: String,
     fix: String,
     command: Option<String>,
+    /// The setting as IaC changes it.
+    change: Option<Change>,
 }
 
 fn run(facts: &Facts) -> Outcome {
@@ -119,10 +122,17 @@ fn run(facts: &Facts) -> Outcome {
         .map(|p| p.fix.as_str())
         .collect::<Vec<_>>()
         .join(" ");
+    let changes = problems
+        .iter()
+        .filter_map(|p| p.change.clone())
+        .collect::<Vec<_>>();
     let commands = problems.into_iter().filter_map(|p| p.command).collect();
-    Ok(verdict
-        .evidence(GET_FUNCTION, settings)
-        .fix(advice, commands))
+    Ok(changes.into_iter().fold(
+        verdict
+            .evidence(GET_FUNCTION, settings)
+            .fix(advice, commands),
+        Verdict::change,
+    ))
 }
 
 fn settings_line(function: &FunctionFacts) -> String {
@@ -170,6 +180,11 @@ fn concurrency_problem(function: &FunctionFacts, region: Option<&str>) -> Option
             ],
             region,
         )),
+        change: Some(Change::FunctionSettings {
+            function_arn: function.arn.clone(),
+            timeout: None,
+            reserved_concurrency: Some(MIN_CONCURRENCY),
+        }),
     })
 }
 
@@ -219,6 +234,7 @@ fn timeout_problem(
                 "Give the redeployed function at least {needed} s (Lambda refuses configuration updates on its runtime since {blocked})."
             ),
             command: None,
+            change: None,
         });
     }
     Some(Problem {
@@ -231,6 +247,11 @@ fn timeout_problem(
             &["--function-name", &function.arn, "--timeout", &needed_text],
             region,
         )),
+        change: Some(Change::FunctionSettings {
+            function_arn: function.arn.clone(),
+            timeout: Some(needed),
+            reserved_concurrency: None,
+        }),
     })
 }
 
@@ -268,6 +289,7 @@ fn runtime_problem(
             template::redeploy_advice(function)
         ),
         command: None,
+        change: None,
     })
 }
 
@@ -286,6 +308,7 @@ fn fixed_upstream(function: &FunctionFacts) -> Option<Problem> {
         ),
         fix: template::redeploy_advice(function),
         command: None,
+        change: None,
     })
 }
 
@@ -307,6 +330,7 @@ fn transform_problem(function: &FunctionFacts) -> Option<Problem> {
             "In the template of the stack that holds HostedRotationLambda, change Transform to {NEW_TRANSFORM} and update the stack: it redeploys the function with code built for its runtime."
         ),
         command: None,
+        change: None,
     })
 }
 

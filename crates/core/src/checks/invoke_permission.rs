@@ -9,6 +9,7 @@ use crate::arn;
 use crate::command::aws;
 use crate::facts::Facts;
 use crate::finding::Verdict;
+use crate::iac::Change;
 use crate::policy::{self, Applies, Effect, Principal, Request, StatementVerdict};
 
 pub const CHECK: CheckDef = CheckDef {
@@ -31,10 +32,15 @@ fn run(facts: &Facts) -> Outcome {
     let secret = premise::secret(facts)?;
     let account = secret.account().unwrap_or_default();
     let missing = |verdict: Verdict, stale: &[&StatementVerdict]| {
-        verdict.fix(
-            "Let Secrets Manager invoke the function, from this account only:",
-            grant_commands(function_arn, account, stale, facts),
-        )
+        verdict
+            .fix(
+                "Let Secrets Manager invoke the function, from this account only:",
+                grant_commands(function_arn, account, stale, facts),
+            )
+            .change(Change::InvokePermission {
+                function_arn: function_arn.to_string(),
+                source_account: account.to_string(),
+            })
     };
 
     let Some(policy) = premise::looked_up_in(

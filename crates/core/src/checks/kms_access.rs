@@ -163,10 +163,7 @@ fn grant(
         .iter()
         .any(|(_, d)| matches!(d, Decision::ImplicitDeny(Missing::GrantUnderKey(_))));
     if delegates {
-        return verdict.fix(
-            "The key policy lets IAM policies decide: allow the role to use the key, for this secret only:",
-            vec![caller.put_role_policy(policy_name, vec![statement])],
-        );
+        return caller.fix_with_policy(verdict, "The key policy lets IAM policies decide: allow the role to use the key, for this secret only:", policy_name, vec![statement]);
     }
     let key_statement = json!({
         "Sid": "AllowSecretsManagerRotation",

@@ -191,9 +191,11 @@ fn with_rds_api(
             .collect::<Vec<_>>()
     };
     let rds = access::fix_denials(rds, caller, &actions, None, allow, |rds, missing| {
-        rds.fix(
+        caller.fix_with_policy(
+            rds,
             "Let the role make the database API calls the template needs:",
-            vec![caller.put_role_policy("SecretsManagerRotationRdsApi", allow(missing))],
+            "SecretsManagerRotationRdsApi",
+            allow(missing),
         )
     });
     worse(verdict, rds)
@@ -301,9 +303,11 @@ fn fix(
         master_policy,
         allow,
         |verdict, missing| {
-            verdict.fix(
+            caller.fix_with_policy(
+                verdict,
                 "Let the role read the master secret, by its full ARN:",
-                vec![caller.put_role_policy(POLICY_NAME, allow(missing))],
+                POLICY_NAME,
+                allow(missing),
             )
         },
     )

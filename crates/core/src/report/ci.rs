@@ -51,8 +51,16 @@ pub fn render_sarif(reports: &[SecretReport], out: &mut dyn Write) -> io::Result
                 }],
                 "partialFingerprints": {"rotdoctor/v1": fingerprint(&format!("{}|{arn}", finding.check))},
             });
+            let mut properties = serde_json::Map::new();
             if let Some(cause) = finding.caused_by {
-                result["properties"] = json!({"caused_by": cause});
+                properties.insert("caused_by".to_string(), json!(cause));
+            }
+            // SARIF's own `fixes` edit files; these change cloud resources.
+            if let Some(fix) = finding.fix.as_ref().filter(|fix| !fix.iac.is_empty()) {
+                properties.insert("iac_fixes".to_string(), json!(fix.iac));
+            }
+            if !properties.is_empty() {
+                result["properties"] = serde_json::Value::Object(properties);
             }
             if let Some(reason) = &finding.suppressed {
                 // Accepted in a file kept beside the scan, not in the "source".
@@ -285,6 +293,18 @@ pub fn render_markdown(reports: &[SecretReport], out: &mut dyn Write) -> io::Res
                 let _ = writeln!(md, "\n**Fix:** {}\n", cell(&fix.summary));
                 if !fix.commands.is_empty() {
                     let _ = writeln!(md, "```sh\n{}\n```", fix.commands.join("\n"));
+                }
+                for snippet in &fix.iac {
+                    let fence = match snippet.language {
+                        crate::iac::Language::Cloudformation => "yaml",
+                        crate::iac::Language::Terraform => "hcl",
+                        crate::iac::Language::Cdk => "ts",
+                    };
+                    let _ = writeln!(
+                        md,
+                        "\n{} (`{}`):\n\n```{fence}\n{}```",
+                        snippet.language, snippet.resource, snippet.snippet
+                    );
                 }
             }
             let _ = writeln!(md, "\n</details>");

@@ -89,6 +89,14 @@ fn body(finding: &Finding, verbose: bool) -> String {
         for command in &fix.commands {
             lines.push(format!("  {}", command.cyan()));
         }
+        for snippet in &fix.iac {
+            lines.push(format!(
+                "  {} {}:",
+                snippet.language.to_string().bold(),
+                snippet.resource
+            ));
+            lines.extend(snippet.snippet.lines().map(|line| format!("    {line}")));
+        }
     }
     lines.join("\n")
 }

@@ -82,10 +82,12 @@ impl SecretReport {
                 source: action.to_string(),
                 observed: reason,
             }],
-            fix: Some(crate::finding::Fix {
+            fix: Some(Box::new(crate::finding::Fix {
                 summary: "Check that rotdoctor's role can be assumed there, that the Region is enabled for the account, and that the role may list secrets (rotdoctor permissions); then run it again".to_string(),
                 commands: Vec::new(),
-            }),
+                changes: Vec::new(),
+                iac: Vec::new(),
+            })),
             suppressed: None,
             caused_by: None,
         };

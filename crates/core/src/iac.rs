@@ -1,0 +1,635 @@
+//! Fixes in the language the infrastructure is written in.
+//!
+//! A fix that changes a resource carries the change as data ([`Change`]);
+//! this module writes it as CloudFormation, Terraform or CDK with the real
+//! names and values, and finds where each resource was defined from the
+//! tags rotdoctor already reads ([`Origin`]). A CLI fix applied by hand to a
+//! resource a stack defines is drift: the next deploy reverts it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::arn;
+
+/// One change a fix makes, in a form every language can express.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A new inline policy on a role.
+    RolePolicy {
+        role_name: String,
+        policy_name: String,
+        statements: Vec<Value>,
+    },
+    /// Secrets Manager may invoke the function, for this account's secrets.
+    InvokePermission {
+        function_arn: String,
+        source_account: String,
+    },
+    /// Settings of the rotation function.
+    FunctionSettings {
+        function_arn: String,
+        timeout: Option<i32>,
+        reserved_concurrency: Option<i32>,
+    },
+}
+
+/// The languages a change is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Cloudformation,
+    Terraform,
+    Cdk,
+}
+
+impl Language {
+    pub const ALL: [Language; 3] = [Language::Cloudformation, Language::Terraform, Language::Cdk];
+}
+
+impl fmt::Display for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Language::Cloudformation => "CloudFormation",
+            Language::Terraform => "Terraform",
+            Language::Cdk => "CDK",
+        })
+    }
+}
+
+/// A change written in one language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Snippet {
+    pub language: Language,
+    /// The logical id, address or construct the snippet adds or changes.
+    pub resource: String,
+    pub snippet: String,
+}
+
+/// Where a resource was defined, as its tags tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Stack {
+        name: String,
+        logical_id: Option<String>,
+    },
+    Terraform {
+        /// yor's `git_file`, when the resource carries it.
+        file: Option<String>,
+    },
+}
+
+impl Origin {
+    /// From a resource's tags: CloudFormation's own, or Terraform's common
+    /// tagging (yor's `yor_trace` and `git_file`, a `ManagedBy` tag).
+    pub fn from_tags(tags: &BTreeMap<String, String>) -> Option<Origin> {
+        if let Some(name) = tags.get("aws:cloudformation:stack-name") {
+            return Some(Origin::Stack {
+                name: name.clone(),
+                logical_id: tags.get("aws:cloudformation:logical-id").cloned(),
+            });
+        }
+        let terraform = tags.contains_key("yor_trace")
+            || tags.iter().any(|(key, value)| {
+                let key = key.to_ascii_lowercase();
+                (key == "managedby" || key == "managed_by" || key == "managed-by")
+                    && value.eq_ignore_ascii_case("terraform")
+            });
+        terraform.then(|| Origin::Terraform {
+            file: tags.get("git_file").cloned(),
+        })
+    }
+
+    pub fn language(&self) -> Language {
+        match self {
+            Origin::Stack { .. } => Language::Cloudformation,
+            Origin::Terraform { .. } => Language::Terraform,
+        }
+    }
+
+    /// The evidence line: where the resource is defined.
+    pub fn describe(&self, resource: &str) -> String {
+        match self {
+            Origin::Stack {
+                name,
+                logical_id: Some(id),
+            } => {
+                format!("{resource} is defined in the CloudFormation stack {name}, logical id {id}")
+            }
+            Origin::Stack { name, .. } => {
+                format!("{resource} is defined in the CloudFormation stack {name}")
+            }
+            Origin::Terraform { file: Some(file) } => {
+                format!("{resource} is managed by Terraform, in {file}")
+            }
+            Origin::Terraform { file: None } => format!("{resource} is managed by Terraform"),
+        }
+    }
+}
+
+impl Change {
+    /// The resource the change is made to, as evidence names it.
+    pub fn target(&self) -> String {
+        match self {
+            Change::RolePolicy { role_name, .. } => format!("the role {role_name}"),
+            Change::InvokePermission { function_arn, .. }
+            | Change::FunctionSettings { function_arn, .. } => {
+                format!("the function {}", function_name(function_arn))
+            }
+        }
+    }
+
+    /// The change in `language`; `origin` names the resource it extends
+    /// where the tags tell it.
+    pub fn write(&self, language: Language, origin: Option<&Origin>) -> Snippet {
+        let logical = match origin {
+            Some(Origin::Stack {
+                logical_id: Some(id),
+                ..
+            }) => Some(id.as_str()),
+            _ => None,
+        };
+        match (self, language) {
+            (Change::RolePolicy { .. }, Language::Cloudformation) => self.role_policy_cfn(logical),
+            (Change::RolePolicy { .. }, Language::Terraform) => self.role_policy_terraform(),
+            (Change::RolePolicy { .. }, Language::Cdk) => self.role_policy_cdk(),
+            (Change::InvokePermission { .. }, Language::Cloudformation) => {
+                self.permission_cfn(logical)
+            }
+            (Change::InvokePermission { .. }, Language::Terraform) => self.permission_terraform(),
+            (Change::InvokePermission { .. }, Language::Cdk) => self.permission_cdk(),
+            (Change::FunctionSettings { .. }, language) => self.settings(language, logical),
+        }
+    }
+
+    fn role_policy_cfn(&self, role_logical_id: Option<&str>) -> Snippet {
+        let Change::RolePolicy {
+            role_name,
+            policy_name,
+            statements,
+        } = self
+        else {
+            unreachable!("called for a role policy")
+        };
+        let id = logical_id(policy_name);
+        let role = match role_logical_id {
+            Some(logical) => format!("!Ref {logical}"),
+            None => yaml_string(role_name),
+        };
+        let document = json!({"Version": "2012-10-17", "Statement": statements});
+        let snippet = format!(
+            "{id}:\n  Type: AWS::IAM::RolePolicy\n  Properties:\n    RoleName: {role}\n    PolicyName: {}\n    PolicyDocument: {}\n",
+            yaml_string(policy_name),
+            document
+        );
+        Snippet {
+            language: Language::Cloudformation,
+            resource: id,
+            snippet,
+        }
+    }
+
+    fn role_policy_terraform(&self) -> Snippet {
+        let Change::RolePolicy {
+            role_name,
+            policy_name,
+            statements,
+        } = self
+        else {
+            unreachable!("called for a role policy")
+        };
+        let name = terraform_name(policy_name);
+        let document = json!({"Version": "2012-10-17", "Statement": statements});
+        let snippet = format!(
+            "resource \"aws_iam_role_policy\" \"{name}\" {{\n  name   = {}\n  role   = {}\n  policy = jsonencode({})\n}}\n",
+            hcl_string(policy_name),
+            hcl_string(role_name),
+            hcl_value(&document, 2)
+        );
+        Snippet {
+            language: Language::Terraform,
+            resource: format!("aws_iam_role_policy.{name}"),
+            snippet,
+        }
+    }
+
+    fn role_policy_cdk(&self) -> Snippet {
+        let Change::RolePolicy {
+            role_name,
+            statements,
+            ..
+        } = self
+        else {
+            unreachable!("called for a role policy")
+        };
+        let mut snippet = format!(
+            "const role = iam.Role.fromRoleName(this, 'RotationRole', {});\n",
+            ts_string(role_name)
+        );
+        for statement in statements {
+            snippet.push_str(&format!(
+                "role.addToPrincipalPolicy(new iam.PolicyStatement({{\n  actions: {},\n  resources: {},\n}}));\n",
+                ts_list(&statement["Action"]),
+                ts_list(&statement["Resource"])
+            ));
+        }
+        Snippet {
+            language: Language::Cdk,
+            resource: "iam.Role RotationRole".to_string(),
+            snippet,
+        }
+    }
+
+    fn permission_cfn(&self, function_logical_id: Option<&str>) -> Snippet {
+        let Change::InvokePermission {
+            function_arn,
+            source_account,
+        } = self
+        else {
+            unreachable!("called for an invoke permission")
+        };
+        let function = match function_logical_id {
+            Some(logical) => format!("!GetAtt {logical}.Arn"),
+            None => yaml_string(function_arn),
+        };
+        let id = "SecretsManagerRotationPermission".to_string();
+        let snippet = format!(
+            "# Add `DependsOn: {id}` to the AWS::SecretsManager::RotationSchedule, so that\n# the permission exists before rotation is turned on.\n{id}:\n  Type: AWS::Lambda::Permission\n  Properties:\n    FunctionName: {function}\n    Action: lambda:InvokeFunction\n    Principal: secretsmanager.amazonaws.com\n    SourceAccount: {}\n",
+            yaml_string(source_account)
+        );
+        Snippet {
+            language: Language::Cloudformation,
+            resource: id,
+            snippet,
+        }
+    }
+
+    fn permission_terraform(&self) -> Snippet {
+        let Change::InvokePermission {
+            function_arn,
+            source_account,
+        } = self
+        else {
+            unreachable!("called for an invoke permission")
+        };
+        let snippet = format!(
+            "# Add `depends_on = [aws_lambda_permission.secrets_manager]` to the\n# aws_secretsmanager_secret_rotation.\nresource \"aws_lambda_permission\" \"secrets_manager\" {{\n  function_name  = {}\n  statement_id   = \"SecretsManagerAccess\"\n  action         = \"lambda:InvokeFunction\"\n  principal      = \"secretsmanager.amazonaws.com\"\n  source_account = {}\n}}\n",
+            hcl_string(function_arn),
+            hcl_string(source_account)
+        );
+        Snippet {
+            language: Language::Terraform,
+            resource: "aws_lambda_permission.secrets_manager".to_string(),
+            snippet,
+        }
+    }
+
+    fn permission_cdk(&self) -> Snippet {
+        let Change::InvokePermission {
+            function_arn,
+            source_account,
+        } = self
+        else {
+            unreachable!("called for an invoke permission")
+        };
+        let snippet = format!(
+            "const rotationFunction = lambda.Function.fromFunctionArn(this, 'RotationFunction', {});\nrotationFunction.addPermission('SecretsManagerAccess', {{\n  principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'),\n  action: 'lambda:InvokeFunction',\n  sourceAccount: {},\n}});\n",
+            ts_string(function_arn),
+            ts_string(source_account)
+        );
+        Snippet {
+            language: Language::Cdk,
+            resource: "lambda.Function RotationFunction".to_string(),
+            snippet,
+        }
+    }
+
+    fn settings(&self, language: Language, function_logical_id: Option<&str>) -> Snippet {
+        let Change::FunctionSettings {
+            function_arn,
+            timeout,
+            reserved_concurrency,
+        } = self
+        else {
+            unreachable!("called for function settings")
+        };
+        let name = function_name(function_arn);
+        match language {
+            Language::Cloudformation => {
+                let id = function_logical_id
+                    .unwrap_or("RotationFunction")
+                    .to_string();
+                let mut snippet = format!(
+                    "# Set on the AWS::Lambda::Function {name} (only the properties that change):\n{id}:\n  Type: AWS::Lambda::Function\n  Properties:\n"
+                );
+                if let Some(timeout) = timeout {
+                    snippet.push_str(&format!("    Timeout: {timeout}\n"));
+                }
+                if let Some(reserved) = reserved_concurrency {
+                    snippet.push_str(&format!("    ReservedConcurrentExecutions: {reserved}\n"));
+                }
+                Snippet {
+                    language,
+                    resource: id,
+                    snippet,
+                }
+            }
+            Language::Terraform => {
+                let mut snippet = format!(
+                    "# Set on the aws_lambda_function of {name} (only the arguments that change):\nresource \"aws_lambda_function\" \"rotation\" {{\n"
+                );
+                if let Some(timeout) = timeout {
+                    snippet.push_str(&format!("  timeout = {timeout}\n"));
+                }
+                if let Some(reserved) = reserved_concurrency {
+                    snippet.push_str(&format!("  reserved_concurrent_executions = {reserved}\n"));
+                }
+                snippet.push_str("}\n");
+                Snippet {
+                    language,
+                    resource: "aws_lambda_function.rotation".to_string(),
+                    snippet,
+                }
+            }
+            Language::Cdk => {
+                let mut snippet = format!(
+                    "// Merge into the props of the lambda.Function {name}:\nconst rotationSettings: Partial<lambda.FunctionProps> = {{\n"
+                );
+                if let Some(timeout) = timeout {
+                    snippet.push_str(&format!("  timeout: Duration.seconds({timeout}),\n"));
+                }
+                if let Some(reserved) = reserved_concurrency {
+                    snippet.push_str(&format!("  reservedConcurrentExecutions: {reserved},\n"));
+                }
+                snippet.push_str("};\n");
+                Snippet {
+                    language,
+                    resource: "lambda.Function props".to_string(),
+                    snippet,
+                }
+            }
+        }
+    }
+}
+
+fn function_name(function_arn: &str) -> &str {
+    if arn::account(function_arn).is_some() {
+        function_arn.rsplit(':').next().unwrap_or(function_arn)
+    } else {
+        function_arn
+    }
+}
+
+/// A CloudFormation logical id: letters and digits only.
+fn logical_id(name: &str) -> String {
+    name.chars().filter(char::is_ascii_alphanumeric).collect()
+}
+
+/// A Terraform resource name: letters, digits, underscores.
+fn terraform_name(name: &str) -> String {
+    let mut out = String::new();
+    for (index, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && index > 0 {
+            out.push('_');
+        }
+        out.push(if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            '_'
+        });
+    }
+    out
+}
+
+/// A YAML scalar: JSON strings are YAML.
+fn yaml_string(text: &str) -> String {
+    Value::String(text.to_string()).to_string()
+}
+
+/// An HCL string: JSON escapes, and `${` and `%{` escaped as HCL needs.
+fn hcl_string(text: &str) -> String {
+    Value::String(text.to_string())
+        .to_string()
+        .replace("${", "$${")
+        .replace("%{", "%%{")
+}
+
+/// A JSON value as an HCL expression for jsonencode.
+fn hcl_value(value: &Value, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let inner = " ".repeat(indent + 2);
+    match value {
+        Value::Object(map) => {
+            let fields = map
+                .iter()
+                .map(|(key, value)| {
+                    format!(
+                        "{inner}{} = {}",
+                        hcl_string(key),
+                        hcl_value(value, indent + 2)
+                    )
+                })
+                .collect::<Vec<_>>();
+            format!("{{\n{}\n{pad}}}", fields.join("\n"))
+        }
+        Value::Array(items) => {
+            let items = items
+                .iter()
+                .map(|item| format!("{inner}{}", hcl_value(item, indent + 2)))
+                .collect::<Vec<_>>();
+            format!("[\n{}\n{pad}]", items.join(",\n"))
+        }
+        Value::String(text) => hcl_string(text),
+        other => other.to_string(),
+    }
+}
+
+/// A TypeScript string literal.
+fn ts_string(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// A policy's `Action` or `Resource` (a string or a list) as a TS array.
+fn ts_list(value: &Value) -> String {
+    let items = match value {
+        Value::Array(items) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>(),
+        Value::String(one) => vec![one.as_str()],
+        _ => Vec::new(),
+    };
+    format!(
+        "[{}]",
+        items
+            .iter()
+            .map(|item| ts_string(item))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// Which languages a run writes its fixes in (`--iac`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Choice {
+    /// The language the resource's tags show; none when they show none (a
+    /// resource made by hand takes the CLI fix).
+    #[default]
+    Detected,
+    Only(Language),
+    All,
+    None,
+}
+
+/// Writes each fix's changes in the chosen languages, and adds to the
+/// evidence where each changed resource is defined. A CLI fix to a
+/// resource a CloudFormation stack defines is drift the next update
+/// reverts: its summary says so and names the stack.
+pub fn annotate(
+    findings: &mut [crate::finding::Finding],
+    facts: &crate::facts::Facts,
+    choice: Choice,
+) {
+    for finding in findings {
+        let Some(fix) = &mut finding.fix else {
+            continue;
+        };
+        let mut evidence = Vec::new();
+        for change in fix.changes.clone() {
+            let (origin, source) = origin_of(&change, facts);
+            if let Some(origin) = &origin {
+                evidence.push(crate::finding::Evidence {
+                    source: source.to_string(),
+                    observed: origin.describe(&change.target()),
+                });
+                if let Origin::Stack { name, .. } = origin {
+                    fix.summary = format!(
+                        "The CloudFormation stack {name} defines {}: change its template as below, since the stack's next update reverts a change made by hand. {}",
+                        change.target(),
+                        fix.summary
+                    );
+                }
+            }
+            let languages = match (choice, &origin) {
+                (Choice::None | Choice::Detected, None) => Vec::new(),
+                (Choice::None, Some(_)) => Vec::new(),
+                (Choice::Only(language), _) => vec![language],
+                (Choice::All, _) => Language::ALL.to_vec(),
+                (Choice::Detected, Some(origin)) => vec![origin.language()],
+            };
+            fix.iac.extend(
+                languages
+                    .into_iter()
+                    .map(|l| change.write(l, origin.as_ref())),
+            );
+        }
+        finding.evidence.extend(evidence);
+    }
+}
+
+/// Where the resource a change is made to was defined, and the call whose
+/// answer showed its tags.
+fn origin_of(change: &Change, facts: &crate::facts::Facts) -> (Option<Origin>, &'static str) {
+    match change {
+        Change::RolePolicy { .. } => (
+            facts
+                .rotation_role
+                .found()
+                .and_then(|role| Origin::from_tags(&role.tags)),
+            crate::actions::iam::GET_ROLE,
+        ),
+        Change::InvokePermission { .. } | Change::FunctionSettings { .. } => (
+            facts
+                .rotation_function
+                .found()
+                .and_then(|function| Origin::from_tags(&function.template_tags)),
+            crate::actions::lambda::GET_FUNCTION,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn role_policy() -> Change {
+        Change::RolePolicy {
+            role_name: "rotate-prod-db".to_string(),
+            policy_name: "SecretsManagerRotation".to_string(),
+            statements: vec![
+                json!({"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf"}),
+            ],
+        }
+    }
+
+    #[test]
+    fn a_stack_tag_names_the_stack_and_its_logical_id() {
+        let tags = BTreeMap::from([
+            (
+                "aws:cloudformation:stack-name".to_string(),
+                "orders-db".to_string(),
+            ),
+            (
+                "aws:cloudformation:logical-id".to_string(),
+                "RotationRole".to_string(),
+            ),
+        ]);
+        let origin = Origin::from_tags(&tags).unwrap();
+        assert_eq!(origin.language(), Language::Cloudformation);
+        assert_eq!(
+            origin.describe("the role r"),
+            "the role r is defined in the CloudFormation stack orders-db, logical id RotationRole"
+        );
+        let snippet = role_policy().write(Language::Cloudformation, Some(&origin));
+        assert!(
+            snippet.snippet.contains("RoleName: !Ref RotationRole"),
+            "{}",
+            snippet.snippet
+        );
+    }
+
+    #[test]
+    fn terraform_is_known_by_its_common_tags() {
+        let yor = BTreeMap::from([
+            ("yor_trace".to_string(), "abc".to_string()),
+            ("git_file".to_string(), "infra/rotation.tf".to_string()),
+        ]);
+        assert_eq!(
+            Origin::from_tags(&yor),
+            Some(Origin::Terraform {
+                file: Some("infra/rotation.tf".to_string())
+            })
+        );
+        let managed = BTreeMap::from([("ManagedBy".to_string(), "Terraform".to_string())]);
+        assert_eq!(
+            Origin::from_tags(&managed).unwrap().language(),
+            Language::Terraform
+        );
+        assert_eq!(Origin::from_tags(&BTreeMap::new()), None);
+    }
+
+    #[test]
+    fn each_language_holds_the_real_values() {
+        for language in Language::ALL {
+            let snippet = role_policy().write(language, None);
+            assert!(
+                snippet.snippet.contains("rotate-prod-db"),
+                "{language}: {}",
+                snippet.snippet
+            );
+            assert!(
+                snippet.snippet.contains("secretsmanager:GetSecretValue"),
+                "{language}"
+            );
+        }
+        let terraform = role_policy().write(Language::Terraform, None);
+        assert_eq!(
+            terraform.resource,
+            "aws_iam_role_policy.secrets_manager_rotation"
+        );
+    }
+
+    #[test]
+    fn hcl_strings_escape_interpolation() {
+        assert_eq!(hcl_string("a${b}"), r#""a$${b}""#);
+    }
+}

@@ -1,0 +1,180 @@
+//! Every IaC snippet rotdoctor writes is checked by a tool we did not
+//! write: cfn-lint for CloudFormation, python-hcl2 (and the provider's
+//! arguments) for Terraform, the TypeScript compiler (and aws-cdk-lib's
+//! names) for CDK. The origin of each resource comes from its tags.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic here is a failed test
+
+use crate::common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Command;
+
+use common::{repo, rotdoctor};
+use serde_json::Value;
+
+fn report(fixture: &str, iac: Option<&str>) -> Value {
+    let mut command = rotdoctor();
+    command.args(["check", "--facts", fixture, "--output", "json"]);
+    if let Some(iac) = iac {
+        command.args(["--iac", iac]);
+    }
+    let output = command.current_dir(repo()).output().unwrap();
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn findings(report: &Value) -> impl Iterator<Item = &Value> {
+    report["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["findings"].as_array().unwrap())
+}
+
+fn fixtures() -> Vec<String> {
+    let mut paths = std::fs::read_dir(repo().join("fixtures"))
+        .unwrap()
+        .map(|e| format!("fixtures/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect::<Vec<_>>();
+    paths.sort();
+    paths
+}
+
+/// (check, language) of every snippet `--iac all` writes over the fixtures.
+fn all_snippets() -> (Vec<Value>, BTreeMap<String, BTreeSet<String>>) {
+    let mut snippets = Vec::new();
+    let mut coverage: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for fixture in fixtures() {
+        let report = report(&fixture, Some("all"));
+        for finding in findings(&report) {
+            let Some(iac) = finding["fix"]["iac"].as_array() else {
+                continue;
+            };
+            for snippet in iac {
+                coverage
+                    .entry(finding["check"].as_str().unwrap().to_string())
+                    .or_default()
+                    .insert(snippet["language"].as_str().unwrap().to_string());
+                snippets.push(snippet.clone());
+            }
+        }
+    }
+    (snippets, coverage)
+}
+
+#[test]
+fn every_snippet_passes_its_languages_own_tools() {
+    let (snippets, coverage) = all_snippets();
+    assert!(snippets.len() >= 9, "{snippets:#?}");
+    for (check, languages) in &coverage {
+        assert_eq!(
+            languages.len(),
+            3,
+            "{check} lacks a language: {languages:?}"
+        );
+    }
+    let file = std::env::temp_dir().join(format!("rotdoctor-iac-{}.json", std::process::id()));
+    std::fs::write(&file, serde_json::to_string(&snippets).unwrap()).unwrap();
+    let python = repo().join(".venv/bin/python");
+    let validated = Command::new(&python)
+        .arg(repo().join("tests/iac/validate.py"))
+        .arg(&file)
+        .output()
+        .expect("python from .venv, with cfn-lint and python-hcl2 (scripts/test installs them)");
+    assert!(
+        validated.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&validated.stdout),
+        String::from_utf8_lossy(&validated.stderr)
+    );
+    let parsed = Command::new("node")
+        .arg(repo().join("tests/iac/parse.mjs"))
+        .arg(&file)
+        .output()
+        .expect("node, with tests/iac/node_modules (scripts/test installs typescript)");
+    assert!(
+        parsed.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&parsed.stdout),
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    std::fs::remove_file(&file).unwrap();
+}
+
+/// docs/iac.md's table says which checks write which languages.
+#[test]
+fn the_docs_table_is_what_the_fixes_write() {
+    let (_, coverage) = all_snippets();
+    let docs = std::fs::read_to_string(repo().join("docs/iac.md")).unwrap();
+    let documented = docs
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `"))
+        .map(|row| {
+            let check = row.split('`').next().unwrap().to_string();
+            let languages = row
+                .split('|')
+                .skip(1)
+                .zip(["cloudformation", "terraform", "cdk"])
+                .filter(|(cell, _)| cell.trim() == "yes")
+                .map(|(_, language)| language.to_string())
+                .collect::<BTreeSet<_>>();
+            (check, languages)
+        })
+        .collect::<BTreeMap<_, _>>();
+    assert_eq!(documented, coverage, "docs/iac.md is stale");
+}
+
+#[test]
+fn a_stack_defined_role_gets_cloudformation_and_a_warning() {
+    let report = report("fixtures/function-permissions-stack-defined.json", None);
+    let finding = findings(&report)
+        .find(|f| f["check"] == "function-permissions")
+        .unwrap();
+    let languages = finding["fix"]["iac"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["language"].as_str().unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(languages, ["cloudformation"]);
+    assert!(
+        finding["fix"]["iac"][0]["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("RoleName: !Ref RotationRole")
+    );
+    let summary = finding["fix"]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("The CloudFormation stack orders-db defines the role"),
+        "{summary}"
+    );
+    assert!(
+        finding["evidence"]
+            .to_string()
+            .contains("logical id RotationRole")
+    );
+}
+
+#[test]
+fn a_terraform_tagged_function_gets_terraform_and_untagged_gets_none() {
+    let report = report("fixtures/invoke-permission-terraform-defined.json", None);
+    let finding = findings(&report)
+        .find(|f| f["check"] == "invoke-permission")
+        .unwrap();
+    assert_eq!(finding["fix"]["iac"][0]["language"], "terraform");
+    assert!(
+        finding["evidence"]
+            .to_string()
+            .contains("managed by Terraform, in infra/rotation.tf")
+    );
+    let untagged = report_for_untagged();
+    assert!(untagged.is_null(), "{untagged}");
+}
+
+fn report_for_untagged() -> Value {
+    let report = report("fixtures/invoke-permission-other-account.json", None);
+    findings(&report)
+        .find(|f| f["check"] == "invoke-permission")
+        .unwrap()["fix"]["iac"]
+        .clone()
+}

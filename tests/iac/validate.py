@@ -1,0 +1,90 @@
+"""Validates rotdoctor's CloudFormation and Terraform snippets with real tools.
+
+Usage: validate.py SNIPPETS_JSON
+
+SNIPPETS_JSON is a list of {"language", "resource", "snippet"}. CloudFormation
+snippets are wrapped in a minimal template (with a stub for each resource they
+refer to, and the properties a partial AWS::Lambda::Function leaves out) and
+linted by cfn-lint; Terraform snippets are parsed by python-hcl2 and their
+resource types and arguments checked against the AWS provider's documentation.
+Prints one line per problem and exits 1 if there is any.
+"""
+
+import json
+import re
+import sys
+
+import hcl2
+from cfnlint.api import ManualArgs, lint
+
+# From the AWS provider's resource documentation (registry.terraform.io,
+# hashicorp/aws): required arguments, and every argument a snippet may set.
+TERRAFORM = {
+    "aws_iam_role_policy": {"required": {"role", "policy"}, "known": {"name", "name_prefix", "role", "policy"}},
+    "aws_lambda_permission": {
+        "required": {"action", "function_name", "principal"},
+        "known": {"action", "function_name", "principal", "source_account", "source_arn", "statement_id", "qualifier"},
+    },
+    # A snippet sets only the arguments that change on an existing function.
+    "aws_lambda_function": {"required": set(), "known": {"timeout", "reserved_concurrent_executions"}},
+}
+
+PARTIAL_FUNCTION = """    Role: arn:aws:iam::111122223333:role/stub
+    Handler: lambda_function.lambda_handler
+    Runtime: python3.12
+    Code:
+      ZipFile: print(1)
+"""
+
+
+def cloudformation(snippet):
+    body = snippet["snippet"]
+    if "Type: AWS::Lambda::Function" in body:
+        body = body.rstrip("\n") + "\n" + PARTIAL_FUNCTION
+    defined = set(re.findall(r"^([A-Za-z0-9]+):\s*$", body, re.M))
+    stubs = ""
+    for ref in set(re.findall(r"!Ref (\w+)", body)) - defined:
+        stubs += f"{ref}:\n  Type: AWS::IAM::Role\n  Properties:\n    AssumeRolePolicyDocument: {{\"Version\": \"2012-10-17\", \"Statement\": []}}\n"
+    for ref in set(re.findall(r"!GetAtt (\w+)\.Arn", body)) - defined:
+        stubs += f"{ref}:\n  Type: AWS::Lambda::Function\n  Properties:\n" + PARTIAL_FUNCTION
+    resources = "".join("  " + line + "\n" for line in (body + stubs).splitlines())
+    template = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n" + resources
+    matches = lint(template, config=ManualArgs(regions=["us-east-1"]))
+    return [f"{m.rule.id} {m.message}" for m in matches if m.rule.id.startswith("E")]
+
+
+def terraform(snippet):
+    problems = []
+    parsed = hcl2.loads(snippet["snippet"])
+    for block in parsed.get("resource", []):
+        for kind, named in block.items():
+            kind = kind.strip('"')
+            rules = TERRAFORM.get(kind)
+            if rules is None:
+                problems.append(f"unknown resource type {kind}")
+                continue
+            for arguments in named.values():
+                names = {name for name in arguments if not name.startswith("__")}
+                for missing in sorted(rules["required"] - names):
+                    problems.append(f"{kind} lacks the required argument {missing}")
+                for unknown in sorted(names - rules["known"]):
+                    problems.append(f"{kind} has no argument {unknown}")
+    if not parsed.get("resource"):
+        problems.append("no resource block")
+    return problems
+
+
+def main():
+    snippets = json.load(open(sys.argv[1]))
+    failed = 0
+    for snippet in snippets:
+        check = {"cloudformation": cloudformation, "terraform": terraform}.get(snippet["language"])
+        if check is None:
+            continue
+        for problem in check(snippet):
+            failed += 1
+            print(f"{snippet['language']} {snippet['resource']}: {problem}\n{snippet['snippet']}")
+    sys.exit(1 if failed else 0)
+
+
+main()
