@@ -67,8 +67,13 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff)
-    Man,
+    /// Print the man page (roff): rotdoctor(1), or a command's, such as
+    /// rotdoctor-check(1)
+    Man {
+        /// The command whose page to print
+        #[arg(value_parser = ["check", "logs", "checks", "explain", "permissions", "completions"])]
+        command: Option<String>,
+    },
 }
 
 /// Which checks to run.
@@ -320,6 +325,8 @@ pub enum Output {
     Markdown,
     /// A commented shell script of every fix, root causes first (never run by rotdoctor)
     Script,
+    /// AWS Security Finding Format, as BatchImportFindings' input, for Security Hub
+    Asff,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

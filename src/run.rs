@@ -57,16 +57,30 @@ pub fn main(cli: Cli) -> ExitCode {
             clap_complete::generate(*shell, &mut command, "rotdoctor", &mut io::stdout());
             Ok(Exit::Clean)
         }
-        Command::Man => {
-            let page = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
-            finish(page.render(&mut io::stdout().lock())).map(|()| Exit::Clean)
-        }
+        Command::Man { command } => man_page(command.as_deref()),
         Command::Permissions(selection) => print_permissions(&selection.selection()),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(reason) => stop(reason),
     }
+}
+
+/// rotdoctor(1), or rotdoctor-COMMAND(1), which the top page refers to.
+fn man_page(command: Option<&str>) -> Result<Exit, Stop> {
+    let top = <Cli as clap::CommandFactory>::command();
+    let page = match command {
+        None => clap_mangen::Man::new(top),
+        Some(name) => {
+            let Some(sub) = top.find_subcommand(name) else {
+                return Err(Stop(Exit::BadInput, format!("no command is called {name}")));
+            };
+            // Leaked once per run: clap names commands with &'static str.
+            let title: &'static str = Box::leak(format!("rotdoctor-{name}").into_boxed_str());
+            clap_mangen::Man::new(sub.clone().name(title).bin_name(title))
+        }
+    };
+    finish(page.render(&mut io::stdout().lock())).map(|()| Exit::Clean)
 }
 
 fn stop(Stop(exit, message): Stop) -> ExitCode {
@@ -143,6 +157,7 @@ async fn check(cli: &Cli, args: &CheckArgs) -> Result<Exit, Stop> {
         Output::Junit => report::ci::render_junit(&reports, &mut stdout),
         Output::Markdown => report::ci::render_markdown(&reports, &mut stdout),
         Output::Script => report::render_script(&reports, &mut stdout),
+        Output::Asff => report::asff::render(&reports, &mut stdout),
     };
     finish(written.and_then(|()| stdout.flush()))?;
     if args.github || std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {

@@ -261,11 +261,20 @@ fn completions_and_man_page_come_from_the_command_line_definition() {
     assert!(String::from_utf8_lossy(&bash.stdout).contains("--fail-on"));
     let man = rotdoctor().arg("man").output().unwrap();
     assert!(String::from_utf8_lossy(&man.stdout).starts_with(".ie"));
+    // The pages the top page refers to exist, with the command's options.
+    let check = rotdoctor().args(["man", "check"]).output().unwrap();
+    let page = String::from_utf8_lossy(&check.stdout);
+    assert!(page.contains("rotdoctor\\-check"), "{page}");
+    assert!(page.contains("fail\\-on"), "{page}");
+    for command in ["logs", "checks", "explain", "permissions", "completions"] {
+        let output = rotdoctor().args(["man", command]).output().unwrap();
+        assert!(output.status.success(), "{command}");
+    }
 }
 
 #[test]
 fn the_exit_code_is_the_same_in_every_format() {
-    for format in ["human", "json", "sarif", "junit", "markdown"] {
+    for format in ["human", "json", "sarif", "junit", "markdown", "asff"] {
         let run = |fixture: &str, extra: &[&str]| {
             rotdoctor()
                 .args(["check", "--output", format, "--facts", fixture])

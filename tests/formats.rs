@@ -7,7 +7,13 @@
 //!   sdist, `testing/example_scripts/junit-10.xsd`, which pytest validates
 //!   its own reports against), with the `xmlschema` package.
 //!
-//! `scripts/test` installs both packages into `.venv`.
+//! - ASFF against Security Hub's own model of BatchImportFindings' input (the
+//!   AWS CLI's botocore: required fields, types), plus the field limits and
+//!   values of the ASFF syntax reference; and imported into moto's Security
+//!   Hub with the real AWS CLI, twice, so that a problem fixed in between is
+//!   archived.
+//!
+//! `scripts/test` installs these packages into `.venv`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic here is a failed test
 
@@ -26,6 +32,117 @@ const JUNIT_SCHEMA: &str = r#"
 import sys, xmlschema
 xmlschema.XMLSchema("tests/schemas/junit-10.xsd").validate(sys.stdin.buffer)
 "#;
+
+const ASFF_RULES: &str = r#"
+import json, sys, botocore.session
+from botocore.validate import ParamValidator
+document = json.load(sys.stdin)
+model = botocore.session.get_session().get_service_model("securityhub")
+shape = model.operation_model("BatchImportFindings").input_shape
+findings = document["Findings"]
+if findings:
+    report = ParamValidator().validate({"Findings": findings[:100]}, shape)
+    if report.has_errors():
+        sys.exit(report.generate_report())
+LIMITS = {"Id": 512, "GeneratorId": 512, "Title": 256, "Description": 1024}
+VALUES = {
+    "Severity.Label": {"INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"},
+    "Compliance.Status": {"PASSED", "WARNING", "FAILED", "NOT_AVAILABLE"},
+    "Workflow.Status": {"NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"},
+    "RecordState": {"ACTIVE", "ARCHIVED"},
+}
+def at(finding, path):
+    for key in path.split("."):
+        finding = finding[key]
+    return finding
+for finding in findings:
+    for field, limit in LIMITS.items():
+        if not 1 <= len(finding[field]) <= limit:
+            sys.exit(f"{finding['Id']}: {field} is {len(finding[field])} characters, not 1 to {limit}")
+    if len(finding["Remediation"]["Recommendation"]["Text"]) > 512:
+        sys.exit(f"{finding['Id']}: Remediation.Recommendation.Text is over 512 characters")
+    for path, allowed in VALUES.items():
+        if at(finding, path) not in allowed:
+            sys.exit(f"{finding['Id']}: {path} {at(finding, path)!r} is none of {sorted(allowed)}")
+    if finding["SchemaVersion"] != "2018-10-08" or not finding["Resources"]:
+        sys.exit(f"{finding['Id']}: SchemaVersion or Resources")
+"#;
+
+#[test]
+fn asff_findings_keep_security_hubs_rules() {
+    every_fixture_validates("asff", ASFF_RULES);
+}
+
+/// A problem Security Hub holds from one run is archived by the next run
+/// in which its check passes.
+#[test]
+fn asff_imports_into_security_hub_and_archives_what_was_fixed() {
+    let moto = common::Moto::start();
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let import = |fixture: &str| {
+        let report = common::rotdoctor()
+            .args(["check", "--output", "asff", "--facts", fixture])
+            .current_dir(common::repo())
+            .output()
+            .unwrap();
+        let file = dir.join(format!("asff-{}.json", std::process::id()));
+        std::fs::write(&file, &report.stdout).unwrap();
+        let output = aws_cli(&moto)
+            .args(["securityhub", "batch-import-findings", "--cli-input-json"])
+            .arg(format!("file://{}", file.display()))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(answer["FailedCount"], 0, "{answer:#}");
+    };
+    let pending = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/orders-db-AbCdEf/rotdoctor/pending-version";
+    let record_state = || {
+        let output = aws_cli(&moto)
+            .args(["securityhub", "get-findings", "--output", "json"])
+            .output()
+            .unwrap();
+        let findings: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        findings["Findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["Id"] == pending)
+            .map(|f| f["RecordState"].as_str().unwrap().to_string())
+    };
+    import("fixtures/stuck-rotation.json");
+    assert_eq!(record_state().as_deref(), Some("ACTIVE"));
+    import("fixtures/healthy.json");
+    assert_eq!(record_state().as_deref(), Some("ARCHIVED"));
+}
+
+/// The AWS CLI from `.venv`, pointed at moto.
+fn aws_cli(moto: &common::Moto) -> Command {
+    let aws = common::repo().join(".venv/bin/aws");
+    assert!(
+        aws.exists(),
+        "{} not found: run scripts/test",
+        aws.display()
+    );
+    let mut command = Command::new(aws);
+    command
+        .env_clear()
+        .env("HOME", env!("CARGO_TARGET_TMPDIR"))
+        .env("AWS_CONFIG_FILE", "/nonexistent/rotdoctor-test/config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/rotdoctor-test/credentials",
+        )
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .args(["--endpoint-url", &moto.endpoint]);
+    command
+}
 
 #[test]
 fn sarif_reports_validate_against_the_2_1_0_schema() {

@@ -40,7 +40,9 @@ fn no_output_or_file_holds_a_secret_value() {
     let facts = dir.join("facts.json");
 
     let mut runs = Vec::new();
-    for output in ["human", "json", "sarif", "junit", "markdown", "script"] {
+    for output in [
+        "human", "json", "sarif", "junit", "markdown", "script", "asff",
+    ] {
         for extra in [&[][..], &["-v"][..], &["--color", "always"][..]] {
             runs.push(run(
                 moto.rotdoctor()

@@ -1,5 +1,6 @@
 //! The report: every secret's findings, rendered for people or for scripts.
 
+pub mod asff;
 pub mod ci;
 mod human;
 mod json;
