@@ -207,7 +207,7 @@ impl std::str::FromStr for Since {
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// The secrets to check, by name or ARN
-    #[arg(value_name = "SECRET", required_unless_present_any = ["facts", "all"])]
+    #[arg(value_name = "SECRET", required_unless_present_any = ["facts", "all", "event"])]
     pub secrets: Vec<String>,
 
     /// Check every secret with rotation configured in the account and region
@@ -267,6 +267,12 @@ pub struct CheckArgs {
     /// How many secrets are examined at once
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
+
+    /// Check the secret whose rotation failure this EventBridge event or
+    /// CloudTrail record reports (`-` reads it from stdin), with the
+    /// failure as evidence
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["secrets", "all", "facts"])]
+    pub event: Option<PathBuf>,
 
     /// Check facts saved by --save-facts instead of asking AWS (no account needed)
     #[arg(long, value_name = "FILE", conflicts_with_all = ["secrets", "save_facts"])]

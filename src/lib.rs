@@ -7,7 +7,7 @@
 //! without the AWS SDK; it is re-exported here under the same names.
 
 pub use rotdoctor_core::{
-    actions, arn, checks, command, facts, finding, iac, iam, network, policy, reads, redact,
+    actions, arn, checks, command, event, facts, finding, iac, iam, network, policy, reads, redact,
     report, schedule, signatures, suppress, template,
 };
 

@@ -110,12 +110,23 @@ async fn check(cli: &Cli, args: &CheckArgs) -> Result<Exit, Stop> {
         Some(path) => Some(read_suppressions(path)?),
         None => None,
     };
-    let scan = match &args.facts {
-        Some(path) => {
+    let scan = match (&args.facts, &args.event) {
+        (Some(path), _) => {
             refuse_aws_options_with_facts(cli, args)?;
             Scan::of(read_facts(path)?)
         }
-        None => gather(cli, args).await?,
+        (None, Some(path)) => {
+            let failure = read_event(path)?;
+            let secret = failure.resource.clone().unwrap_or_default();
+            let facts = gather_here(cli, args, since(args)?, &[secret]).await?;
+            Scan::of(
+                facts
+                    .into_iter()
+                    .map(|f| with_failure(f, &failure))
+                    .collect(),
+            )
+        }
+        (None, None) => gather(cli, args).await?,
     };
     let all_facts = &scan.facts;
     if all_facts.is_empty() && scan.failed.is_empty() {
@@ -314,14 +325,52 @@ impl Scan {
     }
 }
 
-async fn gather(cli: &Cli, args: &CheckArgs) -> Result<Scan, Stop> {
-    let since = args
-        .since
+/// The start of the history window (`--since`).
+fn since(args: &CheckArgs) -> Result<jiff::Timestamp, Stop> {
+    args.since
         .unwrap_or(crate::cli::DEFAULT_SINCE)
         .checked(jiff::Timestamp::now())
-        .map_err(|message| Stop(Exit::BadInput, message))?;
+        .map_err(|message| Stop(Exit::BadInput, message))
+}
+
+/// The rotation failure `--event` reports (`-`: stdin).
+fn read_event(path: &Path) -> Result<crate::facts::TrailEvent, Stop> {
+    let text = if path == Path::new("-") {
+        io::read_to_string(io::stdin())
+    } else {
+        fs::read_to_string(path)
+    };
+    let bad = |why: String| Stop(Exit::BadInput, format!("--event {}: {why}", path.display()));
+    let text = text.map_err(|error| bad(error.to_string()))?;
+    crate::event::rotation_failure(&text).map_err(bad)
+}
+
+/// The facts with the reported failure among the rotation events: CloudTrail
+/// can take minutes to show what EventBridge delivered. Events rotdoctor
+/// could not read stay unread: their checks say so.
+fn with_failure(mut facts: Facts, failure: &crate::facts::TrailEvent) -> Facts {
+    match &mut facts.rotation_events {
+        Fact::Found(events) => {
+            if !events
+                .iter()
+                .any(|e| e.time == failure.time && e.name == failure.name)
+            {
+                events.push(failure.clone());
+                events.sort_by_key(|e| e.time);
+            }
+        }
+        Fact::NotCollected => facts.rotation_events = Fact::Found(vec![failure.clone()]),
+        Fact::Absent | Fact::Unavailable(_) => {}
+    }
+    facts
+}
+
+async fn gather(cli: &Cli, args: &CheckArgs) -> Result<Scan, Stop> {
+    let since = since(args)?;
     if args.regions.is_empty() && args.accounts.is_none() && !args.org {
-        return gather_here(cli, args, since).await.map(Scan::of);
+        return gather_here(cli, args, since, &args.secrets)
+            .await
+            .map(Scan::of);
     }
     let regions = regions_asked(&args.regions)?;
     let listed = match &args.accounts {
@@ -532,10 +581,11 @@ async fn gather_here(
     cli: &Cli,
     args: &CheckArgs,
     since: jiff::Timestamp,
+    named: &[String],
 ) -> Result<Vec<Facts>, Stop> {
     // Only the facts the selected checks read: no call outside the policy
     // `rotdoctor permissions` prints for them.
-    let mut gatherer = connect(cli, &args.secrets, since, usize::from(args.concurrency))
+    let mut gatherer = connect(cli, named, since, usize::from(args.concurrency))
         .await?
         .reading(checks::permissions(&args.selection.selection()));
     if args.all {
@@ -549,7 +599,7 @@ async fn gather_here(
         };
         gatherer.list(&fleet).await.map_err(stop_for)?
     } else {
-        args.secrets.iter().cloned().map(Target::Named).collect()
+        named.iter().cloned().map(Target::Named).collect()
     };
     // A progress line helps a person waiting on a long scan, and only them.
     let progress = targets.len() > 1

@@ -1093,3 +1093,72 @@ fn a_huge_log_is_read_newest_first_within_the_bounds() {
         "{requests} requests: {stderr}"
     );
 }
+
+/// A rotation failure delivered by EventBridge is checked at once, and is
+/// the last attempt even before CloudTrail's history shows it.
+#[test]
+fn an_eventbridge_failure_event_checks_its_secret_with_the_failure_as_evidence() {
+    let moto = Moto::start();
+    let seeded = moto.seed("outside-vpc");
+    let secret_arn = seeded["secret_arn"].as_str().unwrap();
+    let trail = moto.cloudtrail("rotation-succeeded.json", secret_arn);
+    let now = jiff::Timestamp::now().to_string();
+    let event = serde_json::json!({
+        "version": "0",
+        "source": "aws.secretsmanager",
+        "detail-type": "AWS Service Event via CloudTrail",
+        "time": now,
+        "detail": {
+            "eventSource": "secretsmanager.amazonaws.com",
+            "eventName": "RotationFailed",
+            "eventTime": now,
+            "userIdentity": {"invokedBy": "secretsmanager.amazonaws.com"},
+            "errorMessage": "Error when executing lambda arn:aws:lambda:us-east-1:123456789012:function:rotate-orders-db during createSecret step",
+            "additionalEventData": {"SecretId": secret_arn},
+        },
+    });
+    let output = moto
+        .rotdoctor()
+        .env("AWS_ENDPOINT_URL_CLOUDTRAIL", &trail.endpoint)
+        .args(["check", "--event", "-", "--output", "json"])
+        .write_stdin(event.to_string())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
+    assert_eq!(report["secrets"][0]["secret"]["arn"], secret_arn);
+    let history = finding(&report, "rotation-history");
+    assert_eq!(history["status"], "fail", "{history:#}");
+    assert!(
+        history["summary"]
+            .as_str()
+            .unwrap()
+            .contains("createSecret"),
+        "{history:#}"
+    );
+
+    for (bad, message) in [
+        ("{", "not JSON"),
+        (
+            r#"{"source":"aws.secretsmanager","detail":{"eventName":"RotationSucceeded"}}"#,
+            "not a rotation failure",
+        ),
+        (
+            r#"{"source":"aws.secretsmanager","detail":{"eventName":"RotationFailed","eventTime":"2026-11-30T00:00:00Z"}}"#,
+            "SecretId",
+        ),
+    ] {
+        let output = moto
+            .rotdoctor()
+            .args(["check", "--event", "-"])
+            .write_stdin(bad)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(message) && stderr.lines().count() == 1,
+            "{bad}: {stderr}"
+        );
+    }
+}

@@ -11,6 +11,7 @@ pub mod actions;
 pub mod arn;
 pub mod checks;
 pub mod command;
+pub mod event;
 pub mod facts;
 pub mod finding;
 pub mod iac;
