@@ -14,5 +14,7 @@ pub use rotdoctor_core::{
 pub mod aws;
 pub mod cli;
 pub mod gather;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 pub mod run;
 pub mod scope;

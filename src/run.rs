@@ -122,7 +122,7 @@ async fn check(cli: &Cli, args: &CheckArgs) -> Result<Exit, Stop> {
             Scan::of(
                 facts
                     .into_iter()
-                    .map(|f| with_failure(f, &failure))
+                    .map(|f| crate::event::with_failure(f, &failure))
                     .collect(),
             )
         }
@@ -343,26 +343,6 @@ fn read_event(path: &Path) -> Result<crate::facts::TrailEvent, Stop> {
     let bad = |why: String| Stop(Exit::BadInput, format!("--event {}: {why}", path.display()));
     let text = text.map_err(|error| bad(error.to_string()))?;
     crate::event::rotation_failure(&text).map_err(bad)
-}
-
-/// The facts with the reported failure among the rotation events: CloudTrail
-/// can take minutes to show what EventBridge delivered. Events rotdoctor
-/// could not read stay unread: their checks say so.
-fn with_failure(mut facts: Facts, failure: &crate::facts::TrailEvent) -> Facts {
-    match &mut facts.rotation_events {
-        Fact::Found(events) => {
-            if !events
-                .iter()
-                .any(|e| e.time == failure.time && e.name == failure.name)
-            {
-                events.push(failure.clone());
-                events.sort_by_key(|e| e.time);
-            }
-        }
-        Fact::NotCollected => facts.rotation_events = Fact::Found(vec![failure.clone()]),
-        Fact::Absent | Fact::Unavailable(_) => {}
-    }
-    facts
 }
 
 async fn gather(cli: &Cli, args: &CheckArgs) -> Result<Scan, Stop> {

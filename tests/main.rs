@@ -6,6 +6,7 @@
 mod common;
 
 mod cli;
+mod deploy;
 mod faults;
 mod fix_loop;
 mod fixtures;

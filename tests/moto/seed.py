@@ -364,6 +364,29 @@ def organization(aws, endpoint):
     return dict(made, member_account=member)
 
 
+def on_failure(aws, endpoint):
+    """A secret whose function Secrets Manager may not invoke, and the SNS
+    topic the on-failure function reports to, with an SQS queue subscribed
+    so that a test reads what a subscriber gets."""
+    made = rotating_secret(aws, invoke_account=None)
+    settings = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+    sns, sqs = boto3.client("sns", **settings), boto3.client("sqs", **settings)
+    topic = sns.create_topic(Name="rotdoctor-findings")["TopicArn"]
+    queue = sqs.create_queue(QueueName="rotdoctor-findings")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    return dict(made, topic_arn=topic, queue_url=queue)
+
+
+def read_queue(aws, endpoint):
+    """The messages waiting in ROTDOCTOR_QUEUE_URL (not a scenario: a reader)."""
+    import os
+
+    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+    answer = sqs.receive_message(QueueUrl=os.environ["ROTDOCTOR_QUEUE_URL"], MaxNumberOfMessages=10)
+    return [json.loads(m["Body"]) for m in answer.get("Messages", [])]
+
+
 def outside_vpc(aws, endpoint):
     return rotating_secret(aws)
 
@@ -857,6 +880,8 @@ SCENARIOS = {
     "two-regions": two_regions,
     "member-account": member_account,
     "organization": organization,
+    "on-failure": on_failure,
+    "read-queue": read_queue,
     "multi-user-healthy": multi_user_healthy,
     "master-secret-no-access": master_secret_no_access,
     "master-secret-partial-arn": master_secret_partial_arn,

@@ -11,7 +11,7 @@
 use jiff::Timestamp;
 use serde_json::Value;
 
-use crate::facts::TrailEvent;
+use crate::facts::{Fact, Facts, TrailEvent};
 
 /// The events a rotation failure produces.
 pub const FAILURES: &[&str] = &["RotationFailed", "RotationAbandoned", "TestRotationFailed"];
@@ -65,6 +65,26 @@ pub fn rotation_failure(text: &str) -> Result<TrailEvent, String> {
         resource: Some(secret.to_string()),
         caller: text(&["userIdentity", "invokedBy"]).map(str::to_string),
     })
+}
+
+/// The facts with the reported failure among the rotation events: CloudTrail
+/// can take minutes to show what EventBridge delivered. Events rotdoctor
+/// could not read stay unread: their checks say so.
+pub fn with_failure(mut facts: Facts, failure: &TrailEvent) -> Facts {
+    match &mut facts.rotation_events {
+        Fact::Found(events) => {
+            if !events
+                .iter()
+                .any(|e| e.time == failure.time && e.name == failure.name)
+            {
+                events.push(failure.clone());
+                events.sort_by_key(|e| e.time);
+            }
+        }
+        Fact::NotCollected => facts.rotation_events = Fact::Found(vec![failure.clone()]),
+        Fact::Absent | Fact::Unavailable(_) => {}
+    }
+    facts
 }
 
 #[cfg(test)]

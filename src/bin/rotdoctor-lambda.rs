@@ -1,0 +1,31 @@
+// The function's own failures go to its log: stderr is the log.
+#![allow(clippy::disallowed_macros)]
+
+//! The on-failure function's entry point, for Lambda's `provided.al2023`
+//! runtime (built with `--features lambda`; see the README's "On failure").
+//! It reads `ROTDOCTOR_SNS_TOPIC_ARN` and handles each event with
+//! `rotdoctor::lambda::handle`.
+
+use aws_config::BehaviorVersion;
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let topic = std::env::var("ROTDOCTOR_SNS_TOPIC_ARN")
+        .map_err(|_| "ROTDOCTOR_SNS_TOPIC_ARN is not set: the function has nowhere to report")?;
+    let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
+        let (config, topic) = (&config, &topic);
+        async move {
+            rotdoctor::lambda::handle(event.payload, config, topic)
+                .await
+                .map_err(|why| {
+                    // Lambda logs stderr; the failed invocation counts in its Errors metric.
+                    eprintln!("rotdoctor: {why}");
+                    Error::from(why)
+                })
+        }
+    }))
+    .await
+}

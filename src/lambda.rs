@@ -1,0 +1,167 @@
+//! The on-failure function: the same checks, run by a Lambda function when
+//! EventBridge delivers a rotation failure (and once a day over every
+//! secret, since event delivery is best effort), with the diagnosis and fix
+//! plan published to an SNS topic. Publishing is its one write; it logs no
+//! secret value, and a failure of its own fails the invocation, so that
+//! Lambda's `Errors` metric and its log show it.
+
+use std::collections::BTreeSet;
+
+use aws_config::SdkConfig;
+use serde_json::{Value, json};
+
+use crate::checks::{self, Selection};
+use crate::finding::Status;
+use crate::gather::{Fleet, Gatherer, Target};
+use crate::report::{self, SecretReport};
+
+/// How far back a run reads the history, as `check`'s default.
+const LOOKBACK_DAYS: i64 = 7;
+/// SNS takes messages up to 256 KB; a sweep's report is cut well below.
+const MESSAGE_MAX_BYTES: usize = 200 * 1024;
+
+/// What one invocation checks: the secret of a failure event, or, for the
+/// scheduled sweep (an EventBridge `Scheduled Event`), every rotating secret.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Work {
+    Secret(String),
+    Sweep,
+}
+
+/// The work an event asks for; `Err` names what is wrong with it.
+pub fn work_of(event: &Value) -> Result<Work, String> {
+    if event.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event") {
+        return Ok(Work::Sweep);
+    }
+    let failure = crate::event::rotation_failure(&event.to_string())?;
+    failure
+        .resource
+        .map(Work::Secret)
+        .ok_or_else(|| "the event names no secret".to_string())
+}
+
+/// Handles one event: checks, then publishes to `topic` what it found.
+pub async fn handle(event: Value, config: &SdkConfig, topic: &str) -> Result<Value, String> {
+    let work = work_of(&event)?;
+    let since = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_hours(24 * LOOKBACK_DAYS))
+        .map_err(|e| e.to_string())?;
+    let selection = Selection::default();
+    let gatherer = Gatherer::new(config, since, 16).reading(checks::permissions(&selection));
+    let targets = match &work {
+        Work::Secret(arn) => vec![Target::Named(arn.clone())],
+        Work::Sweep => gatherer
+            .list(&Fleet::default())
+            .await
+            .map_err(|e| e.to_string())?,
+    };
+    let failure = match &work {
+        Work::Secret(_) => crate::event::rotation_failure(&event.to_string()).ok(),
+        Work::Sweep => None,
+    };
+    let mut reports = Vec::new();
+    for result in gatherer.gather_all(targets, |_, _| {}).await {
+        let mut facts = result.map_err(|e| e.to_string())?;
+        if let Some(failure) = &failure {
+            facts = crate::event::with_failure(facts, failure);
+        }
+        let findings = checks::run_selected(&facts, &selection);
+        reports.push(SecretReport::new(&facts, findings));
+    }
+    let with_problems = reports
+        .iter()
+        .filter(|r| {
+            r.findings
+                .iter()
+                .any(|f| matches!(f.status, Status::Fail | Status::Error))
+        })
+        .count();
+    let published = if with_problems > 0 || matches!(work, Work::Secret(_)) {
+        publish(config, topic, &work, &reports).await?;
+        true
+    } else {
+        false
+    };
+    Ok(json!({
+        "checked": reports.len(),
+        "with_problems": with_problems,
+        "published": published,
+    }))
+}
+
+/// The message: each secret's diagnosis and findings as the human report
+/// (no color), then the fix plan as a script, root causes first.
+pub fn message(reports: &[SecretReport]) -> Result<String, String> {
+    colored::control::set_override(false);
+    let mut text = Vec::new();
+    report::render_human(reports, false, &mut text).map_err(|e| e.to_string())?;
+    text.extend_from_slice(b"\n");
+    report::render_script(reports, &mut text).map_err(|e| e.to_string())?;
+    let mut text = String::from_utf8_lossy(&text).into_owned();
+    if text.len() > MESSAGE_MAX_BYTES {
+        let mut cut = MESSAGE_MAX_BYTES;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push_str("\n[cut: run rotdoctor check for the rest]\n");
+    }
+    Ok(text)
+}
+
+async fn publish(
+    config: &SdkConfig,
+    topic: &str,
+    work: &Work,
+    reports: &[SecretReport],
+) -> Result<(), String> {
+    let secrets = reports
+        .iter()
+        .map(|r| r.name.clone().unwrap_or_else(|| r.id.clone()))
+        .collect::<BTreeSet<_>>();
+    let subject = match work {
+        Work::Secret(_) => format!(
+            "rotdoctor: rotation of {} failed",
+            secrets.iter().next().map_or("a secret", String::as_str)
+        ),
+        Work::Sweep => format!("rotdoctor: daily sweep of {} secrets", reports.len()),
+    };
+    // SNS subjects are at most 100 characters.
+    let subject = subject.chars().take(100).collect::<String>();
+    let sns = aws_sdk_sns::Client::new(config);
+    sns.publish()
+        .topic_arn(topic)
+        .subject(subject)
+        .message(message(reports)?)
+        .send()
+        .await
+        .map_err(|error| {
+            format!(
+                "sns:Publish to {topic}: {}",
+                crate::aws::innermost_cause(&error)
+            )
+        })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scheduled_event_sweeps_and_a_failure_checks_its_secret() {
+        let schedule =
+            json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}});
+        assert_eq!(work_of(&schedule), Ok(Work::Sweep));
+        let failure = json!({"source": "aws.secretsmanager", "detail-type": "AWS Service Event via CloudTrail",
+            "detail": {"eventName": "RotationFailed", "eventTime": "2026-11-30T00:00:00Z",
+                       "additionalEventData": {"SecretId": "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf"}}});
+        assert_eq!(
+            work_of(&failure),
+            Ok(Work::Secret(
+                "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf".to_string()
+            ))
+        );
+        assert!(work_of(&json!({"source": "aws.s3"})).is_err());
+    }
+}
