@@ -3,7 +3,7 @@
 use super::{CheckDef, Outcome, premise, reads};
 use crate::actions::rds::{DESCRIBE_DB_PROXIES, DESCRIBE_DB_PROXY_TARGETS};
 use crate::command::merge_secret_keys;
-use crate::facts::{DatabaseKind, Facts, SecretShape};
+use crate::facts::{DatabaseKind, Facts};
 use crate::finding::Verdict;
 
 pub const CHECK: CheckDef = CheckDef {
@@ -17,19 +17,7 @@ pub const CHECK: CheckDef = CheckDef {
 
 fn run(facts: &Facts) -> Outcome {
     let secret = premise::secret(facts)?;
-    let Some(SecretShape::Object(object)) = premise::looked_up(&facts.secret_value)? else {
-        return Err(Verdict::skip(
-            "The secret value is not a JSON object with a host (see secret-schema)",
-        ));
-    };
-    let Some(host) = object.host.as_deref() else {
-        return Err(Verdict::skip("The secret has no host (see secret-schema)"));
-    };
-    let Some(database) = premise::looked_up(&facts.database)? else {
-        return Err(Verdict::skip(
-            "rotdoctor found no RDS database at the host (see database-reachability)",
-        ));
-    };
+    let (host, database) = premise::database_at_host(facts)?;
     let (DatabaseKind::Proxy, Some(proxy)) = (database.kind, &database.proxy) else {
         return Ok(Verdict::pass(format!(
             "{host} is the {} {}, not a proxy",

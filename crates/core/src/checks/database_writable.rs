@@ -4,7 +4,7 @@ use super::{CheckDef, Outcome, premise, reads};
 use crate::actions::rds::DESCRIBE_DB_CLUSTERS as CLUSTERS;
 use crate::actions::rds::DESCRIBE_DB_INSTANCES as INSTANCES;
 use crate::command::merge_secret_keys;
-use crate::facts::{DatabaseKind, Facts, SecretShape};
+use crate::facts::{DatabaseFacts, DatabaseKind, Facts, SecretShape};
 use crate::finding::Verdict;
 use crate::template;
 
@@ -25,25 +25,17 @@ pub const CHECK: CheckDef = CheckDef {
 fn run(facts: &Facts) -> Outcome {
     let function = premise::rotation_function(facts)?;
     let secret = premise::secret(facts)?;
-    let Some(SecretShape::Object(object)) = premise::looked_up(&facts.secret_value)? else {
-        return Err(Verdict::skip(
-            "The secret value is not a JSON object with a host (see secret-schema)",
-        ));
-    };
-    let Some(host) = object.host.as_deref() else {
-        return Err(Verdict::skip("The secret has no host (see secret-schema)"));
-    };
-    let Some(database) = premise::looked_up(&facts.database)? else {
-        return Err(Verdict::skip(
-            "rotdoctor found no RDS database at the host (see database-reachability)",
-        ));
+    let (host, database) = premise::database_at_host(facts)?;
+    let object = match facts.secret_value.found() {
+        Some(SecretShape::Object(object)) => Some(object),
+        _ => None,
     };
     if database.kind == DatabaseKind::Proxy {
         return Err(Verdict::skip(
             "The host is an RDS Proxy (see database-proxy)",
         ));
     }
-    let multi_user = template::identify(Some(function), Some(object))
+    let multi_user = template::identify(Some(function), object)
         .template()
         .is_some_and(|t| t.multi_user);
     if database.kind == DatabaseKind::Cluster && database.reader_endpoint {
@@ -52,18 +44,7 @@ fn run(facts: &Facts) -> Outcome {
             database.id
         ))
         .evidence(CLUSTERS, format!("{host} is the ReaderEndpoint of {}", database.id));
-        return Ok(match &database.writer_endpoint {
-            Some(writer) => verdict
-                .evidence(CLUSTERS, format!("its writer endpoint is {writer}"))
-                .fix(
-                    "Point the secret at the cluster's writer endpoint, keeping the rest of its value (needs jq; the value is never printed):",
-                    vec![merge_secret_keys(
-                        &secret.arn,
-                        &serde_json::Map::from_iter([("host".to_string(), writer.clone().into())]),
-                    )],
-                ),
-            None => verdict,
-        });
+        return Ok(to_the_writer(verdict, database, &secret.arn));
     }
     if database.kind == DatabaseKind::Cluster && database.custom_endpoint {
         let verdict = Verdict::warn(format!(
@@ -71,18 +52,7 @@ fn run(facts: &Facts) -> Outcome {
             database.id
         ))
         .evidence(CLUSTERS, format!("{host} is one of the CustomEndpoints of {}", database.id));
-        return Ok(match &database.writer_endpoint {
-            Some(writer) => verdict
-                .evidence(CLUSTERS, format!("its writer endpoint is {writer}"))
-                .fix(
-                    "Point the secret at the cluster's writer endpoint, keeping the rest of its value (needs jq; the value is never printed):",
-                    vec![merge_secret_keys(
-                        &secret.arn,
-                        &serde_json::Map::from_iter([("host".to_string(), writer.clone().into())]),
-                    )],
-                ),
-            None => verdict,
-        });
+        return Ok(to_the_writer(verdict, database, &secret.arn));
     }
     if let (DatabaseKind::Instance, Some(source), false) =
         (database.kind, &database.replica_of, multi_user)
@@ -101,6 +71,23 @@ fn run(facts: &Facts) -> Outcome {
         database.found_by(),
         format!("{host} is the {} {}", database.kind, database.id),
     ))
+}
+
+/// The fix that points the secret at the cluster's writer endpoint, when
+/// RDS named one.
+fn to_the_writer(verdict: Verdict, database: &DatabaseFacts, secret_arn: &str) -> Verdict {
+    let Some(writer) = &database.writer_endpoint else {
+        return verdict;
+    };
+    verdict
+        .evidence(CLUSTERS, format!("its writer endpoint is {writer}"))
+        .fix(
+            "Point the secret at the cluster's writer endpoint, keeping the rest of its value (needs jq; the value is never printed):",
+            vec![merge_secret_keys(
+                secret_arn,
+                &serde_json::Map::from_iter([("host".to_string(), writer.clone().into())]),
+            )],
+        )
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! Each helper returns the fact a check needs or the verdict the check must
 //! give instead, so check bodies read `let secret = premise::secret(facts)?;`.
 
-use crate::facts::{Fact, Facts, FailureKind, FunctionFacts, LookupError, SecretFacts};
+use crate::facts::{
+    DatabaseFacts, Fact, Facts, FailureKind, FunctionFacts, LookupError, SecretFacts, SecretShape,
+};
 use crate::finding::Verdict;
 
 /// The secret's metadata, which every check needs.
@@ -62,6 +64,25 @@ pub fn rotation_function(facts: &Facts) -> Result<&FunctionFacts, Verdict> {
 /// The verdict of a check about a function that does not exist.
 pub fn function_missing() -> Verdict {
     Verdict::skip("The rotation function does not exist (see rotation-config)")
+}
+
+/// The secret's `host` and the RDS database rotdoctor found there, for the
+/// checks about that database.
+pub fn database_at_host(facts: &Facts) -> Result<(&str, &DatabaseFacts), Verdict> {
+    let Some(SecretShape::Object(object)) = looked_up(&facts.secret_value)? else {
+        return Err(Verdict::skip(
+            "The secret value is not a JSON object with a host (see secret-schema)",
+        ));
+    };
+    let Some(host) = object.host.as_deref() else {
+        return Err(Verdict::skip("The secret has no host (see secret-schema)"));
+    };
+    let Some(database) = looked_up(&facts.database)? else {
+        return Err(Verdict::skip(
+            "rotdoctor found no RDS database at the host (see database-reachability)",
+        ));
+    };
+    Ok((host, database))
 }
 
 /// A fact as found (`Some`) or absent (`None`). A fact rotdoctor could not
