@@ -178,3 +178,39 @@ fn report_for_untagged() -> Value {
         .unwrap()["fix"]["iac"]
         .clone()
 }
+
+/// The tags come from the real calls: moto returns what CloudFormation
+/// would have put on the function and its role.
+#[test]
+fn origin_is_read_from_the_resources_tags() {
+    let moto = common::Moto::start();
+    moto.seed("stack-defined");
+    let output = moto
+        .rotdoctor()
+        .args([
+            "check",
+            "prod/orders-db",
+            "--output",
+            "json",
+            "--only",
+            "invoke-permission",
+        ])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let finding = findings(&report).next().unwrap();
+    assert_eq!(finding["status"], "fail", "{finding:#}");
+    let snippet = &finding["fix"]["iac"][0];
+    assert_eq!(snippet["language"], "cloudformation", "{finding:#}");
+    assert!(
+        snippet["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("FunctionName: !GetAtt RotationFunction.Arn")
+    );
+    assert!(
+        finding["evidence"]
+            .to_string()
+            .contains("defined in the CloudFormation stack orders-db, logical id RotationFunction")
+    );
+}

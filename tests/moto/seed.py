@@ -364,6 +364,21 @@ def organization(aws, endpoint):
     return dict(made, member_account=member)
 
 
+def stack_defined(aws, endpoint):
+    """A function and role CloudFormation made (as their tags say), which
+    Secrets Manager may not invoke."""
+    made = rotating_secret(aws, invoke_account=None)
+    stack = {"aws:cloudformation:stack-name": "orders-db"}
+    aws["lambda"].tag_resource(
+        Resource=made["function_arn"], Tags=dict(stack, **{"aws:cloudformation:logical-id": "RotationFunction"})
+    )
+    aws["iam"].tag_role(
+        RoleName=ROLE,
+        Tags=[{"Key": k, "Value": v} for k, v in dict(stack, **{"aws:cloudformation:logical-id": "RotationRole"}).items()],
+    )
+    return made
+
+
 def on_failure(aws, endpoint):
     """A secret whose function Secrets Manager may not invoke, and the SNS
     topic the on-failure function reports to, with an SQS queue subscribed
@@ -881,6 +896,7 @@ SCENARIOS = {
     "member-account": member_account,
     "organization": organization,
     "on-failure": on_failure,
+    "stack-defined": stack_defined,
     "read-queue": read_queue,
     "multi-user-healthy": multi_user_healthy,
     "master-secret-no-access": master_secret_no_access,
