@@ -15,6 +15,11 @@ const KNOWN = new Set([
   "Duration.seconds",
   "addToPrincipalPolicy",
   "addPermission",
+  "ec2.SecurityGroup.fromSecurityGroupId",
+  "ec2.Peer.securityGroupId",
+  "ec2.Port.tcp",
+  "ec2.CfnVPCEndpoint",
+  "addIngressRule",
 ]);
 
 const snippets = JSON.parse(readFileSync(process.argv[2], "utf8")).filter((s) => s.language === "cdk");
@@ -23,6 +28,7 @@ for (const snippet of snippets) {
   const source = [
     "import * as iam from 'aws-cdk-lib/aws-iam';",
     "import * as lambda from 'aws-cdk-lib/aws-lambda';",
+    "import * as ec2 from 'aws-cdk-lib/aws-ec2';",
     "import { Duration, Stack } from 'aws-cdk-lib';",
     "class Fix extends Stack {",
     "  build() {",
@@ -37,7 +43,7 @@ for (const snippet of snippets) {
   }
   const code = snippet.snippet.replace(/\/\/.*$/gm, "");
   const names = [
-    ...code.matchAll(/\b(?:iam|lambda)\.[A-Z]\w*(?:\.[a-z]\w*)?|\bDuration\.\w+/g),
+    ...code.matchAll(/\b(?:iam|lambda|ec2)\.[A-Z]\w*(?:\.[a-z]\w*)?|\bDuration\.\w+/g),
     ...code.matchAll(/\.(add\w+)\(/g),
   ].map((m) => m[1] ?? m[0]);
   for (const name of names) {

@@ -25,6 +25,14 @@ TERRAFORM = {
         "required": {"action", "function_name", "principal"},
         "known": {"action", "function_name", "principal", "source_account", "source_arn", "statement_id", "qualifier"},
     },
+    "aws_vpc_endpoint": {
+        "required": {"vpc_id", "service_name"},
+        "known": {"vpc_id", "service_name", "vpc_endpoint_type", "private_dns_enabled", "subnet_ids", "security_group_ids", "policy"},
+    },
+    "aws_vpc_security_group_ingress_rule": {
+        "required": {"security_group_id", "ip_protocol"},
+        "known": {"security_group_id", "ip_protocol", "from_port", "to_port", "referenced_security_group_id", "cidr_ipv4", "description"},
+    },
     # A snippet sets only the arguments that change on an existing function.
     "aws_lambda_function": {"required": set(), "known": {"timeout", "reserved_concurrent_executions"}},
 }

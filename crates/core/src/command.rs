@@ -95,6 +95,22 @@ pub fn create_interface_endpoint(
     ]
 }
 
+/// The change [`create_interface_endpoint`] makes, for the IaC snippets;
+/// none when the function has no security group to use.
+pub fn interface_endpoint_change(
+    vpc_id: &str,
+    service: &str,
+    function: &VpcAttachment,
+    region: &str,
+) -> Option<crate::iac::Change> {
+    Some(crate::iac::Change::InterfaceEndpoint {
+        vpc_id: vpc_id.to_string(),
+        service_name: format!("com.amazonaws.{region}.{service}"),
+        subnet_ids: function.subnet_ids.clone(),
+        security_group_id: function.security_group_ids.first()?.clone(),
+    })
+}
+
 /// Lets TCP `port` into `group` from the members of `source_group`.
 pub fn allow_ingress_from_group(
     group: &str,

@@ -34,6 +34,15 @@ pub enum Change {
         timeout: Option<i32>,
         reserved_concurrency: Option<i32>,
     },
+    /// An interface endpoint with private DNS in the function's subnets,
+    /// and its security group admitting HTTPS from itself.
+    InterfaceEndpoint {
+        vpc_id: String,
+        /// `com.amazonaws.<region>.<service>`.
+        service_name: String,
+        subnet_ids: Vec<String>,
+        security_group_id: String,
+    },
 }
 
 /// The languages a change is written in.
@@ -138,6 +147,7 @@ impl Change {
             | Change::FunctionSettings { function_arn, .. } => {
                 format!("the function {}", function_name(function_arn))
             }
+            Change::InterfaceEndpoint { vpc_id, .. } => format!("the VPC {vpc_id}"),
         }
     }
 
@@ -161,6 +171,7 @@ impl Change {
             (Change::InvokePermission { .. }, Language::Terraform) => self.permission_terraform(),
             (Change::InvokePermission { .. }, Language::Cdk) => self.permission_cdk(),
             (Change::FunctionSettings { .. }, language) => self.settings(language, logical),
+            (Change::InterfaceEndpoint { .. }, language) => self.endpoint(language),
         }
     }
 
@@ -374,6 +385,90 @@ impl Change {
     }
 }
 
+impl Change {
+    fn endpoint(&self, language: Language) -> Snippet {
+        let Change::InterfaceEndpoint {
+            vpc_id,
+            service_name,
+            subnet_ids,
+            security_group_id: group,
+        } = self
+        else {
+            unreachable!("called for an interface endpoint")
+        };
+        let service = service_name.rsplit('.').next().unwrap_or(service_name);
+        let quoted = |items: &[String], quote: fn(&str) -> String| {
+            items
+                .iter()
+                .map(|i| quote(i))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match language {
+            Language::Cloudformation => {
+                let id = format!("{}Endpoint", capitalized(service));
+                let snippet = format!(
+                    "{id}:\n  Type: AWS::EC2::VPCEndpoint\n  Properties:\n    VpcId: {}\n    ServiceName: {}\n    VpcEndpointType: Interface\n    PrivateDnsEnabled: true\n    SubnetIds: [{}]\n    SecurityGroupIds: [{}]\n{id}Https:\n  Type: AWS::EC2::SecurityGroupIngress\n  Properties:\n    GroupId: {}\n    IpProtocol: tcp\n    FromPort: 443\n    ToPort: 443\n    SourceSecurityGroupId: {}\n",
+                    yaml_string(vpc_id),
+                    yaml_string(service_name),
+                    quoted(subnet_ids, yaml_string),
+                    yaml_string(group),
+                    yaml_string(group),
+                    yaml_string(group),
+                );
+                Snippet {
+                    language,
+                    resource: id,
+                    snippet,
+                }
+            }
+            Language::Terraform => {
+                let name = terraform_name(service);
+                let snippet = format!(
+                    "resource \"aws_vpc_endpoint\" \"{name}\" {{\n  vpc_id              = {}\n  service_name        = {}\n  vpc_endpoint_type   = \"Interface\"\n  private_dns_enabled = true\n  subnet_ids          = [{}]\n  security_group_ids  = [{}]\n}}\n\nresource \"aws_vpc_security_group_ingress_rule\" \"{name}_https\" {{\n  security_group_id            = {}\n  ip_protocol                  = \"tcp\"\n  from_port                    = 443\n  to_port                      = 443\n  referenced_security_group_id = {}\n}}\n",
+                    hcl_string(vpc_id),
+                    hcl_string(service_name),
+                    quoted(subnet_ids, hcl_string),
+                    hcl_string(group),
+                    hcl_string(group),
+                    hcl_string(group),
+                );
+                Snippet {
+                    language,
+                    resource: format!("aws_vpc_endpoint.{name}"),
+                    snippet,
+                }
+            }
+            Language::Cdk => {
+                let id = format!("{}Endpoint", capitalized(service));
+                let snippet = format!(
+                    "const endpointGroup = ec2.SecurityGroup.fromSecurityGroupId(this, 'EndpointGroup', {});\nendpointGroup.addIngressRule(ec2.Peer.securityGroupId({}), ec2.Port.tcp(443));\nnew ec2.CfnVPCEndpoint(this, '{id}', {{\n  vpcId: {},\n  serviceName: {},\n  vpcEndpointType: 'Interface',\n  privateDnsEnabled: true,\n  subnetIds: [{}],\n  securityGroupIds: [{}],\n}});\n",
+                    ts_string(group),
+                    ts_string(group),
+                    ts_string(vpc_id),
+                    ts_string(service_name),
+                    quoted(subnet_ids, ts_string),
+                    ts_string(group),
+                );
+                Snippet {
+                    language,
+                    resource: format!("ec2.CfnVPCEndpoint {id}"),
+                    snippet,
+                }
+            }
+        }
+    }
+}
+
+/// `secretsmanager` as `Secretsmanager`, for a logical id.
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars().filter(char::is_ascii_alphanumeric);
+    match chars.next() {
+        Some(first) => first.to_ascii_uppercase().to_string() + &chars.collect::<String>(),
+        None => String::new(),
+    }
+}
+
 fn function_name(function_arn: &str) -> &str {
     if arn::account(function_arn).is_some() {
         function_arn.rsplit(':').next().unwrap_or(function_arn)
@@ -537,6 +632,8 @@ fn origin_of(change: &Change, facts: &crate::facts::Facts) -> (Option<Origin>, &
                 .and_then(|role| Origin::from_tags(&role.tags)),
             crate::actions::iam::GET_ROLE,
         ),
+        // The VPC's tags are not read: only `--iac` writes its change.
+        Change::InterfaceEndpoint { .. } => (None, crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS),
         Change::InvokePermission { .. } | Change::FunctionSettings { .. } => (
             facts
                 .rotation_function

@@ -9,7 +9,7 @@ use crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS as ENDPOINTS;
 use crate::actions::lambda::GET_FUNCTION;
 use crate::command::{
     allow_acl_entry, allow_ingress_from_group, aws, create_interface_endpoint,
-    set_function_variable,
+    interface_endpoint_change, set_function_variable,
 };
 use crate::facts::{
     Facts, FunctionFacts, NetworkFacts, SecretFacts, SecurityGroup, Subnet, VpcAttachment,
@@ -406,6 +406,7 @@ impl<'a> Path<'a> {
         // No route out: an endpoint is the path to add. A route out: open
         // what the groups and network ACLs close on it.
         let mut fixes = Vec::new();
+        let endpoint;
         if problems.is_empty() {
             let anywhere = Peer {
                 cidrs: vec![Cidr::ANYWHERE],
@@ -420,16 +421,23 @@ impl<'a> Path<'a> {
             );
             evidence.extend(more);
             problems.extend(outbound);
+            endpoint = None;
         } else {
             fixes = self.create_endpoint(region);
+            endpoint =
+                interface_endpoint_change(&self.network.vpc_id, "secretsmanager", self.vpc, region);
         }
-        verdict(
+        let verdict = verdict(
             problems,
             evidence,
             "The function reaches the public Secrets Manager endpoint through a NAT gateway"
                 .to_string(),
             fixes,
-        )
+        );
+        match endpoint {
+            Some(change) => verdict.change(change),
+            None => verdict,
+        }
     }
 
     fn create_endpoint(&self, region: &str) -> Vec<String> {

@@ -7,7 +7,9 @@ use crate::actions::ec2::DESCRIBE_SECURITY_GROUPS as GROUPS;
 use crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS as ENDPOINTS;
 use crate::actions::lambda::GET_FUNCTION;
 use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
-use crate::command::{allow_ingress_from_group, aws, create_interface_endpoint};
+use crate::command::{
+    allow_ingress_from_group, aws, create_interface_endpoint, interface_endpoint_change,
+};
 use crate::facts::{Facts, NetworkFacts, VpcAttachment, VpcEndpoint};
 use crate::finding::Verdict;
 use crate::network::{self, Cidr};
@@ -88,7 +90,7 @@ fn run(facts: &Facts) -> Outcome {
             "every subnet of the function routes 0.0.0.0/0 to an available NAT gateway",
         ));
     }
-    Ok(Verdict::fail(format!(
+    let verdict = Verdict::fail(format!(
         "The function has no path to the {api} (no {service} interface endpoint, no NAT gateway route): setSecret's lookup fails",
     ))
     .evidence(DESCRIBE, needed)
@@ -103,7 +105,13 @@ fn run(facts: &Facts) -> Outcome {
     .fix(
         format!("Create a {service} interface endpoint in the function's subnets, as AWS recommends:"),
         create_interface_endpoint(&network.vpc_id, service, vpc, region),
-    ))
+    );
+    Ok(
+        match interface_endpoint_change(&network.vpc_id, service, vpc, region) {
+            Some(change) => verdict.change(change),
+            None => verdict,
+        },
+    )
 }
 
 /// How the report names the API behind a VPC endpoint service.
