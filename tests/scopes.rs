@@ -9,6 +9,15 @@ use crate::common;
 use common::Moto;
 use serde_json::{Value, json};
 
+/// `check --all` over the two Regions of the `two-regions` scenario.
+const TWO_REGIONS: [&str; 5] = [
+    "check",
+    "--all",
+    "--include-unrotated",
+    "--regions",
+    "us-east-1,us-west-2",
+];
+
 fn json_of(output: &std::process::Output) -> Value {
     serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|_| panic!("no report: {}", String::from_utf8_lossy(&output.stderr)))
@@ -40,13 +49,7 @@ fn every_region_asked_is_checked_and_named() {
     moto.seed("two-regions");
     let output = moto
         .rotdoctor()
-        .args([
-            "check",
-            "--all",
-            "--include-unrotated",
-            "--regions",
-            "us-east-1,us-west-2",
-        ])
+        .args(TWO_REGIONS)
         .args(["--output", "json"])
         .output()
         .unwrap();
@@ -66,17 +69,7 @@ fn every_region_asked_is_checked_and_named() {
             ),
         ]
     );
-    let human = moto
-        .rotdoctor()
-        .args([
-            "check",
-            "--all",
-            "--include-unrotated",
-            "--regions",
-            "us-east-1,us-west-2",
-        ])
-        .output()
-        .unwrap();
+    let human = moto.rotdoctor().args(TWO_REGIONS).output().unwrap();
     let text = String::from_utf8_lossy(&human.stdout);
     assert!(
         text.contains("prod/reports-db (123456789012 us-west-2)"),
@@ -118,13 +111,7 @@ fn a_region_that_cannot_be_listed_is_an_error_and_the_rest_goes_on() {
     let faults = moto.faults(&rules, None);
     let output = faults
         .rotdoctor()
-        .args([
-            "check",
-            "--all",
-            "--include-unrotated",
-            "--regions",
-            "us-east-1,us-west-2",
-        ])
+        .args(TWO_REGIONS)
         .args([
             "--output",
             "json",
@@ -155,13 +142,7 @@ fn a_region_that_cannot_be_listed_is_an_error_and_the_rest_goes_on() {
     for format in ["sarif", "junit", "markdown"] {
         let output = faults
             .rotdoctor()
-            .args([
-                "check",
-                "--all",
-                "--include-unrotated",
-                "--regions",
-                "us-east-1,us-west-2",
-            ])
+            .args(TWO_REGIONS)
             .args(["--output", format])
             .output()
             .unwrap();

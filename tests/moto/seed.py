@@ -323,20 +323,25 @@ def member_account(aws, endpoint):
     in MEMBER_ACCOUNT, made through its OrganizationAccountAccessRole (moto
     acts in the account of an assumed role)."""
     made = rotating_secret(aws)
+    member = clients_in(endpoint, MEMBER_ACCOUNT)
+    member_arn = member["secretsmanager"].create_secret(Name="prod/member-db", SecretString=SECRET_STRING)["ARN"]
+    return dict(made, member_secret_arn=member_arn)
+
+
+def clients_in(endpoint, account):
+    """Clients acting in `account`, through its OrganizationAccountAccessRole."""
     sts = boto3.client(
         "sts", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
     )
     credentials = sts.assume_role(
-        RoleArn=f"arn:aws:iam::{MEMBER_ACCOUNT}:role/OrganizationAccountAccessRole", RoleSessionName="seed"
+        RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="seed"
     )["Credentials"]
-    member = clients(
+    return clients(
         endpoint,
         key=credentials["AccessKeyId"],
         secret=credentials["SecretAccessKey"],
         token=credentials["SessionToken"],
     )
-    member_arn = member["secretsmanager"].create_secret(Name="prod/member-db", SecretString=SECRET_STRING)["ARN"]
-    return dict(made, member_secret_arn=member_arn)
 
 
 def organization(aws, endpoint):
@@ -348,18 +353,7 @@ def organization(aws, endpoint):
     orgs.create_organization(FeatureSet="ALL")
     member = orgs.create_account(AccountName="member", Email="member@example.com")["CreateAccountStatus"]["AccountId"]
     made = rotating_secret(aws)
-    sts = boto3.client(
-        "sts", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
-    credentials = sts.assume_role(
-        RoleArn=f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole", RoleSessionName="seed"
-    )["Credentials"]
-    in_member = clients(
-        endpoint,
-        key=credentials["AccessKeyId"],
-        secret=credentials["SecretAccessKey"],
-        token=credentials["SessionToken"],
-    )
+    in_member = clients_in(endpoint, member)
     in_member["secretsmanager"].create_secret(Name="prod/member-db", SecretString=SECRET_STRING)
     return dict(made, member_account=member)
 
