@@ -10,7 +10,7 @@ use std::time::Duration;
 use aws_config::retry::{RetryConfig, RetryMode};
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_secretsmanager::config::ProvideCredentials;
+use aws_sdk_secretsmanager::config::{ProvideCredentials, SharedCredentialsProvider};
 
 /// The flags that say which account, region and endpoint to talk to.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -105,31 +105,34 @@ pub async fn load(args: &AwsArgs) -> Result<SdkConfig, ConfigError> {
     Ok(config)
 }
 
-/// The configuration for one account and Region of a scan: the base
-/// configuration in `region`, with, for another account, the credentials of
-/// `role_arn` assumed from the base ones. The SDK caches them for the run
-/// and refreshes them before they expire; CloudTrail shows the session as
-/// rotdoctor's.
-pub async fn scoped(
+/// Credentials of `role_arn`, assumed with the base ones. One provider per
+/// account, shared by its Regions' configurations: their clients share the
+/// SDK's identity cache, so the role is assumed once and refreshed before
+/// it expires. CloudTrail shows the session as rotdoctor's.
+pub async fn assumed_role(
+    base: &SdkConfig,
+    role_arn: &str,
+    external_id: Option<&str>,
+) -> SharedCredentialsProvider {
+    let mut provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+        .session_name(format!("rotdoctor-{}", jiff::Timestamp::now().as_second()))
+        .configure(base);
+    if let Some(id) = external_id {
+        provider = provider.external_id(id);
+    }
+    SharedCredentialsProvider::new(provider.build().await)
+}
+
+/// The configuration for one account and Region of a scan: the base one in
+/// `region`, with another account's credentials when given.
+pub fn scoped(
     base: &SdkConfig,
     region: &str,
-    role_arn: Option<&str>,
-    external_id: Option<&str>,
+    credentials: Option<&SharedCredentialsProvider>,
 ) -> SdkConfig {
-    let region = Region::new(region.to_string());
-    let mut config = base.to_builder().region(region.clone());
-    if let Some(role_arn) = role_arn {
-        let mut provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
-            .session_name(format!("rotdoctor-{}", jiff::Timestamp::now().as_second()))
-            .region(region)
-            .configure(base);
-        if let Some(id) = external_id {
-            provider = provider.external_id(id);
-        }
-        let provider = provider.build().await;
-        config = config.credentials_provider(
-            aws_sdk_secretsmanager::config::SharedCredentialsProvider::new(provider),
-        );
+    let mut config = base.to_builder().region(Region::new(region.to_string()));
+    if let Some(credentials) = credentials {
+        config = config.credentials_provider(credentials.clone());
     }
     config.build()
 }

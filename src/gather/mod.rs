@@ -322,9 +322,14 @@ impl Gatherer {
             let group = database.found().and_then(|db| db.parameter_group.as_ref());
             let database_parameters = self
                 .when(reads::DATABASE_PARAMETERS, group, |group| {
-                    self.shared
-                        .parameters
-                        .get(&group.name, rds::parameters(self, group))
+                    // Instance and cluster parameter groups are named apart.
+                    let key = format!("{} {}", group.read_by(), group.name);
+                    async move {
+                        self.shared
+                            .parameters
+                            .get(&key, rds::parameters(self, group))
+                            .await
+                    }
                 })
                 .await;
             (secret_value, master_secret, (database, database_parameters))

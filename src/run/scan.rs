@@ -10,6 +10,8 @@ use std::io::{self, IsTerminal};
 use std::path::Path;
 
 use super::{Exit, Stop, gather_here, since, trace_calls};
+use aws_sdk_secretsmanager::config::SharedCredentialsProvider;
+
 use crate::cli::{CheckArgs, Cli};
 use crate::facts::Facts;
 use crate::gather::{Fleet, Gatherer};
@@ -154,16 +156,22 @@ struct AccountScan<'a> {
 impl AccountScan<'_> {
     async fn run(&self, asked: &Option<Vec<String>>) -> (Vec<Facts>, Vec<SecretReport>) {
         let account_id = self.account.map(|a| a.id.clone());
-        let role = self.account.filter(|a| a.assume).map(|a| {
-            let name = a.role_name.as_deref().unwrap_or(&self.args.role_name);
-            scope::role_arn(&a.id, name, self.home)
-        });
+        let credentials = match self.account.filter(|a| a.assume) {
+            Some(account) => {
+                let name = account.role_name.as_deref().unwrap_or(&self.args.role_name);
+                let role = scope::role_arn(&account.id, name, self.home);
+                let external_id = self.args.external_id.as_deref();
+                Some(aws::assumed_role(self.base, &role, external_id).await)
+            }
+            None => None,
+        };
+        let credentials = credentials.as_ref();
         let regions = match (self.account.filter(|a| !a.regions.is_empty()), asked) {
             (Some(account), _) => account.regions.clone(),
             (None, Some(regions)) if !regions.is_empty() => regions.clone(),
             (None, Some(_)) => vec![self.home.to_string()],
             (None, None) => {
-                let config = self.config(self.home, role.as_deref()).await;
+                let config = aws::scoped(self.base, self.home, credentials);
                 match Gatherer::new(&config, self.since, 1)
                     .enabled_regions()
                     .await
@@ -184,7 +192,7 @@ impl AccountScan<'_> {
         };
         let scans = regions
             .iter()
-            .map(|region| self.region(region, role.as_deref(), account_id.clone()));
+            .map(|region| self.region(region, credentials, account_id.clone()));
         let mut facts = Vec::new();
         let mut failed = Vec::new();
         for result in futures_util::future::join_all(scans).await {
@@ -196,18 +204,14 @@ impl AccountScan<'_> {
         (facts, failed)
     }
 
-    async fn config(&self, region: &str, role: Option<&str>) -> aws_config::SdkConfig {
-        aws::scoped(self.base, region, role, self.args.external_id.as_deref()).await
-    }
-
     /// Every secret of one account and Region, or why there are none.
     async fn region(
         &self,
         region: &str,
-        role: Option<&str>,
+        credentials: Option<&SharedCredentialsProvider>,
         account: Option<String>,
     ) -> Result<Vec<Facts>, Box<SecretReport>> {
-        let config = self.config(region, role).await;
+        let config = aws::scoped(self.base, region, credentials);
         let gatherer = Gatherer::new(&config, self.since, usize::from(self.args.concurrency))
             .reading(checks::permissions(&self.args.selection.selection()))
             .quota_share(self.args.quota_share);
