@@ -151,20 +151,9 @@ async fn proxy(gatherer: &Gatherer, host: &str, listing: &Listing) -> Fact<Datab
     };
     let name = proxy.db_proxy_name().unwrap_or_default();
     Fact::Found(DatabaseFacts {
-        host: host.to_string(),
-        kind: DatabaseKind::Proxy,
-        id: name.to_string(),
         vpc_id: proxy.vpc_id().map(str::to_string),
         subnet_ids: proxy.vpc_subnet_ids().to_vec(),
         security_group_ids: proxy.vpc_security_group_ids().to_vec(),
-        publicly_accessible: false,
-        port: None,
-        replica_of: None,
-        cluster: None,
-        reader_endpoint: false,
-        writer_endpoint: None,
-        custom_endpoint: false,
-        parameter_group: None,
         proxy: Some(ProxyFacts {
             name: name.to_string(),
             require_tls: proxy.require_tls().unwrap_or(false),
@@ -176,6 +165,7 @@ async fn proxy(gatherer: &Gatherer, host: &str, listing: &Listing) -> Fact<Datab
                 .collect(),
             target_endpoint: proxy_target(gatherer, name, listing).await,
         }),
+        ..DatabaseFacts::new(host, DatabaseKind::Proxy, name)
     })
 }
 
@@ -320,12 +310,6 @@ fn instance_facts(instance: &DbInstance, host: &str, listing: &Listing) -> Datab
             }),
     };
     DatabaseFacts {
-        host: host.to_string(),
-        kind: DatabaseKind::Instance,
-        id: instance
-            .db_instance_identifier()
-            .unwrap_or_default()
-            .to_string(),
         vpc_id: group.and_then(|g| g.vpc_id()).map(str::to_string),
         subnet_ids: group
             .map(|g| {
@@ -348,11 +332,12 @@ fn instance_facts(instance: &DbInstance, host: &str, listing: &Listing) -> Datab
             .read_replica_source_db_instance_identifier()
             .map(str::to_string),
         cluster: instance.db_cluster_identifier().map(str::to_string),
-        reader_endpoint: false,
-        writer_endpoint: None,
-        custom_endpoint: false,
         parameter_group,
-        proxy: None,
+        ..DatabaseFacts::new(
+            host,
+            DatabaseKind::Instance,
+            instance.db_instance_identifier().unwrap_or_default(),
+        )
     }
 }
 
@@ -362,12 +347,6 @@ async fn cluster_facts(gatherer: &Gatherer, cluster: &DbCluster, host: &str) -> 
         None => (None, Vec::new()),
     };
     DatabaseFacts {
-        host: host.to_string(),
-        kind: DatabaseKind::Cluster,
-        id: cluster
-            .db_cluster_identifier()
-            .unwrap_or_default()
-            .to_string(),
         vpc_id,
         subnet_ids,
         security_group_ids: cluster
@@ -378,8 +357,6 @@ async fn cluster_facts(gatherer: &Gatherer, cluster: &DbCluster, host: &str) -> 
             .collect(),
         publicly_accessible: cluster.publicly_accessible().unwrap_or(false),
         port: cluster.port(),
-        replica_of: None,
-        cluster: None,
         reader_endpoint: cluster
             .reader_endpoint()
             .is_some_and(|reader| reader.eq_ignore_ascii_case(host)),
@@ -394,7 +371,11 @@ async fn cluster_facts(gatherer: &Gatherer, cluster: &DbCluster, host: &str) -> 
                 name: name.to_string(),
                 cluster: true,
             }),
-        proxy: None,
+        ..DatabaseFacts::new(
+            host,
+            DatabaseKind::Cluster,
+            cluster.db_cluster_identifier().unwrap_or_default(),
+        )
     }
 }
 
@@ -450,12 +431,6 @@ async fn network_interface(gatherer: &Gatherer, host: &str) -> Fact<DatabaseFact
     };
     match output.network_interfaces().first() {
         Some(interface) => Fact::Found(DatabaseFacts {
-            host: host.to_string(),
-            kind: DatabaseKind::NetworkInterface,
-            id: interface
-                .network_interface_id()
-                .unwrap_or_default()
-                .to_string(),
             vpc_id: interface.vpc_id().map(str::to_string),
             subnet_ids: interface
                 .subnet_id()
@@ -472,14 +447,11 @@ async fn network_interface(gatherer: &Gatherer, host: &str) -> Fact<DatabaseFact
                 .association()
                 .and_then(|a| a.public_ip())
                 .is_some(),
-            port: None,
-            replica_of: None,
-            cluster: None,
-            reader_endpoint: false,
-            writer_endpoint: None,
-            custom_endpoint: false,
-            parameter_group: None,
-            proxy: None,
+            ..DatabaseFacts::new(
+                host,
+                DatabaseKind::NetworkInterface,
+                interface.network_interface_id().unwrap_or_default(),
+            )
         }),
         None => Fact::Absent,
     }

@@ -375,6 +375,28 @@ impl fmt::Display for DatabaseKind {
 }
 
 impl DatabaseFacts {
+    /// A database of `kind` known by `id` at `host`, before what its kind
+    /// adds: no network placement, no replica, endpoint or proxy facts.
+    pub fn new(host: &str, kind: DatabaseKind, id: impl Into<String>) -> Self {
+        DatabaseFacts {
+            host: host.to_string(),
+            kind,
+            id: id.into(),
+            vpc_id: None,
+            subnet_ids: Vec::new(),
+            security_group_ids: Vec::new(),
+            publicly_accessible: false,
+            port: None,
+            replica_of: None,
+            cluster: None,
+            reader_endpoint: false,
+            writer_endpoint: None,
+            custom_endpoint: false,
+            parameter_group: None,
+            proxy: None,
+        }
+    }
+
     /// The call that found the database at its host: the evidence's source.
     pub fn found_by(&self) -> &'static str {
         match self.kind {

@@ -281,21 +281,8 @@ mod tests {
             "arn:aws:rds:us-east-1:111122223333:cluster:prod-db",
         );
         master_mut(&mut facts).database = Fact::Found(DatabaseFacts {
-            host,
-            kind: DatabaseKind::Cluster,
-            id: "prod-db".into(),
-            vpc_id: None,
-            subnet_ids: Vec::new(),
-            security_group_ids: Vec::new(),
-            publicly_accessible: false,
             port: Some(5432),
-            replica_of: None,
-            cluster: None,
-            reader_endpoint: false,
-            writer_endpoint: None,
-            custom_endpoint: false,
-            parameter_group: None,
-            proxy: None,
+            ..DatabaseFacts::new(&host, DatabaseKind::Cluster, "prod-db")
         });
         assert_eq!(CHECK.verdict(&facts).status, Status::Pass);
         master_mut(&mut facts).database = Fact::Absent;

@@ -386,24 +386,20 @@ pub(crate) mod testing {
             master_secret: Fact::NotCollected,
             network: Fact::NotCollected,
             database: Fact::Found(DatabaseFacts {
-                host: "prod-db.cluster-abc.us-east-1.rds.amazonaws.com".to_string(),
-                kind: DatabaseKind::Cluster,
-                id: "prod-db".to_string(),
                 vpc_id: Some("vpc-0db".to_string()),
                 subnet_ids: vec!["subnet-db-a".to_string()],
                 security_group_ids: vec!["sg-db".to_string()],
                 publicly_accessible: true,
                 port: Some(5432),
-                replica_of: None,
-                cluster: None,
-                reader_endpoint: false,
-                writer_endpoint: None,
-                custom_endpoint: false,
                 parameter_group: Some(ParameterGroup {
                     name: "prod-db-params".to_string(),
                     cluster: true,
                 }),
-                proxy: None,
+                ..DatabaseFacts::new(
+                    "prod-db.cluster-abc.us-east-1.rds.amazonaws.com",
+                    DatabaseKind::Cluster,
+                    "prod-db",
+                )
             }),
             database_parameters: Fact::Found(DatabaseParameters {
                 group: ParameterGroup {
