@@ -161,300 +161,286 @@ impl Change {
             }) => Some(id.as_str()),
             _ => None,
         };
-        match (self, language) {
-            (Change::RolePolicy { .. }, Language::Cloudformation) => self.role_policy_cfn(logical),
-            (Change::RolePolicy { .. }, Language::Terraform) => self.role_policy_terraform(),
-            (Change::RolePolicy { .. }, Language::Cdk) => self.role_policy_cdk(),
-            (Change::InvokePermission { .. }, Language::Cloudformation) => {
-                self.permission_cfn(logical)
-            }
-            (Change::InvokePermission { .. }, Language::Terraform) => self.permission_terraform(),
-            (Change::InvokePermission { .. }, Language::Cdk) => self.permission_cdk(),
-            (Change::FunctionSettings { .. }, language) => self.settings(language, logical),
-            (Change::InterfaceEndpoint { .. }, language) => self.endpoint(language),
-        }
-    }
-
-    fn role_policy_cfn(&self, role_logical_id: Option<&str>) -> Snippet {
-        let Change::RolePolicy {
-            role_name,
-            policy_name,
-            statements,
-        } = self
-        else {
-            unreachable!("called for a role policy")
-        };
-        let id = logical_id(policy_name);
-        let role = match role_logical_id {
-            Some(logical) => format!("!Ref {logical}"),
-            None => yaml_string(role_name),
-        };
-        let document = json!({"Version": "2012-10-17", "Statement": statements});
-        let snippet = format!(
-            "{id}:\n  Type: AWS::IAM::RolePolicy\n  Properties:\n    RoleName: {role}\n    PolicyName: {}\n    PolicyDocument: {}\n",
-            yaml_string(policy_name),
-            document
-        );
-        Snippet {
-            language: Language::Cloudformation,
-            resource: id,
-            snippet,
-        }
-    }
-
-    fn role_policy_terraform(&self) -> Snippet {
-        let Change::RolePolicy {
-            role_name,
-            policy_name,
-            statements,
-        } = self
-        else {
-            unreachable!("called for a role policy")
-        };
-        let name = terraform_name(policy_name);
-        let document = json!({"Version": "2012-10-17", "Statement": statements});
-        let snippet = format!(
-            "resource \"aws_iam_role_policy\" \"{name}\" {{\n  name   = {}\n  role   = {}\n  policy = jsonencode({})\n}}\n",
-            hcl_string(policy_name),
-            hcl_string(role_name),
-            hcl_value(&document, 2)
-        );
-        Snippet {
-            language: Language::Terraform,
-            resource: format!("aws_iam_role_policy.{name}"),
-            snippet,
-        }
-    }
-
-    fn role_policy_cdk(&self) -> Snippet {
-        let Change::RolePolicy {
-            role_name,
-            statements,
-            ..
-        } = self
-        else {
-            unreachable!("called for a role policy")
-        };
-        let mut snippet = format!(
-            "const role = iam.Role.fromRoleName(this, 'RotationRole', {});\n",
-            ts_string(role_name)
-        );
-        for statement in statements {
-            snippet.push_str(&format!(
-                "role.addToPrincipalPolicy(new iam.PolicyStatement({{\n  actions: {},\n  resources: {},\n}}));\n",
-                ts_list(&statement["Action"]),
-                ts_list(&statement["Resource"])
-            ));
-        }
-        Snippet {
-            language: Language::Cdk,
-            resource: "iam.Role RotationRole".to_string(),
-            snippet,
-        }
-    }
-
-    fn permission_cfn(&self, function_logical_id: Option<&str>) -> Snippet {
-        let Change::InvokePermission {
-            function_arn,
-            source_account,
-        } = self
-        else {
-            unreachable!("called for an invoke permission")
-        };
-        let function = match function_logical_id {
-            Some(logical) => format!("!GetAtt {logical}.Arn"),
-            None => yaml_string(function_arn),
-        };
-        let id = "SecretsManagerRotationPermission".to_string();
-        let snippet = format!(
-            "# Add `DependsOn: {id}` to the AWS::SecretsManager::RotationSchedule, so that\n# the permission exists before rotation is turned on.\n{id}:\n  Type: AWS::Lambda::Permission\n  Properties:\n    FunctionName: {function}\n    Action: lambda:InvokeFunction\n    Principal: secretsmanager.amazonaws.com\n    SourceAccount: {}\n",
-            yaml_string(source_account)
-        );
-        Snippet {
-            language: Language::Cloudformation,
-            resource: id,
-            snippet,
-        }
-    }
-
-    fn permission_terraform(&self) -> Snippet {
-        let Change::InvokePermission {
-            function_arn,
-            source_account,
-        } = self
-        else {
-            unreachable!("called for an invoke permission")
-        };
-        let snippet = format!(
-            "# Add `depends_on = [aws_lambda_permission.secrets_manager]` to the\n# aws_secretsmanager_secret_rotation.\nresource \"aws_lambda_permission\" \"secrets_manager\" {{\n  function_name  = {}\n  statement_id   = \"SecretsManagerAccess\"\n  action         = \"lambda:InvokeFunction\"\n  principal      = \"secretsmanager.amazonaws.com\"\n  source_account = {}\n}}\n",
-            hcl_string(function_arn),
-            hcl_string(source_account)
-        );
-        Snippet {
-            language: Language::Terraform,
-            resource: "aws_lambda_permission.secrets_manager".to_string(),
-            snippet,
-        }
-    }
-
-    fn permission_cdk(&self) -> Snippet {
-        let Change::InvokePermission {
-            function_arn,
-            source_account,
-        } = self
-        else {
-            unreachable!("called for an invoke permission")
-        };
-        let snippet = format!(
-            "const rotationFunction = lambda.Function.fromFunctionArn(this, 'RotationFunction', {});\nrotationFunction.addPermission('SecretsManagerAccess', {{\n  principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'),\n  action: 'lambda:InvokeFunction',\n  sourceAccount: {},\n}});\n",
-            ts_string(function_arn),
-            ts_string(source_account)
-        );
-        Snippet {
-            language: Language::Cdk,
-            resource: "lambda.Function RotationFunction".to_string(),
-            snippet,
-        }
-    }
-
-    fn settings(&self, language: Language, function_logical_id: Option<&str>) -> Snippet {
-        let Change::FunctionSettings {
-            function_arn,
-            timeout,
-            reserved_concurrency,
-        } = self
-        else {
-            unreachable!("called for function settings")
-        };
-        let name = function_name(function_arn);
-        match language {
-            Language::Cloudformation => {
-                let id = function_logical_id
-                    .unwrap_or("RotationFunction")
-                    .to_string();
-                let mut snippet = format!(
-                    "# Set on the AWS::Lambda::Function {name} (only the properties that change):\n{id}:\n  Type: AWS::Lambda::Function\n  Properties:\n"
-                );
-                if let Some(timeout) = timeout {
-                    snippet.push_str(&format!("    Timeout: {timeout}\n"));
+        match self {
+            Change::RolePolicy {
+                role_name,
+                policy_name,
+                statements,
+            } => match language {
+                Language::Cloudformation => {
+                    role_policy_cfn(role_name, policy_name, statements, logical)
                 }
-                if let Some(reserved) = reserved_concurrency {
-                    snippet.push_str(&format!("    ReservedConcurrentExecutions: {reserved}\n"));
-                }
-                Snippet {
-                    language,
-                    resource: id,
-                    snippet,
-                }
-            }
-            Language::Terraform => {
-                let mut snippet = format!(
-                    "# Set on the aws_lambda_function of {name} (only the arguments that change):\nresource \"aws_lambda_function\" \"rotation\" {{\n"
-                );
-                if let Some(timeout) = timeout {
-                    snippet.push_str(&format!("  timeout = {timeout}\n"));
-                }
-                if let Some(reserved) = reserved_concurrency {
-                    snippet.push_str(&format!("  reserved_concurrent_executions = {reserved}\n"));
-                }
-                snippet.push_str("}\n");
-                Snippet {
-                    language,
-                    resource: "aws_lambda_function.rotation".to_string(),
-                    snippet,
-                }
-            }
-            Language::Cdk => {
-                let mut snippet = format!(
-                    "// Merge into the props of the lambda.Function {name}:\nconst rotationSettings: Partial<lambda.FunctionProps> = {{\n"
-                );
-                if let Some(timeout) = timeout {
-                    snippet.push_str(&format!("  timeout: Duration.seconds({timeout}),\n"));
-                }
-                if let Some(reserved) = reserved_concurrency {
-                    snippet.push_str(&format!("  reservedConcurrentExecutions: {reserved},\n"));
-                }
-                snippet.push_str("};\n");
-                Snippet {
-                    language,
-                    resource: "lambda.Function props".to_string(),
-                    snippet,
-                }
-            }
+                Language::Terraform => role_policy_terraform(role_name, policy_name, statements),
+                Language::Cdk => role_policy_cdk(role_name, statements),
+            },
+            Change::InvokePermission {
+                function_arn,
+                source_account,
+            } => match language {
+                Language::Cloudformation => permission_cfn(function_arn, source_account, logical),
+                Language::Terraform => permission_terraform(function_arn, source_account),
+                Language::Cdk => permission_cdk(function_arn, source_account),
+            },
+            Change::FunctionSettings {
+                function_arn,
+                timeout,
+                reserved_concurrency,
+            } => settings(
+                language,
+                function_arn,
+                *timeout,
+                *reserved_concurrency,
+                logical,
+            ),
+            Change::InterfaceEndpoint {
+                vpc_id,
+                service_name,
+                subnet_ids,
+                security_group_id,
+            } => endpoint(
+                language,
+                vpc_id,
+                service_name,
+                subnet_ids,
+                security_group_id,
+            ),
         }
     }
 }
 
-impl Change {
-    fn endpoint(&self, language: Language) -> Snippet {
-        let Change::InterfaceEndpoint {
-            vpc_id,
-            service_name,
-            subnet_ids,
-            security_group_id: group,
-        } = self
-        else {
-            unreachable!("called for an interface endpoint")
-        };
-        let service = service_name.rsplit('.').next().unwrap_or(service_name);
-        let quoted = |items: &[String], quote: fn(&str) -> String| {
-            items
-                .iter()
-                .map(|i| quote(i))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        match language {
-            Language::Cloudformation => {
-                let id = format!("{}Endpoint", capitalized(service));
-                let snippet = format!(
-                    "{id}:\n  Type: AWS::EC2::VPCEndpoint\n  Properties:\n    VpcId: {}\n    ServiceName: {}\n    VpcEndpointType: Interface\n    PrivateDnsEnabled: true\n    SubnetIds: [{}]\n    SecurityGroupIds: [{}]\n{id}Https:\n  Type: AWS::EC2::SecurityGroupIngress\n  Properties:\n    GroupId: {}\n    IpProtocol: tcp\n    FromPort: 443\n    ToPort: 443\n    SourceSecurityGroupId: {}\n",
-                    yaml_string(vpc_id),
-                    yaml_string(service_name),
-                    quoted(subnet_ids, yaml_string),
-                    yaml_string(group),
-                    yaml_string(group),
-                    yaml_string(group),
-                );
-                Snippet {
-                    language,
-                    resource: id,
-                    snippet,
-                }
+fn role_policy_cfn(
+    role_name: &str,
+    policy_name: &str,
+    statements: &[Value],
+    role_logical_id: Option<&str>,
+) -> Snippet {
+    let id = logical_id(policy_name);
+    let role = match role_logical_id {
+        Some(logical) => format!("!Ref {logical}"),
+        None => yaml_string(role_name),
+    };
+    let document = json!({"Version": "2012-10-17", "Statement": statements});
+    let snippet = format!(
+        "{id}:\n  Type: AWS::IAM::RolePolicy\n  Properties:\n    RoleName: {role}\n    PolicyName: {}\n    PolicyDocument: {}\n",
+        yaml_string(policy_name),
+        document
+    );
+    Snippet {
+        language: Language::Cloudformation,
+        resource: id,
+        snippet,
+    }
+}
+
+fn role_policy_terraform(role_name: &str, policy_name: &str, statements: &[Value]) -> Snippet {
+    let name = terraform_name(policy_name);
+    let document = json!({"Version": "2012-10-17", "Statement": statements});
+    let snippet = format!(
+        "resource \"aws_iam_role_policy\" \"{name}\" {{\n  name   = {}\n  role   = {}\n  policy = jsonencode({})\n}}\n",
+        hcl_string(policy_name),
+        hcl_string(role_name),
+        hcl_value(&document, 2)
+    );
+    Snippet {
+        language: Language::Terraform,
+        resource: format!("aws_iam_role_policy.{name}"),
+        snippet,
+    }
+}
+
+fn role_policy_cdk(role_name: &str, statements: &[Value]) -> Snippet {
+    let mut snippet = format!(
+        "const role = iam.Role.fromRoleName(this, 'RotationRole', {});\n",
+        ts_string(role_name)
+    );
+    for statement in statements {
+        snippet.push_str(&format!(
+                "role.addToPrincipalPolicy(new iam.PolicyStatement({{\n  actions: {},\n  resources: {},\n}}));\n",
+                ts_list(&statement["Action"]),
+                ts_list(&statement["Resource"])
+            ));
+    }
+    Snippet {
+        language: Language::Cdk,
+        resource: "iam.Role RotationRole".to_string(),
+        snippet,
+    }
+}
+
+fn permission_cfn(
+    function_arn: &str,
+    source_account: &str,
+    function_logical_id: Option<&str>,
+) -> Snippet {
+    let function = match function_logical_id {
+        Some(logical) => format!("!GetAtt {logical}.Arn"),
+        None => yaml_string(function_arn),
+    };
+    let id = "SecretsManagerRotationPermission".to_string();
+    let snippet = format!(
+        "# Add `DependsOn: {id}` to the AWS::SecretsManager::RotationSchedule, so that\n# the permission exists before rotation is turned on.\n{id}:\n  Type: AWS::Lambda::Permission\n  Properties:\n    FunctionName: {function}\n    Action: lambda:InvokeFunction\n    Principal: secretsmanager.amazonaws.com\n    SourceAccount: {}\n",
+        yaml_string(source_account)
+    );
+    Snippet {
+        language: Language::Cloudformation,
+        resource: id,
+        snippet,
+    }
+}
+
+fn permission_terraform(function_arn: &str, source_account: &str) -> Snippet {
+    let snippet = format!(
+        "# Add `depends_on = [aws_lambda_permission.secrets_manager]` to the\n# aws_secretsmanager_secret_rotation.\nresource \"aws_lambda_permission\" \"secrets_manager\" {{\n  function_name  = {}\n  statement_id   = \"SecretsManagerAccess\"\n  action         = \"lambda:InvokeFunction\"\n  principal      = \"secretsmanager.amazonaws.com\"\n  source_account = {}\n}}\n",
+        hcl_string(function_arn),
+        hcl_string(source_account)
+    );
+    Snippet {
+        language: Language::Terraform,
+        resource: "aws_lambda_permission.secrets_manager".to_string(),
+        snippet,
+    }
+}
+
+fn permission_cdk(function_arn: &str, source_account: &str) -> Snippet {
+    let snippet = format!(
+        "const rotationFunction = lambda.Function.fromFunctionArn(this, 'RotationFunction', {});\nrotationFunction.addPermission('SecretsManagerAccess', {{\n  principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'),\n  action: 'lambda:InvokeFunction',\n  sourceAccount: {},\n}});\n",
+        ts_string(function_arn),
+        ts_string(source_account)
+    );
+    Snippet {
+        language: Language::Cdk,
+        resource: "lambda.Function RotationFunction".to_string(),
+        snippet,
+    }
+}
+
+fn settings(
+    language: Language,
+    function_arn: &str,
+    timeout: Option<i32>,
+    reserved_concurrency: Option<i32>,
+    function_logical_id: Option<&str>,
+) -> Snippet {
+    let name = function_name(function_arn);
+    // Each language's lines for the settings that change, in one order.
+    let lines = |timeout_line: fn(i32) -> String, reserved_line: fn(i32) -> String| {
+        timeout
+            .map(timeout_line)
+            .into_iter()
+            .chain(reserved_concurrency.map(reserved_line))
+            .collect::<String>()
+    };
+    let (resource, snippet) = match language {
+        Language::Cloudformation => {
+            let id = function_logical_id.unwrap_or("RotationFunction");
+            let properties = lines(
+                |t| format!("    Timeout: {t}\n"),
+                |r| format!("    ReservedConcurrentExecutions: {r}\n"),
+            );
+            (
+                id.to_string(),
+                format!(
+                    "# Set on the AWS::Lambda::Function {name} (only the properties that change):\n{id}:\n  Type: AWS::Lambda::Function\n  Properties:\n{properties}"
+                ),
+            )
+        }
+        Language::Terraform => {
+            let arguments = lines(
+                |t| format!("  timeout = {t}\n"),
+                |r| format!("  reserved_concurrent_executions = {r}\n"),
+            );
+            (
+                "aws_lambda_function.rotation".to_string(),
+                format!(
+                    "# Set on the aws_lambda_function of {name} (only the arguments that change):\nresource \"aws_lambda_function\" \"rotation\" {{\n{arguments}}}\n"
+                ),
+            )
+        }
+        Language::Cdk => {
+            let props = lines(
+                |t| format!("  timeout: Duration.seconds({t}),\n"),
+                |r| format!("  reservedConcurrentExecutions: {r},\n"),
+            );
+            (
+                "lambda.Function props".to_string(),
+                format!(
+                    "// Merge into the props of the lambda.Function {name}:\nconst rotationSettings: Partial<lambda.FunctionProps> = {{\n{props}}};\n"
+                ),
+            )
+        }
+    };
+    Snippet {
+        language,
+        resource,
+        snippet,
+    }
+}
+
+fn endpoint(
+    language: Language,
+    vpc_id: &str,
+    service_name: &str,
+    subnet_ids: &[String],
+    group: &str,
+) -> Snippet {
+    let service = service_name.rsplit('.').next().unwrap_or(service_name);
+    let quoted = |items: &[String], quote: fn(&str) -> String| {
+        items
+            .iter()
+            .map(|i| quote(i))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match language {
+        Language::Cloudformation => {
+            let id = format!("{}Endpoint", capitalized(service));
+            let snippet = format!(
+                "{id}:\n  Type: AWS::EC2::VPCEndpoint\n  Properties:\n    VpcId: {}\n    ServiceName: {}\n    VpcEndpointType: Interface\n    PrivateDnsEnabled: true\n    SubnetIds: [{}]\n    SecurityGroupIds: [{}]\n{id}Https:\n  Type: AWS::EC2::SecurityGroupIngress\n  Properties:\n    GroupId: {}\n    IpProtocol: tcp\n    FromPort: 443\n    ToPort: 443\n    SourceSecurityGroupId: {}\n",
+                yaml_string(vpc_id),
+                yaml_string(service_name),
+                quoted(subnet_ids, yaml_string),
+                yaml_string(group),
+                yaml_string(group),
+                yaml_string(group),
+            );
+            Snippet {
+                language,
+                resource: id,
+                snippet,
             }
-            Language::Terraform => {
-                let name = terraform_name(service);
-                let snippet = format!(
-                    "resource \"aws_vpc_endpoint\" \"{name}\" {{\n  vpc_id              = {}\n  service_name        = {}\n  vpc_endpoint_type   = \"Interface\"\n  private_dns_enabled = true\n  subnet_ids          = [{}]\n  security_group_ids  = [{}]\n}}\n\nresource \"aws_vpc_security_group_ingress_rule\" \"{name}_https\" {{\n  security_group_id            = {}\n  ip_protocol                  = \"tcp\"\n  from_port                    = 443\n  to_port                      = 443\n  referenced_security_group_id = {}\n}}\n",
-                    hcl_string(vpc_id),
-                    hcl_string(service_name),
-                    quoted(subnet_ids, hcl_string),
-                    hcl_string(group),
-                    hcl_string(group),
-                    hcl_string(group),
-                );
-                Snippet {
-                    language,
-                    resource: format!("aws_vpc_endpoint.{name}"),
-                    snippet,
-                }
+        }
+        Language::Terraform => {
+            let name = terraform_name(service);
+            let snippet = format!(
+                "resource \"aws_vpc_endpoint\" \"{name}\" {{\n  vpc_id              = {}\n  service_name        = {}\n  vpc_endpoint_type   = \"Interface\"\n  private_dns_enabled = true\n  subnet_ids          = [{}]\n  security_group_ids  = [{}]\n}}\n\nresource \"aws_vpc_security_group_ingress_rule\" \"{name}_https\" {{\n  security_group_id            = {}\n  ip_protocol                  = \"tcp\"\n  from_port                    = 443\n  to_port                      = 443\n  referenced_security_group_id = {}\n}}\n",
+                hcl_string(vpc_id),
+                hcl_string(service_name),
+                quoted(subnet_ids, hcl_string),
+                hcl_string(group),
+                hcl_string(group),
+                hcl_string(group),
+            );
+            Snippet {
+                language,
+                resource: format!("aws_vpc_endpoint.{name}"),
+                snippet,
             }
-            Language::Cdk => {
-                let id = format!("{}Endpoint", capitalized(service));
-                let snippet = format!(
-                    "const endpointGroup = ec2.SecurityGroup.fromSecurityGroupId(this, 'EndpointGroup', {});\nendpointGroup.addIngressRule(ec2.Peer.securityGroupId({}), ec2.Port.tcp(443));\nnew ec2.CfnVPCEndpoint(this, '{id}', {{\n  vpcId: {},\n  serviceName: {},\n  vpcEndpointType: 'Interface',\n  privateDnsEnabled: true,\n  subnetIds: [{}],\n  securityGroupIds: [{}],\n}});\n",
-                    ts_string(group),
-                    ts_string(group),
-                    ts_string(vpc_id),
-                    ts_string(service_name),
-                    quoted(subnet_ids, ts_string),
-                    ts_string(group),
-                );
-                Snippet {
-                    language,
-                    resource: format!("ec2.CfnVPCEndpoint {id}"),
-                    snippet,
-                }
+        }
+        Language::Cdk => {
+            let id = format!("{}Endpoint", capitalized(service));
+            let snippet = format!(
+                "const endpointGroup = ec2.SecurityGroup.fromSecurityGroupId(this, 'EndpointGroup', {});\nendpointGroup.addIngressRule(ec2.Peer.securityGroupId({}), ec2.Port.tcp(443));\nnew ec2.CfnVPCEndpoint(this, '{id}', {{\n  vpcId: {},\n  serviceName: {},\n  vpcEndpointType: 'Interface',\n  privateDnsEnabled: true,\n  subnetIds: [{}],\n  securityGroupIds: [{}],\n}});\n",
+                ts_string(group),
+                ts_string(group),
+                ts_string(vpc_id),
+                ts_string(service_name),
+                quoted(subnet_ids, ts_string),
+                ts_string(group),
+            );
+            Snippet {
+                language,
+                resource: format!("ec2.CfnVPCEndpoint {id}"),
+                snippet,
             }
         }
     }
