@@ -11,6 +11,7 @@ use aws_config::SdkConfig;
 use serde_json::{Value, json};
 
 use crate::checks::{self, Selection};
+use crate::facts::TrailEvent;
 use crate::finding::Status;
 use crate::gather::{Fleet, Gatherer, Target};
 use crate::report::{self, SecretReport};
@@ -24,7 +25,8 @@ const MESSAGE_MAX_BYTES: usize = 200 * 1024;
 /// scheduled sweep (an EventBridge `Scheduled Event`), every rotating secret.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Work {
-    Secret(String),
+    /// The failure, which names its secret.
+    Failure(TrailEvent),
     Sweep,
 }
 
@@ -33,11 +35,7 @@ pub fn work_of(event: &Value) -> Result<Work, String> {
     if event.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event") {
         return Ok(Work::Sweep);
     }
-    let failure = crate::event::rotation_failure(&event.to_string())?;
-    failure
-        .resource
-        .map(Work::Secret)
-        .ok_or_else(|| "the event names no secret".to_string())
+    crate::event::rotation_failure(&event.to_string()).map(Work::Failure)
 }
 
 /// Handles one event: checks, then publishes to `topic` what it found.
@@ -49,20 +47,16 @@ pub async fn handle(event: Value, config: &SdkConfig, topic: &str) -> Result<Val
     let selection = Selection::default();
     let gatherer = Gatherer::new(config, since, 16).reading(checks::permissions(&selection));
     let targets = match &work {
-        Work::Secret(arn) => vec![Target::Named(arn.clone())],
+        Work::Failure(failure) => vec![Target::Named(failure.resource.clone().unwrap_or_default())],
         Work::Sweep => gatherer
             .list(&Fleet::default())
             .await
             .map_err(|e| e.to_string())?,
     };
-    let failure = match &work {
-        Work::Secret(_) => crate::event::rotation_failure(&event.to_string()).ok(),
-        Work::Sweep => None,
-    };
     let mut reports = Vec::new();
     for result in gatherer.gather_all(targets, |_, _| {}).await {
         let mut facts = result.map_err(|e| e.to_string())?;
-        if let Some(failure) = &failure {
+        if let Work::Failure(failure) = &work {
             facts = crate::event::with_failure(facts, failure);
         }
         let findings = checks::run_selected(&facts, &selection);
@@ -76,7 +70,7 @@ pub async fn handle(event: Value, config: &SdkConfig, topic: &str) -> Result<Val
                 .any(|f| matches!(f.status, Status::Fail | Status::Error))
         })
         .count();
-    let published = if with_problems > 0 || matches!(work, Work::Secret(_)) {
+    let published = if with_problems > 0 || matches!(work, Work::Failure(_)) {
         publish(config, topic, &work, &reports).await?;
         true
     } else {
@@ -120,7 +114,7 @@ async fn publish(
         .map(|r| r.name.clone().unwrap_or_else(|| r.id.clone()))
         .collect::<BTreeSet<_>>();
     let subject = match work {
-        Work::Secret(_) => format!(
+        Work::Failure(_) => format!(
             "rotdoctor: rotation of {} failed",
             secrets.iter().next().map_or("a secret", String::as_str)
         ),
@@ -156,11 +150,12 @@ mod tests {
         let failure = json!({"source": "aws.secretsmanager", "detail-type": "AWS Service Event via CloudTrail",
             "detail": {"eventName": "RotationFailed", "eventTime": "2026-11-30T00:00:00Z",
                        "additionalEventData": {"SecretId": "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf"}}});
+        let Ok(Work::Failure(read)) = work_of(&failure) else {
+            panic!("a failure event is a failure to check")
+        };
         assert_eq!(
-            work_of(&failure),
-            Ok(Work::Secret(
-                "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf".to_string()
-            ))
+            read.resource.as_deref(),
+            Some("arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf")
         );
         assert!(work_of(&json!({"source": "aws.s3"})).is_err());
     }
