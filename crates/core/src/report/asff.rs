@@ -3,8 +3,8 @@
 //! that a finding Security Hub holds from an earlier run closes once its
 //! problem is fixed. The document is BatchImportFindings' own input
 //! (`{"Findings": [...]}`), so `aws securityhub batch-import-findings
-//! --cli-input-json file://report.json` imports it as it is (at most 100
-//! findings a call).
+//! --cli-input-json` imports it as it is, 100 findings a call (the README
+//! splits a larger report with jq).
 //!
 //! Field rules from the ASFF syntax reference (Security Hub User Guide,
 //! "AWS Security Finding Format (ASFF) syntax"): `Title` at most 256
