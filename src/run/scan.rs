@@ -66,19 +66,21 @@ pub async fn gather(cli: &Cli, args: &CheckArgs) -> Result<Scan, Stop> {
         ),
         None => None,
     };
-    // The caller's own account needs no role: its own credentials read it.
-    let own = aws::own_account(&base).await;
     let accounts: Vec<Option<Account>> = match listed {
-        Some(listed) => listed
-            .into_iter()
-            .map(|account| {
-                let mine = own.as_deref() == Some(account.id.as_str());
-                Some(Account {
-                    assume: !mine,
-                    ..account
+        Some(listed) => {
+            // The caller's own account needs no role: its own credentials read it.
+            let own = aws::own_account(&base).await;
+            listed
+                .into_iter()
+                .map(|account| {
+                    let mine = own.as_deref() == Some(account.id.as_str());
+                    Some(Account {
+                        assume: !mine,
+                        ..account
+                    })
                 })
-            })
-            .collect(),
+                .collect()
+        }
         None => vec![None],
     };
     let home = base.region().map(|r| r.to_string()).unwrap_or_default();
