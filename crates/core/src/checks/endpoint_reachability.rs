@@ -325,34 +325,29 @@ impl<'a> Path<'a> {
                 let Some(cidr) = Cidr::parse(&from.cidr) else {
                     continue;
                 };
-                let acl = &subnet.acl_entries;
-                let admitted = network::acl_allows(acl, Direction::Ingress, (HTTPS, HTTPS), &cidr);
-                if !admitted.allowed {
-                    problems.push((ACLS, format!(
-                        "Network ACL {} of the endpoint's subnet {} blocks TCP 443 from the function's subnet {} ({}): {}",
-                        subnet.network_acl_id, subnet.id, from.id, from.cidr, admitted.why
-                    )));
-                    fixes.extend(allow_acl_entry(
-                        subnet,
-                        Direction::Ingress,
-                        (HTTPS, HTTPS),
-                        &cidr,
-                        &admitted,
-                        Some(region),
-                    ));
-                }
-                let answered = network::acl_allows(acl, Direction::Egress, EPHEMERAL, &cidr);
-                if !answered.allowed {
-                    problems.push((ACLS, format!(
-                        "Network ACL {} of the endpoint's subnet {} blocks the replies (TCP 1024-65535) to the function's subnet {} ({}): {}",
-                        subnet.network_acl_id, subnet.id, from.id, from.cidr, answered.why
-                    )));
-                    fixes.extend(allow_acl_entry(
-                        subnet,
+                // The requests in, and the replies out.
+                for (direction, ports, what) in [
+                    (Direction::Ingress, (HTTPS, HTTPS), "TCP 443 from"),
+                    (
                         Direction::Egress,
                         EPHEMERAL,
+                        "the replies (TCP 1024-65535) to",
+                    ),
+                ] {
+                    let decided = network::acl_allows(&subnet.acl_entries, direction, ports, &cidr);
+                    if decided.allowed {
+                        continue;
+                    }
+                    problems.push((ACLS, format!(
+                        "Network ACL {} of the endpoint's subnet {} blocks {what} the function's subnet {} ({}): {}",
+                        subnet.network_acl_id, subnet.id, from.id, from.cidr, decided.why
+                    )));
+                    fixes.extend(allow_acl_entry(
+                        subnet,
+                        direction,
+                        ports,
                         &cidr,
-                        &answered,
+                        &decided,
                         Some(region),
                     ));
                 }
