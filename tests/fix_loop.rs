@@ -100,21 +100,11 @@ fn run_as_printed(moto: &Moto, command: &str) -> Result<(), String> {
         venv.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let output = Command::new("bash")
+    let mut bash = Command::new("bash");
+    common::aws_cli_environment(&mut bash, &moto.endpoint);
+    let output = bash
         .args(["-euo", "pipefail", "-c", &filled])
-        .env_clear()
         .env("PATH", path)
-        .env("HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("AWS_CONFIG_FILE", "/nonexistent/rotdoctor-test/config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/rotdoctor-test/credentials",
-        )
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", &moto.endpoint)
         .output()
         .unwrap();
     if output.status.success() {

@@ -129,18 +129,7 @@ fn aws_cli(moto: &common::Moto) -> Command {
         aws.display()
     );
     let mut command = Command::new(aws);
-    command
-        .env_clear()
-        .env("HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("AWS_CONFIG_FILE", "/nonexistent/rotdoctor-test/config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/rotdoctor-test/credentials",
-        )
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .args(["--endpoint-url", &moto.endpoint]);
+    common::aws_cli_environment(&mut command, &moto.endpoint);
     command
 }
 

@@ -33,6 +33,24 @@ pub fn rotdoctor() -> assert_cmd::Command {
     command
 }
 
+/// The environment the real AWS CLI runs in here: fake credentials, a
+/// region, no AWS config files of the machine's, every call to `endpoint`.
+pub fn aws_cli_environment(command: &mut Command, endpoint: &str) {
+    command
+        .env_clear()
+        .env("HOME", env!("CARGO_TARGET_TMPDIR"))
+        .env("AWS_CONFIG_FILE", "/nonexistent/rotdoctor-test/config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/rotdoctor-test/credentials",
+        )
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", endpoint);
+}
+
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
