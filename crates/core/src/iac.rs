@@ -591,8 +591,7 @@ pub fn annotate(
                 }
             }
             let languages = match (choice, &origin) {
-                (Choice::None | Choice::Detected, None) => Vec::new(),
-                (Choice::None, Some(_)) => Vec::new(),
+                (Choice::None, _) | (Choice::Detected, None) => Vec::new(),
                 (Choice::Only(language), _) => vec![language],
                 (Choice::All, _) => Language::ALL.to_vec(),
                 (Choice::Detected, Some(origin)) => vec![origin.language()],
