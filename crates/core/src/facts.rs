@@ -515,6 +515,12 @@ pub enum Fact<T> {
 }
 
 impl<T> Fact<T> {
+    /// rotdoctor asked and AWS refused its credentials (not: the thing does
+    /// not exist).
+    pub fn denied(&self) -> bool {
+        matches!(self, Fact::Unavailable(error) if error.kind() == FailureKind::Denied)
+    }
+
     /// The value, when it was found.
     pub fn found(&self) -> Option<&T> {
         match self {

@@ -64,7 +64,7 @@ fn run(facts: &Facts) -> Outcome {
         refused(
             "rotation function",
             function,
-            is_refused(&facts.rotation_function),
+            facts.rotation_function.denied(),
             lambda::GET_FUNCTION,
             format!(
                 "its resource policy lets Secrets Manager invoke it for account {here}: {statement}; and this secret's resource policy allows the function's role the rotation actions"
@@ -82,7 +82,7 @@ fn run(facts: &Facts) -> Outcome {
         refused(
             "secret's KMS key",
             key,
-            is_refused(&facts.secret_key),
+            facts.secret_key.denied(),
             kms::DESCRIBE_KEY,
             format!(
                 "its key policy lets the rotation role use it through Secrets Manager: {statement}"
@@ -93,8 +93,8 @@ fn run(facts: &Facts) -> Outcome {
         && let Some(master) = object.masterarn.as_deref()
     {
         let master_refused = match &facts.master_secret {
-            Fact::Found(found) => is_refused(&found.secret) || is_refused(&found.value),
-            other => is_refused(other),
+            Fact::Found(found) => found.secret.denied() || found.value.denied(),
+            other => other.denied(),
         };
         let statement = json!({
             "Effect": "Allow",
@@ -149,11 +149,6 @@ fn run(facts: &Facts) -> Outcome {
         format!("{advice} Run rotdoctor with that account's credentials to check it."),
         Vec::new(),
     ))
-}
-
-/// rotdoctor asked and was refused (not: the thing does not exist).
-fn is_refused<T>(fact: &Fact<T>) -> bool {
-    matches!(fact, Fact::Unavailable(error) if error.kind() == crate::facts::FailureKind::Denied)
 }
 
 #[cfg(test)]

@@ -108,8 +108,7 @@ pub fn looked_up_in<'a, T>(
     arn: &str,
     what: &str,
 ) -> Result<Option<&'a T>, Verdict> {
-    if let Fact::Unavailable(error) = fact
-        && error.kind() == FailureKind::Denied
+    if fact.denied()
         && let Some(account) = other_account(facts, arn)
     {
         return Err(Verdict::skip(format!(
