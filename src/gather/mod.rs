@@ -34,7 +34,7 @@ use crate::facts::{
     MasterSecretFacts, NamedPolicy, NetworkFacts, PolicyDocument, RoleFacts, SecretFacts,
     SecretShape, TrailEvent, rds_managed_database,
 };
-use crate::reads;
+use crate::{checks, reads};
 use memo::Memo;
 
 /// A finished gathering task: the secret's position, and its facts.
@@ -282,7 +282,7 @@ impl Gatherer {
             let function_arn = found.and_then(|s| s.rotation_lambda_arn.as_deref());
             let key_id = found.and_then(|s| s.customer_key());
             let (function, function_policy, secret_key) = tokio::join!(
-                Box::pin(self.function_side(function_arn, region, placement)),
+                Box::pin(self.function_side(found, function_arn, region, placement)),
                 self.when(reads::FUNCTION_POLICY, function_arn, |arn| self
                     .shared
                     .function_policies
@@ -399,9 +399,13 @@ impl Gatherer {
     }
 
     /// The rotation function and what hangs off it. `placement` brings the
-    /// database's subnets and security groups, which the network reads.
+    /// database's subnets and security groups, which the network reads. The
+    /// calls its role was refused are looked up only for a secret whose
+    /// rotation failed or is overdue (the run's rotation outcomes, looked up
+    /// once, tell), since CloudTrail allows two lookups a second.
     async fn function_side(
         &self,
+        secret: Option<&SecretFacts>,
         function_arn: Option<&str>,
         region: &str,
         placement: oneshot::Receiver<(Vec<String>, Vec<String>)>,
@@ -430,9 +434,18 @@ impl Gatherer {
                 let fetch = Box::pin(ec2::network(self, vpc, &subnets, &groups, region));
                 self.shared.networks.get(&key, fetch).await
             }),
-            self.when(reads::TRAIL, name, |name| Box::pin(
-                cloudtrail::denied_calls(self, name)
-            )),
+            self.when(reads::TRAIL, name, |name| Box::pin(async move {
+                let outcomes = cloudtrail::rotation_events(self, cloudtrail::OUTCOMES).await;
+                let worth = secret.is_none_or(|secret| {
+                    let outcomes = cloudtrail::about(outcomes, &secret.arn);
+                    checks::refusals_worth_looking_up(secret, &outcomes, Timestamp::now())
+                });
+                if worth {
+                    cloudtrail::denied_calls(self, name).await
+                } else {
+                    Fact::NotCollected
+                }
+            })),
             self.when(reads::LOGS, log_group.as_deref(), |group| self
                 .shared
                 .logs

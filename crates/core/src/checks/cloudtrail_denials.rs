@@ -6,7 +6,10 @@ use serde_json::json;
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::actions::cloudtrail::LOOKUP_EVENTS as LOOKUP;
-use crate::facts::Facts;
+use jiff::Timestamp;
+
+use crate::event::FAILURES;
+use crate::facts::{Fact, Facts, SecretFacts, TrailEvent};
 use crate::finding::{Cause, Verdict};
 
 pub const CHECK: CheckDef = CheckDef {
@@ -18,8 +21,37 @@ pub const CHECK: CheckDef = CheckDef {
     run,
 };
 
+/// Whether a secret's refused calls are worth a lookup: its rotation failed
+/// in the window, is overdue, or its outcome is unknown. CloudTrail allows
+/// two lookups a second per account and Region, so a scan spends them only
+/// on the rotations in trouble.
+pub fn refusals_worth_looking_up(
+    secret: &SecretFacts,
+    outcomes: &Fact<Vec<TrailEvent>>,
+    now: Timestamp,
+) -> bool {
+    let overdue = secret.rotation_enabled && secret.next_rotation.is_some_and(|next| next < now);
+    let failed = match outcomes {
+        Fact::Found(events) => events.iter().any(|event| {
+            FAILURES.contains(&event.name.as_str())
+                && event.resource.as_deref() == Some(secret.arn.as_str())
+        }),
+        _ => true,
+    };
+    overdue || failed
+}
+
 fn run(facts: &Facts) -> Outcome {
     let function = premise::rotation_function(facts)?;
+    if matches!(facts.denied_calls, Fact::NotCollected)
+        && let Some(secret) = facts.secret.found()
+        && !refusals_worth_looking_up(secret, &facts.rotation_events, facts.collected_at)
+    {
+        return Err(Verdict::skip(format!(
+            "No failed or overdue rotation in the window: {}'s refused calls were not looked up",
+            function.name
+        )));
+    }
     let Some(events) = premise::looked_up(&facts.denied_calls)? else {
         return Err(Verdict::skip("CloudTrail events were not looked up"));
     };
@@ -208,6 +240,51 @@ mod tests {
         );
         assert!(verdict.evidence[0].observed.starts_with(
             "kms:Decrypt on arn:aws:kms:us-east-1:111122223333:key/abc: refused 2 times"
+        ));
+    }
+
+    #[test]
+    fn a_healthy_rotation_skips_the_lookup_and_says_so() {
+        let mut facts = healthy();
+        facts.denied_calls = Fact::NotCollected;
+        facts.rotation_events = Fact::Found(Vec::new());
+        let secret = facts.secret.found().unwrap().clone();
+        assert!(!refusals_worth_looking_up(
+            &secret,
+            &facts.rotation_events,
+            facts.collected_at
+        ));
+        let verdict = CHECK.verdict(&facts);
+        assert_eq!(verdict.status, Status::Skip);
+        assert!(
+            verdict.summary.contains("not looked up"),
+            "{}",
+            verdict.summary
+        );
+    }
+
+    #[test]
+    fn a_failed_overdue_or_unknown_rotation_is_worth_a_lookup() {
+        let facts = healthy();
+        let mut secret = facts.secret.found().unwrap().clone();
+        let now = facts.collected_at;
+        let failed = Fact::Found(vec![TrailEvent {
+            time: now,
+            name: "RotationFailed".to_string(),
+            source: "secretsmanager.amazonaws.com".to_string(),
+            error_code: None,
+            error_message: None,
+            resource: Some(secret.arn.clone()),
+            caller: None,
+        }]);
+        assert!(refusals_worth_looking_up(&secret, &failed, now));
+        assert!(refusals_worth_looking_up(&secret, &Fact::NotCollected, now));
+        secret.rotation_enabled = true;
+        secret.next_rotation = Some(now - jiff::SignedDuration::from_hours(1));
+        assert!(refusals_worth_looking_up(
+            &secret,
+            &Fact::Found(Vec::new()),
+            now
         ));
     }
 

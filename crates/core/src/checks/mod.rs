@@ -18,6 +18,7 @@ pub mod premise;
 // What each fact costs in read-only actions, shared with gathering.
 pub use crate::reads;
 
+pub use cloudtrail_denials::refusals_worth_looking_up;
 pub use rotation_history::last_failed_step;
 
 mod cloudtrail_denials;
