@@ -5,6 +5,7 @@
 
 mod common;
 
+mod action;
 mod cli;
 mod deploy;
 mod faults;
