@@ -8,7 +8,9 @@ requests sent one after another, the time from launch to the first request,
 and peak memory. For one secret it also times the
 manual investigation with the AWS CLI through the same proxy, and the
 slowdown when 30% of requests are throttled (tests/moto/faults.py in front
-of the proxy), for the retry settings rotdoctor could choose.
+of the proxy), for the retry settings rotdoctor could choose. Then the
+chain for one secret whose function runs in a VPC with a Secrets Manager
+endpoint.
 
 Usage: bench.py ROTDOCTOR_BINARY [SIZES...]
 """
@@ -294,6 +296,36 @@ MANUAL = [
 ]
 
 
+def vpc_chain(binary):
+    """One secret whose function runs in a VPC that reaches Secrets Manager
+    through an interface endpoint (tests/moto/seed.py's scenario): the
+    network's EC2 lookups are the most a check adds to the chain."""
+    moto, moto_port = start_moto()
+    try:
+        seeded = subprocess.run(
+            [sys.executable, "tests/moto/seed.py", f"http://127.0.0.1:{moto_port}", "network-endpoint-healthy"],
+            check=True,
+            capture_output=True,
+        )
+        json.loads(seeded.stdout)
+        proxy = Proxy(moto_port)
+        threading.Thread(target=proxy.serve_forever, daemon=True).start()
+        env = environment(proxy.server_address[1])
+        command = [binary, "check", "prod/orders-db", "--output", "json"]
+        run(command, env)
+        runs = []
+        for _ in range(5):
+            proxy.spans.clear()
+            wall, _, _ = run(command, env)
+            runs.append((proxy.chain(), wall, len(proxy.spans)))
+        chain, wall, requests = min(runs)
+        print(f"function in a VPC with a Secrets Manager endpoint, one secret: {requests} requests, chain {chain}, {wall:.2f} s (best of 5)")
+        proxy.shutdown()
+    finally:
+        moto.terminate()
+        moto.wait()
+
+
 def main():
     binary = sys.argv[1]
     sizes = [int(s) for s in sys.argv[2:]] or [1, 100, 1000]
@@ -338,6 +370,7 @@ def main():
         finally:
             moto.terminate()
             moto.wait()
+    vpc_chain(binary)
     versions = [run([binary, "--version"], os.environ)[0] for _ in range(20)]
     print(f"rotdoctor --version: {min(versions) * 1000:.1f} ms (best of 20)")
     stripped = subprocess.run(["strip", "-o", "/tmp/rotdoctor-stripped", binary], check=False)
