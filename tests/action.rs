@@ -15,13 +15,9 @@ fn validate(file: &Path) {
         "{} not found: run scripts/test (it installs tests/action's packages)",
         validator.display()
     );
-    let output = Command::new(validator).arg(file).output().unwrap();
-    assert!(
-        output.status.success(),
-        "{} does not validate:\n{}{}",
-        file.display(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+    common::succeeds(
+        Command::new(validator).arg(file),
+        &format!("action-validator on {}", file.display()),
     );
 }
 

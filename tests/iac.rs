@@ -76,27 +76,17 @@ fn every_snippet_passes_its_languages_own_tools() {
     let file = std::env::temp_dir().join(format!("rotdoctor-iac-{}.json", std::process::id()));
     std::fs::write(&file, serde_json::to_string(&snippets).unwrap()).unwrap();
     let python = repo().join(".venv/bin/python");
-    let validated = Command::new(&python)
-        .arg(repo().join("tests/iac/validate.py"))
-        .arg(&file)
-        .output()
-        .expect("python from .venv, with cfn-lint and python-hcl2 (scripts/test installs them)");
-    assert!(
-        validated.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&validated.stdout),
-        String::from_utf8_lossy(&validated.stderr)
+    common::succeeds(
+        Command::new(&python)
+            .arg(repo().join("tests/iac/validate.py"))
+            .arg(&file),
+        "tests/iac/validate.py (python from .venv, with cfn-lint and python-hcl2: scripts/test installs them)",
     );
-    let parsed = Command::new("node")
-        .arg(repo().join("tests/iac/parse.mjs"))
-        .arg(&file)
-        .output()
-        .expect("node, with tests/iac/node_modules (scripts/test installs typescript)");
-    assert!(
-        parsed.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&parsed.stdout),
-        String::from_utf8_lossy(&parsed.stderr)
+    common::succeeds(
+        Command::new("node")
+            .arg(repo().join("tests/iac/parse.mjs"))
+            .arg(&file),
+        "tests/iac/parse.mjs (node, with tests/iac/node_modules: scripts/test installs typescript)",
     );
     std::fs::remove_file(&file).unwrap();
 }

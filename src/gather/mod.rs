@@ -282,7 +282,7 @@ impl Gatherer {
             let function_arn = found.and_then(|s| s.rotation_lambda_arn.as_deref());
             let key_id = found.and_then(|s| s.customer_key());
             let (function, function_policy, secret_key) = tokio::join!(
-                Box::pin(self.function_side(found, function_arn, region, placement)),
+                Box::pin(self.function_side(found, collected_at, function_arn, region, placement)),
                 self.when(reads::FUNCTION_POLICY, function_arn, |arn| self
                     .shared
                     .function_policies
@@ -406,6 +406,7 @@ impl Gatherer {
     async fn function_side(
         &self,
         secret: Option<&SecretFacts>,
+        collected_at: Timestamp,
         function_arn: Option<&str>,
         region: &str,
         placement: oneshot::Receiver<(Vec<String>, Vec<String>)>,
@@ -438,7 +439,7 @@ impl Gatherer {
                 let outcomes = cloudtrail::rotation_events(self, cloudtrail::OUTCOMES).await;
                 let worth = secret.is_none_or(|secret| {
                     let outcomes = cloudtrail::about(outcomes, &secret.arn);
-                    checks::refusals_worth_looking_up(secret, &outcomes, Timestamp::now())
+                    checks::refusals_worth_looking_up(secret, &outcomes, collected_at)
                 });
                 if worth {
                     cloudtrail::denied_calls(self, name).await

@@ -12,30 +12,30 @@ use std::time::{Duration, Instant};
 /// region, no instance-metadata probing, and no AWS config files of the
 /// machine's. Nothing it does can reach beyond 127.0.0.1.
 pub fn rotdoctor() -> assert_cmd::Command {
-    let mut command = assert_cmd::Command::cargo_bin("rotdoctor").expect("the rotdoctor binary");
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin("rotdoctor"));
+    sealed(&mut command);
     command
-        .env_clear()
-        .env("HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("AWS_CONFIG_FILE", "/nonexistent/rotdoctor-test/config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/rotdoctor-test/credentials",
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
         // moto answers what it lacks (CloudTrail LookupEvents) with HTTP 500,
         // which the SDK would retry with backoff: one attempt is the answer.
         .env("AWS_MAX_ATTEMPTS", "1")
         // Nothing listens on port 1: a test that forgets its endpoint fails fast.
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:1");
-    command
+    assert_cmd::Command::from_std(command)
 }
 
 /// The environment the real AWS CLI runs in here: fake credentials, a
 /// region, no AWS config files of the machine's, every call to `endpoint`.
 pub fn aws_cli_environment(command: &mut Command, endpoint: &str) {
+    sealed(command);
+    command
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", endpoint);
+}
+
+/// No variable of the machine's, no AWS config file, fake credentials and
+/// no instance-metadata probing: what every AWS client here runs with.
+fn sealed(command: &mut Command) {
     command
         .env_clear()
         .env("HOME", env!("CARGO_TARGET_TMPDIR"))
@@ -44,11 +44,24 @@ pub fn aws_cli_environment(command: &mut Command, endpoint: &str) {
             "AWS_SHARED_CREDENTIALS_FILE",
             "/nonexistent/rotdoctor-test/credentials",
         )
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", endpoint);
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing");
+}
+
+/// Runs a validator or other tool the tests rely on, failing the test with
+/// everything it printed unless it succeeds.
+pub fn succeeds(command: &mut Command, what: &str) -> std::process::Output {
+    let output = command
+        .output()
+        .unwrap_or_else(|error| panic!("{what} could not start: {error}"));
+    assert!(
+        output.status.success(),
+        "{what} failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
 }
 
 pub fn repo() -> &'static Path {
