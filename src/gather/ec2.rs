@@ -48,16 +48,33 @@ async fn fetch(
 ) -> Result<NetworkFacts, LookupError> {
     let ec2 = &gatherer.ec2;
     let first = function.subnet_ids.first().cloned().unwrap_or_default();
-    let described = gatherer
-        .call(
+    // Secrets Manager's endpoints, and RDS's, which the templates call for a
+    // master secret RDS manages. Asked for by service rather than by VPC, so
+    // the lookup runs alongside the one that names the VPC; the answer is
+    // narrowed to that VPC below.
+    let services = Filter::builder()
+        .name("service-name")
+        .values(format!("com.amazonaws.{region}.secretsmanager"))
+        .values(format!("com.amazonaws.{region}.rds"))
+        .build();
+    let (described, endpoints, database_described) = tokio::join!(
+        gatherer.call(
             "ec2:DescribeSubnets",
             &first,
             ec2.describe_subnets()
                 .set_subnet_ids(Some(function.subnet_ids.clone()))
                 .send(),
-        )
-        .await
-        .map_err(|e| lookup_error("ec2:DescribeSubnets", &e))?;
+        ),
+        gatherer.call(
+            "ec2:DescribeVpcEndpoints",
+            &first,
+            ec2.describe_vpc_endpoints().filters(services).send()
+        ),
+        subnets_if_any(gatherer, database_subnets),
+    );
+    let described = described.map_err(|e| lookup_error("ec2:DescribeSubnets", &e))?;
+    let endpoints = endpoints.map_err(|e| lookup_error("ec2:DescribeVpcEndpoints", &e))?;
+    let database_described = database_described?;
     let vpc_id = described
         .subnets()
         .first()
@@ -65,15 +82,34 @@ async fn fetch(
         .unwrap_or_default()
         .to_string();
     let vpc = filter("vpc-id", &vpc_id);
-    // Secrets Manager's endpoint, and RDS's, which the templates call for a
-    // master secret RDS manages.
-    let services = Filter::builder()
-        .name("service-name")
-        .values(format!("com.amazonaws.{region}.secretsmanager"))
-        .values(format!("com.amazonaws.{region}.rds"))
-        .build();
 
-    let (vpcs, dns_support, dns_hostnames, tables, nats, endpoints, acls, database_described) = tokio::join!(
+    let endpoints = endpoints
+        .vpc_endpoints()
+        .iter()
+        .filter(|e| e.vpc_id() == Some(vpc_id.as_str()))
+        .map(vpc_endpoint)
+        .collect::<Vec<_>>();
+
+    let mut group_ids = function.security_group_ids.clone();
+    group_ids.extend(
+        endpoints
+            .iter()
+            .flat_map(|e| e.security_group_ids.iter().cloned()),
+    );
+    group_ids.extend(database_groups.iter().cloned());
+    group_ids.sort();
+    group_ids.dedup();
+    // The endpoints' own subnets, whose network ACLs the traffic crosses too.
+    let mut endpoint_subnet_ids = endpoints
+        .iter()
+        .flat_map(|e| e.subnet_ids.iter().cloned())
+        .filter(|id| !function.subnet_ids.contains(id) && !database_subnets.contains(id))
+        .collect::<Vec<_>>();
+    endpoint_subnet_ids.sort();
+    endpoint_subnet_ids.dedup();
+    // The security groups come from the function and the endpoints, not from
+    // the VPC lookups, so they go out alongside them.
+    let (vpcs, dns_support, dns_hostnames, tables, nats, acls, groups, endpoint_described) = tokio::join!(
         gatherer.call(
             "ec2:DescribeVpcs",
             &vpc_id,
@@ -106,78 +142,10 @@ async fn fetch(
             ec2.describe_nat_gateways().filter(vpc.clone()).send()
         ),
         gatherer.call(
-            "ec2:DescribeVpcEndpoints",
-            &vpc_id,
-            ec2.describe_vpc_endpoints()
-                .filters(vpc.clone())
-                .filters(services)
-                .send()
-        ),
-        gatherer.call(
             "ec2:DescribeNetworkAcls",
             &vpc_id,
             ec2.describe_network_acls().filters(vpc.clone()).send()
         ),
-        subnets_if_any(gatherer, database_subnets),
-    );
-    let vpcs = vpcs.map_err(|e| lookup_error("ec2:DescribeVpcs", &e))?;
-    let dns_support = dns_support.map_err(|e| lookup_error("ec2:DescribeVpcAttribute", &e))?;
-    let dns_hostnames = dns_hostnames.map_err(|e| lookup_error("ec2:DescribeVpcAttribute", &e))?;
-    let tables = tables.map_err(|e| lookup_error("ec2:DescribeRouteTables", &e))?;
-    let nats = nats.map_err(|e| lookup_error("ec2:DescribeNatGateways", &e))?;
-    let endpoints = endpoints.map_err(|e| lookup_error("ec2:DescribeVpcEndpoints", &e))?;
-    let acls = acls.map_err(|e| lookup_error("ec2:DescribeNetworkAcls", &e))?;
-    let database_described = database_described?;
-
-    let endpoints = endpoints
-        .vpc_endpoints()
-        .iter()
-        .map(|e| VpcEndpoint {
-            id: e.vpc_endpoint_id().unwrap_or_default().to_string(),
-            service_name: e.service_name().unwrap_or_default().to_string(),
-            state: e
-                .state()
-                .map(|s| s.as_str().to_lowercase())
-                .unwrap_or_default(),
-            private_dns: e.private_dns_enabled().unwrap_or(false),
-            subnet_ids: e.subnet_ids().to_vec(),
-            security_group_ids: e
-                .groups()
-                .iter()
-                .filter_map(|g| g.group_id())
-                .map(str::to_string)
-                .collect(),
-            dns_names: e
-                .dns_entries()
-                .iter()
-                .filter_map(|d| d.dns_name())
-                .map(str::to_string)
-                .collect(),
-            policy: e
-                .policy_document()
-                .and_then(|text| serde_json::from_str(text).ok())
-                .map(PolicyDocument),
-        })
-        .collect::<Vec<_>>();
-
-    let mut group_ids = function.security_group_ids.clone();
-    group_ids.extend(
-        endpoints
-            .iter()
-            .flat_map(|e| e.security_group_ids.iter().cloned()),
-    );
-    group_ids.extend(database_groups.iter().cloned());
-    group_ids.sort();
-    group_ids.dedup();
-    // The endpoints' own subnets, whose network ACLs the traffic crosses too.
-    let mut endpoint_subnet_ids = endpoints
-        .iter()
-        .flat_map(|e| e.subnet_ids.iter().cloned())
-        .filter(|id| !function.subnet_ids.contains(id) && !database_subnets.contains(id))
-        .collect::<Vec<_>>();
-    endpoint_subnet_ids.sort();
-    endpoint_subnet_ids.dedup();
-    let (groups, endpoint_described) = tokio::join!(
         gatherer.call(
             "ec2:DescribeSecurityGroups",
             &vpc_id,
@@ -187,6 +155,12 @@ async fn fetch(
         ),
         subnets_if_any(gatherer, &endpoint_subnet_ids),
     );
+    let vpcs = vpcs.map_err(|e| lookup_error("ec2:DescribeVpcs", &e))?;
+    let dns_support = dns_support.map_err(|e| lookup_error("ec2:DescribeVpcAttribute", &e))?;
+    let dns_hostnames = dns_hostnames.map_err(|e| lookup_error("ec2:DescribeVpcAttribute", &e))?;
+    let tables = tables.map_err(|e| lookup_error("ec2:DescribeRouteTables", &e))?;
+    let nats = nats.map_err(|e| lookup_error("ec2:DescribeNatGateways", &e))?;
+    let acls = acls.map_err(|e| lookup_error("ec2:DescribeNetworkAcls", &e))?;
     let groups = groups.map_err(|e| lookup_error("ec2:DescribeSecurityGroups", &e))?;
     let endpoint_described = endpoint_described?;
 
@@ -327,6 +301,35 @@ fn acl_entry(entry: &aws_sdk_ec2::types::NetworkAclEntry) -> AclEntry {
         allow: entry.rule_action().is_some_and(|a| a.as_str() == "allow"),
         cidr: entry.cidr_block().unwrap_or_default().to_string(),
         ports: entry.port_range().and_then(|p| Some((p.from()?, p.to()?))),
+    }
+}
+
+fn vpc_endpoint(e: &aws_sdk_ec2::types::VpcEndpoint) -> VpcEndpoint {
+    VpcEndpoint {
+        id: e.vpc_endpoint_id().unwrap_or_default().to_string(),
+        service_name: e.service_name().unwrap_or_default().to_string(),
+        state: e
+            .state()
+            .map(|s| s.as_str().to_lowercase())
+            .unwrap_or_default(),
+        private_dns: e.private_dns_enabled().unwrap_or(false),
+        subnet_ids: e.subnet_ids().to_vec(),
+        security_group_ids: e
+            .groups()
+            .iter()
+            .filter_map(|g| g.group_id())
+            .map(str::to_string)
+            .collect(),
+        dns_names: e
+            .dns_entries()
+            .iter()
+            .filter_map(|d| d.dns_name())
+            .map(str::to_string)
+            .collect(),
+        policy: e
+            .policy_document()
+            .and_then(|text| serde_json::from_str(text).ok())
+            .map(PolicyDocument),
     }
 }
 

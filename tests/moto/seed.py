@@ -401,7 +401,20 @@ def outside_vpc(aws, endpoint):
 
 
 def network_no_path(aws, endpoint):
-    return in_network(aws, nat=False)
+    """No NAT and no endpoint in the function's VPC; a neighbouring VPC has a
+    Secrets Manager endpoint, which does the function no good."""
+    made = in_network(aws, nat=False)
+    ec2 = aws["ec2"]
+    neighbour = ec2.create_vpc(CidrBlock="192.168.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=neighbour, CidrBlock="192.168.0.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    ec2.create_vpc_endpoint(
+        VpcId=neighbour,
+        VpcEndpointType="Interface",
+        ServiceName="com.amazonaws.us-east-1.secretsmanager",
+        SubnetIds=[subnet],
+        PrivateDnsEnabled=True,
+    )
+    return made
 
 
 def network_endpoint_healthy(aws, endpoint):
