@@ -8,8 +8,8 @@ use aws_sdk_cloudtrail::types::{Event, LookupAttribute, LookupAttributeKey};
 use jiff::Timestamp;
 use serde_json::Value;
 
-use super::Gatherer;
 use super::errors::{incomplete, lookup_error};
+use super::{Gatherer, names_next};
 use crate::actions::cloudtrail::LOOKUP_EVENTS as LOOKUP;
 use crate::facts::{Fact, LookupError, TrailEvent};
 
@@ -99,33 +99,26 @@ async fn lookup(
             message: error.to_string(),
         })?;
     let start = DateTime::from_secs(gatherer.since.as_second());
-    let pages = gatherer
+    let stream = gatherer
         .trail
         .lookup_events()
         .lookup_attributes(attribute)
         .start_time(start)
         .into_paginator()
         .send();
-    let mut pages = pages;
+    let pages = gatherer
+        .pages(LOOKUP, value, MAX_PAGES, stream, |page| {
+            names_next(page.next_token())
+        })
+        .await
+        .map_err(|error| lookup_error(LOOKUP, &error))?;
     let mut events = Vec::new();
-    for _ in 0..MAX_PAGES {
-        // The paginator answers `None` without a request once it is done:
-        // only the pages it fetched are recorded as calls.
-        gatherer.spend(LOOKUP).await;
-        let started = std::time::Instant::now();
-        let page = match pages.next().await {
-            None => break,
-            Some(page) => page,
-        };
-        gatherer
-            .calls
-            .record(LOOKUP, value, started, std::time::Instant::now());
-        match page {
-            // CloudTrail sends `Events`, empty or not, in every answer.
-            Ok(page) if page.events.is_none() => return Err(incomplete(LOOKUP, "Events")),
-            Ok(page) => events.extend(page.events().iter().filter_map(trail_event)),
-            Err(error) => return Err(lookup_error(LOOKUP, &error)),
+    for page in pages {
+        // CloudTrail sends `Events`, empty or not, in every answer.
+        if page.events.is_none() {
+            return Err(incomplete(LOOKUP, "Events"));
         }
+        events.extend(page.events().iter().filter_map(trail_event));
     }
     events.sort_by_key(|e| e.time);
     Ok(events)

@@ -4,8 +4,8 @@ use aws_sdk_iam::error::SdkError;
 use aws_sdk_iam::operation::get_role::GetRoleError;
 use futures_util::future::join_all;
 
-use super::Gatherer;
 use super::errors::lookup_error;
+use super::{Gatherer, names_next};
 use crate::actions::iam::GET_POLICY;
 use crate::actions::iam::GET_POLICY_VERSION as GET_VERSION;
 use crate::actions::iam::GET_ROLE;
@@ -21,25 +21,25 @@ pub async fn role(gatherer: &Gatherer, role_arn: &str) -> Fact<RoleFacts> {
     let iam = &gatherer.iam;
     let (role, inline_names, attached) = tokio::join!(
         gatherer.call(GET_ROLE, name, iam.get_role().role_name(name).send()),
-        gatherer.call(
+        gatherer.pages(
             LIST_INLINE,
             name,
+            usize::MAX,
             iam.list_role_policies()
                 .role_name(name)
                 .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
+                .send(),
+            |page| names_next(page.marker())
         ),
-        gatherer.call(
+        gatherer.pages(
             LIST_ATTACHED,
             name,
+            usize::MAX,
             iam.list_attached_role_policies()
                 .role_name(name)
                 .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
+                .send(),
+            |page| names_next(page.marker())
         ),
     );
     let role = match role {
@@ -55,11 +55,17 @@ pub async fn role(gatherer: &Gatherer, role_arn: &str) -> Fact<RoleFacts> {
         return Fact::Absent;
     };
     let inline_names = match inline_names {
-        Ok(names) => names,
+        Ok(pages) => pages
+            .into_iter()
+            .flat_map(|page| page.policy_names)
+            .collect::<Vec<_>>(),
         Err(error) => return Fact::Unavailable(lookup_error(LIST_INLINE, &error)),
     };
     let attached = match attached {
-        Ok(attached) => attached,
+        Ok(pages) => pages
+            .into_iter()
+            .flat_map(|page| page.attached_policies.unwrap_or_default())
+            .collect::<Vec<_>>(),
         Err(error) => return Fact::Unavailable(lookup_error(LIST_ATTACHED, &error)),
     };
     let boundary_arn = role

@@ -22,6 +22,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use aws_config::SdkConfig;
+use aws_smithy_async::future::pagination_stream::PaginationStream;
 use jiff::Timestamp;
 use tokio::sync::oneshot;
 
@@ -571,6 +572,42 @@ impl Gatherer {
         self.calls.record(action, target, started, Instant::now());
         output
     }
+
+    /// Runs a paginated call to its end, or to `limit` pages: each page is
+    /// spent from the budget and recorded as the request it is. `more` says
+    /// whether an answer names a next page (its token or marker), so that no
+    /// budget is spent on the request the paginator will not send.
+    async fn pages<P, E>(
+        &self,
+        action: &'static str,
+        target: &str,
+        limit: usize,
+        mut stream: PaginationStream<Result<P, E>>,
+        more: impl Fn(&P) -> bool,
+    ) -> Result<Vec<P>, E> {
+        let mut pages = Vec::new();
+        while pages.len() < limit {
+            self.spend(action).await;
+            let started = Instant::now();
+            let Some(page) = stream.next().await else {
+                break;
+            };
+            self.calls.record(action, target, started, Instant::now());
+            let page = page?;
+            let last = !more(&page);
+            pages.push(page);
+            if last {
+                break;
+            }
+        }
+        Ok(pages)
+    }
+}
+
+/// Whether a page's token (or marker) names a next page, as the SDK's
+/// paginators decide it.
+fn names_next(token: Option<&str>) -> bool {
+    token.is_some_and(|token| !token.is_empty())
 }
 
 /// An SDK timestamp as ours.

@@ -15,8 +15,8 @@ use crate::facts::{
     ParameterGroup, ProxyFacts,
 };
 
-use super::Gatherer;
 use super::errors::lookup_error;
+use super::{Gatherer, names_next};
 
 /// The account's RDS instances and clusters, listed once per run for all secrets.
 #[derive(Clone)]
@@ -29,25 +29,33 @@ async fn listing(gatherer: &Gatherer) -> Result<Listing, LookupError> {
     let fetch = async {
         let rds = &gatherer.rds;
         let (instances, clusters) = tokio::join!(
-            gatherer.call(
+            gatherer.pages(
                 "rds:DescribeDBInstances",
                 "all",
-                rds.describe_db_instances()
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
+                usize::MAX,
+                rds.describe_db_instances().into_paginator().send(),
+                |page| names_next(page.marker())
             ),
-            gatherer.call(
+            gatherer.pages(
                 "rds:DescribeDBClusters",
                 "all",
-                rds.describe_db_clusters()
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
+                usize::MAX,
+                rds.describe_db_clusters().into_paginator().send(),
+                |page| names_next(page.marker())
             ),
         );
+        let instances = instances.map(|pages| {
+            pages
+                .into_iter()
+                .flat_map(|page| page.db_instances.unwrap_or_default())
+                .collect::<Vec<_>>()
+        });
+        let clusters = clusters.map(|pages| {
+            pages
+                .into_iter()
+                .flat_map(|page| page.db_clusters.unwrap_or_default())
+                .collect::<Vec<_>>()
+        });
         Ok(Listing {
             instances: Arc::new(
                 instances.map_err(|e| lookup_error("rds:DescribeDBInstances", &e))?,
@@ -100,17 +108,20 @@ fn is_rds_name(host: &str) -> bool {
 /// under RDS's domain is no instance or cluster.
 async fn proxies(gatherer: &Gatherer) -> Result<Arc<Vec<DbProxy>>, LookupError> {
     let fetch = async {
-        let request = gatherer
-            .rds
-            .describe_db_proxies()
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>();
+        let stream = gatherer.rds.describe_db_proxies().into_paginator().send();
         gatherer
-            .call(DESCRIBE_DB_PROXIES, "all", request)
+            .pages(DESCRIBE_DB_PROXIES, "all", usize::MAX, stream, |page| {
+                names_next(page.marker())
+            })
             .await
-            .map(Arc::new)
+            .map(|pages| {
+                Arc::new(
+                    pages
+                        .into_iter()
+                        .flat_map(|page| page.db_proxies.unwrap_or_default())
+                        .collect(),
+                )
+            })
             .map_err(|e| lookup_error(DESCRIBE_DB_PROXIES, &e))
     };
     gatherer.shared.proxies.get("all", fetch).await
@@ -214,14 +225,15 @@ pub async fn parameters(gatherer: &Gatherer, group: &ParameterGroup) -> Fact<Dat
     let action = group.read_by();
     let rds = &gatherer.rds;
     let listed: Result<Vec<Parameter>, _> = if group.cluster {
-        let request = rds
+        let stream = rds
             .describe_db_cluster_parameters()
             .db_cluster_parameter_group_name(&group.name)
             .into_paginator()
-            .send()
-            .collect::<Result<Vec<_>, _>>();
+            .send();
         gatherer
-            .call(action, &group.name, request)
+            .pages(action, &group.name, usize::MAX, stream, |page| {
+                names_next(page.marker())
+            })
             .await
             .map(|pages| {
                 pages
@@ -231,16 +243,22 @@ pub async fn parameters(gatherer: &Gatherer, group: &ParameterGroup) -> Fact<Dat
             })
             .map_err(|e| lookup_error(action, &e))
     } else {
-        let request = rds
+        let stream = rds
             .describe_db_parameters()
             .db_parameter_group_name(&group.name)
             .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>();
+            .send();
         gatherer
-            .call(action, &group.name, request)
+            .pages(action, &group.name, usize::MAX, stream, |page| {
+                names_next(page.marker())
+            })
             .await
+            .map(|pages| {
+                pages
+                    .into_iter()
+                    .flat_map(|p| p.parameters.unwrap_or_default())
+                    .collect()
+            })
             .map_err(|e| lookup_error(action, &e))
     };
     match listed {

@@ -10,7 +10,7 @@ use aws_sdk_secretsmanager::operation::get_resource_policy::GetResourcePolicyErr
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
 
 use super::errors::{incomplete, lookup_error, unreachable};
-use super::{GatherError, Gatherer, timestamp};
+use super::{GatherError, Gatherer, names_next, timestamp};
 use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
 use crate::actions::secretsmanager::GET_RESOURCE_POLICY as GET_POLICY;
 use crate::actions::secretsmanager::LIST_SECRETS as LIST;
@@ -197,13 +197,12 @@ pub async fn list_secrets(
         request = request.filters(filter);
     }
     let pages = gatherer
-        .call(
+        .pages(
             LIST,
             "--all",
-            request
-                .into_paginator()
-                .send()
-                .collect::<Result<Vec<_>, _>>(),
+            usize::MAX,
+            request.into_paginator().send(),
+            |page| names_next(page.next_token()),
         )
         .await
         .map_err(|error| unreachable(LIST, &error))?;
