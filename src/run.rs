@@ -18,6 +18,7 @@ use crate::report::{self, SecretReport};
 use crate::scope;
 use crate::{aws, checks};
 
+mod progress;
 mod scan;
 use scan::{Scan, gather};
 

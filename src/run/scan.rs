@@ -2,13 +2,11 @@
 //! concurrently, an account or Region that cannot be checked becoming an
 //! entry of the report rather than the end of the run.
 
-// Progress lines go to stderr here, as in the rest of the app.
-#![allow(clippy::disallowed_macros)]
-
 use std::fs;
 use std::io::{self, IsTerminal};
 use std::path::Path;
 
+use super::progress::Progress;
 use super::{Exit, Stop, gather_here, since, trace_calls};
 use aws_sdk_secretsmanager::config::SharedCredentialsProvider;
 
@@ -85,6 +83,13 @@ pub async fn gather(cli: &Cli, args: &CheckArgs) -> Result<Scan, Stop> {
     };
     let home = base.region().map(|r| r.to_string()).unwrap_or_default();
     let regions = &regions;
+    // A person watching a terminal sees the scan move; -v prints each
+    // account and Region as it finishes.
+    let progress = Progress::new(
+        io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
+        cli.verbose,
+    );
+    let progress = &progress;
     let scans = accounts.iter().map(|account| {
         let plan = AccountScan {
             cli,
@@ -93,6 +98,7 @@ pub async fn gather(cli: &Cli, args: &CheckArgs) -> Result<Scan, Stop> {
             home: &home,
             account: account.as_ref(),
             since,
+            progress,
         };
         async move { plan.run(regions).await }
     });
@@ -109,6 +115,7 @@ pub async fn gather(cli: &Cli, args: &CheckArgs) -> Result<Scan, Stop> {
         scan.facts.extend(facts);
         scan.failed.extend(failed);
     }
+    progress.done();
     Ok(scan)
 }
 
@@ -153,6 +160,7 @@ struct AccountScan<'a> {
     home: &'a str,
     account: Option<&'a Account>,
     since: jiff::Timestamp,
+    progress: &'a Progress,
 }
 
 impl AccountScan<'_> {
@@ -217,7 +225,14 @@ impl AccountScan<'_> {
         let gatherer = Gatherer::new(&config, self.since, usize::from(self.args.concurrency))
             .reading(checks::permissions(&self.args.selection.selection()))
             .quota_share(self.args.quota_share);
+        let label = scope::label(
+            account.as_deref(),
+            self.account.and_then(|a| a.name.as_deref()),
+            region,
+        );
         let failure = |reason: String| {
+            self.progress
+                .finished(&label, format!("rotdoctor: {label}: could not be checked"));
             Box::new(SecretReport::scope_failure(
                 account.clone(),
                 Some(region.to_string()),
@@ -226,24 +241,25 @@ impl AccountScan<'_> {
                 jiff::Timestamp::now(),
             ))
         };
+        self.progress.examined(&label, 0, 0);
         let targets = gatherer
             .list(&self.fleet())
             .await
             .map_err(|error| failure(error.to_string()))?;
-        let results = gatherer.gather_all(targets, |_, _| {}).await;
+        let results = gatherer
+            .gather_all(targets, |done, listed| {
+                self.progress.examined(&label, done, listed)
+            })
+            .await;
         trace_calls(self.cli, &gatherer);
         let facts = results
             .into_iter()
             .collect::<Result<Vec<_>, _>>()
             .map_err(|error| failure(error.to_string()))?;
-        if self.cli.verbose || (io::stderr().is_terminal() && std::env::var_os("CI").is_none()) {
-            let label = scope::label(
-                account.as_deref(),
-                self.account.and_then(|a| a.name.as_deref()),
-                region,
-            );
-            eprintln!("rotdoctor: {label}: examined {} secrets", facts.len());
-        }
+        self.progress.finished(
+            &label,
+            format!("rotdoctor: {label}: examined {} secrets", facts.len()),
+        );
         Ok(facts)
     }
 
