@@ -19,7 +19,11 @@ const KNOWN = new Set([
   "ec2.Peer.securityGroupId",
   "ec2.Port.tcp",
   "ec2.CfnVPCEndpoint",
+  "ec2.Peer.ipv4",
+  "ec2.Port.tcpRange",
+  "ec2.CfnNetworkAclEntry",
   "addIngressRule",
+  "addEgressRule",
 ]);
 
 const snippets = JSON.parse(readFileSync(process.argv[2], "utf8")).filter((s) => s.language === "cdk");

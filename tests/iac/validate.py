@@ -33,6 +33,17 @@ TERRAFORM = {
         "required": {"security_group_id", "ip_protocol"},
         "known": {"security_group_id", "ip_protocol", "from_port", "to_port", "referenced_security_group_id", "cidr_ipv4", "description"},
     },
+    "aws_vpc_security_group_egress_rule": {
+        "required": {"security_group_id", "ip_protocol"},
+        "known": {"security_group_id", "ip_protocol", "from_port", "to_port", "referenced_security_group_id", "cidr_ipv4", "description"},
+    },
+    "aws_network_acl_rule": {
+        "required": {"network_acl_id", "rule_number", "protocol", "rule_action"},
+        "known": {
+            "network_acl_id", "rule_number", "egress", "protocol", "rule_action", "cidr_block",
+            "ipv6_cidr_block", "from_port", "to_port", "icmp_type", "icmp_code",
+        },
+    },
     # A snippet sets only the arguments that change on an existing function.
     "aws_lambda_function": {"required": set(), "known": {"timeout", "reserved_concurrent_executions"}},
 }

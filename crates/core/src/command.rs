@@ -1,6 +1,7 @@
 //! Fix commands: complete AWS CLI command lines, every value shell-quoted.
 
 use crate::facts::{Subnet, VpcAttachment};
+use crate::iac::{AclRule, Change, GroupRule, RulePeer};
 use crate::network::{AclDecision, Cidr, Direction};
 
 /// Joins `words` into one command line a POSIX shell runs as given.
@@ -25,8 +26,8 @@ fn quote(word: &str) -> String {
 }
 
 /// The network ACL entry that lets TCP `ports` to or from `peer` through
-/// `subnet`, numbered to come before the entry that denies it: `None` when
-/// no number is free.
+/// `subnet`, numbered to come before the entry that denies it, with the
+/// entry as a change: `None` when no number is free.
 pub fn allow_acl_entry(
     subnet: &Subnet,
     direction: Direction,
@@ -34,20 +35,23 @@ pub fn allow_acl_entry(
     peer: &Cidr,
     decision: &AclDecision,
     region: Option<&str>,
-) -> Option<String> {
-    let rule_number = decision.free_rule_number?.to_string();
+) -> Option<(String, Change)> {
+    let rule = AclRule {
+        acl_id: subnet.network_acl_id.clone(),
+        egress: direction == Direction::Egress,
+        rule_number: decision.free_rule_number?,
+        ports,
+        cidr: peer.to_string(),
+    };
+    let rule_number = rule.rule_number.to_string();
     let port_range = format!("From={},To={}", ports.0, ports.1);
-    let peer = peer.to_string();
-    Some(aws(
+    let command = aws(
         "ec2",
         "create-network-acl-entry",
         &[
             "--network-acl-id",
-            &subnet.network_acl_id,
-            match direction {
-                Direction::Ingress => "--ingress",
-                Direction::Egress => "--egress",
-            },
+            &rule.acl_id,
+            if rule.egress { "--egress" } else { "--ingress" },
             "--rule-number",
             &rule_number,
             "--protocol",
@@ -55,12 +59,41 @@ pub fn allow_acl_entry(
             "--port-range",
             &port_range,
             "--cidr-block",
-            &peer,
+            &rule.cidr,
             "--rule-action",
             "allow",
         ],
         region,
-    ))
+    );
+    Some((command, Change::AclRule(rule)))
+}
+
+/// Lets TCP `port` out of `group` to `peer` (the members of a group, or an
+/// IPv4 block), with the rule as a change.
+pub fn allow_egress(
+    group: &str,
+    port: u16,
+    peer: RulePeer,
+    region: Option<&str>,
+) -> (String, Change) {
+    let destination = match &peer {
+        RulePeer::Group(id) => format!("UserIdGroupPairs=[{{GroupId={id}}}]"),
+        RulePeer::Cidr(cidr) => format!("IpRanges=[{{CidrIp={cidr}}}]"),
+    };
+    let permission = format!("IpProtocol=tcp,FromPort={port},ToPort={port},{destination}");
+    let command = aws(
+        "ec2",
+        "authorize-security-group-egress",
+        &["--group-id", group, "--ip-permissions", &permission],
+        region,
+    );
+    let rule = GroupRule {
+        group_id: group.to_string(),
+        egress: true,
+        ports: (port, port),
+        peer,
+    };
+    (command, Change::GroupRule(rule))
 }
 
 /// An interface endpoint for `service` (`secretsmanager`, `rds`) in the
@@ -91,7 +124,7 @@ pub fn create_interface_endpoint(
     args.extend(function.subnet_ids.iter().map(String::as_str));
     vec![
         aws("ec2", "create-vpc-endpoint", &args, Some(region)),
-        allow_ingress_from_group(group, 443, group, Some(region)),
+        allow_ingress_from_group(group, 443, group, Some(region)).0,
     ]
 }
 
@@ -111,15 +144,22 @@ pub fn interface_endpoint_change(
     })
 }
 
-/// Lets TCP `port` into `group` from the members of `source_group`.
+/// Lets TCP `port` into `group` from the members of `source_group`, with
+/// the rule as a change.
 pub fn allow_ingress_from_group(
     group: &str,
     port: u16,
     source_group: &str,
     region: Option<&str>,
-) -> String {
+) -> (String, Change) {
+    let rule = GroupRule {
+        group_id: group.to_string(),
+        egress: false,
+        ports: (port, port),
+        peer: RulePeer::Group(source_group.to_string()),
+    };
     let port = port.to_string();
-    aws(
+    let command = aws(
         "ec2",
         "authorize-security-group-ingress",
         &[
@@ -133,7 +173,8 @@ pub fn allow_ingress_from_group(
             source_group,
         ],
         region,
-    )
+    );
+    (command, Change::GroupRule(rule))
 }
 
 /// `aws <service> <operation> <args>... --region <region>`, quoted for a shell.

@@ -61,6 +61,43 @@ pub struct Fix {
     pub iac: Vec<crate::iac::Snippet>,
 }
 
+/// A fix being put together: its commands in order, each once, and the
+/// changes among them that have an IaC form.
+#[derive(Debug, Default)]
+pub struct FixPlan {
+    commands: Vec<String>,
+    changes: Vec<crate::iac::Change>,
+}
+
+impl FixPlan {
+    /// A command with no IaC form (a value, a label, an attribute).
+    pub fn command(&mut self, command: String) {
+        if !self.commands.contains(&command) {
+            self.commands.push(command);
+        }
+    }
+
+    /// A command and the change it makes.
+    pub fn change(&mut self, (command, change): (String, crate::iac::Change)) {
+        if !self.commands.contains(&command) {
+            self.commands.push(command);
+            self.changes.push(change);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.commands.is_empty()
+    }
+}
+
+impl Extend<(String, crate::iac::Change)> for FixPlan {
+    fn extend<I: IntoIterator<Item = (String, crate::iac::Change)>>(&mut self, items: I) {
+        for item in items {
+            self.change(item);
+        }
+    }
+}
+
 /// What a check concluded, before the report adds the check's name and title.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
@@ -135,6 +172,17 @@ impl Verdict {
             iac: Vec::new(),
         }));
         self
+    }
+
+    /// The fix `plan` puts together; none when it holds no command.
+    pub fn fix_plan(self, summary: impl Into<String>, plan: FixPlan) -> Self {
+        if plan.is_empty() {
+            return self;
+        }
+        let verdict = self.fix(summary, plan.commands);
+        plan.changes
+            .into_iter()
+            .fold(verdict, |verdict, change| verdict.change(change))
     }
 
     /// What the fix changes, for its IaC snippets; a verdict without a fix

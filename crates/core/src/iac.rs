@@ -43,6 +43,40 @@ pub enum Change {
         subnet_ids: Vec<String>,
         security_group_id: String,
     },
+    /// A security-group rule for TCP.
+    GroupRule(GroupRule),
+    /// A network ACL entry allowing TCP.
+    AclRule(AclRule),
+}
+
+/// A security-group rule letting TCP `ports` into `group_id` from `peer`,
+/// or out of it to `peer` when `egress`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRule {
+    pub group_id: String,
+    pub egress: bool,
+    pub ports: (u16, u16),
+    pub peer: RulePeer,
+}
+
+/// The other side of a security-group rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RulePeer {
+    /// The members of a security group.
+    Group(String),
+    /// An IPv4 block.
+    Cidr(String),
+}
+
+/// A network ACL entry allowing TCP `ports` in from `cidr`, or out to it
+/// when `egress`, at `rule_number`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AclRule {
+    pub acl_id: String,
+    pub egress: bool,
+    pub rule_number: i32,
+    pub ports: (u16, u16),
+    pub cidr: String,
 }
 
 /// The languages a change is written in.
@@ -148,6 +182,8 @@ impl Change {
                 format!("the function {}", function_name(function_arn))
             }
             Change::InterfaceEndpoint { vpc_id, .. } => format!("the VPC {vpc_id}"),
+            Change::GroupRule(rule) => format!("the security group {}", rule.group_id),
+            Change::AclRule(rule) => format!("the network ACL {}", rule.acl_id),
         }
     }
 
@@ -204,7 +240,140 @@ impl Change {
                 subnet_ids,
                 security_group_id,
             ),
+            Change::GroupRule(rule) => group_rule(language, rule),
+            Change::AclRule(rule) => acl_rule(language, rule),
         }
+    }
+}
+
+/// `443` or `1024To65535`, for names.
+fn ports_name((from, to): (u16, u16)) -> String {
+    if from == to {
+        from.to_string()
+    } else {
+        format!("{from}To{to}")
+    }
+}
+
+fn group_rule(language: Language, rule: &GroupRule) -> Snippet {
+    let (from, to) = rule.ports;
+    let direction = if rule.egress { "Egress" } else { "Ingress" };
+    let id = format!("{direction}Tcp{}", ports_name(rule.ports));
+    match language {
+        Language::Cloudformation => {
+            let peer = match (&rule.peer, rule.egress) {
+                (RulePeer::Group(group), false) => {
+                    format!("SourceSecurityGroupId: {}", yaml_string(group))
+                }
+                (RulePeer::Group(group), true) => {
+                    format!("DestinationSecurityGroupId: {}", yaml_string(group))
+                }
+                (RulePeer::Cidr(cidr), _) => format!("CidrIp: {}", yaml_string(cidr)),
+            };
+            Snippet {
+                language,
+                resource: id.clone(),
+                snippet: format!(
+                    "{id}:\n  Type: AWS::EC2::SecurityGroup{direction}\n  Properties:\n    GroupId: {}\n    IpProtocol: tcp\n    FromPort: {from}\n    ToPort: {to}\n    {peer}\n",
+                    yaml_string(&rule.group_id)
+                ),
+            }
+        }
+        Language::Terraform => {
+            let kind = if rule.egress { "egress" } else { "ingress" };
+            let name = format!("{kind}_tcp_{}", ports_name(rule.ports).to_lowercase());
+            let peer = match &rule.peer {
+                RulePeer::Group(group) => {
+                    format!("referenced_security_group_id = {}", hcl_string(group))
+                }
+                RulePeer::Cidr(cidr) => {
+                    format!("cidr_ipv4                    = {}", hcl_string(cidr))
+                }
+            };
+            Snippet {
+                language,
+                resource: format!("aws_vpc_security_group_{kind}_rule.{name}"),
+                snippet: format!(
+                    "resource \"aws_vpc_security_group_{kind}_rule\" \"{name}\" {{\n  security_group_id            = {}\n  ip_protocol                  = \"tcp\"\n  from_port                    = {from}\n  to_port                      = {to}\n  {peer}\n}}\n",
+                    hcl_string(&rule.group_id)
+                ),
+            }
+        }
+        Language::Cdk => {
+            let peer = match &rule.peer {
+                RulePeer::Group(group) => format!("ec2.Peer.securityGroupId({})", ts_string(group)),
+                RulePeer::Cidr(cidr) => format!("ec2.Peer.ipv4({})", ts_string(cidr)),
+            };
+            let port = if from == to {
+                format!("ec2.Port.tcp({from})")
+            } else {
+                format!("ec2.Port.tcpRange({from}, {to})")
+            };
+            // An imported group lets everything out unless told otherwise,
+            // and then ignores egress rules added to it.
+            let options = if rule.egress {
+                ", { allowAllOutbound: false }"
+            } else {
+                ""
+            };
+            let add = if rule.egress {
+                "addEgressRule"
+            } else {
+                "addIngressRule"
+            };
+            Snippet {
+                language,
+                resource: format!("ec2.SecurityGroup {}", rule.group_id),
+                snippet: format!(
+                    "ec2.SecurityGroup.fromSecurityGroupId(this, '{id}Group', {}{options}).{add}({peer}, {port});\n",
+                    ts_string(&rule.group_id)
+                ),
+            }
+        }
+    }
+}
+
+fn acl_rule(language: Language, rule: &AclRule) -> Snippet {
+    let (from, to) = rule.ports;
+    let direction = if rule.egress { "Egress" } else { "Ingress" };
+    let id = format!("Acl{direction}{}", rule.rule_number);
+    match language {
+        Language::Cloudformation => Snippet {
+            language,
+            resource: id.clone(),
+            snippet: format!(
+                "{id}:\n  Type: AWS::EC2::NetworkAclEntry\n  Properties:\n    NetworkAclId: {}\n    RuleNumber: {}\n    Egress: {}\n    Protocol: 6\n    RuleAction: allow\n    CidrBlock: {}\n    PortRange:\n      From: {from}\n      To: {to}\n",
+                yaml_string(&rule.acl_id),
+                rule.rule_number,
+                rule.egress,
+                yaml_string(&rule.cidr)
+            ),
+        },
+        Language::Terraform => {
+            let name = format!("{}_{}", direction.to_lowercase(), rule.rule_number);
+            Snippet {
+                language,
+                resource: format!("aws_network_acl_rule.{name}"),
+                snippet: format!(
+                    "resource \"aws_network_acl_rule\" \"{name}\" {{\n  network_acl_id = {}\n  rule_number    = {}\n  egress         = {}\n  protocol       = \"tcp\"\n  rule_action    = \"allow\"\n  cidr_block     = {}\n  from_port      = {from}\n  to_port        = {to}\n}}\n",
+                    hcl_string(&rule.acl_id),
+                    rule.rule_number,
+                    rule.egress,
+                    hcl_string(&rule.cidr)
+                ),
+            }
+        }
+        Language::Cdk => Snippet {
+            language,
+            resource: format!("ec2.CfnNetworkAclEntry {id}"),
+            snippet: format!(
+                "new ec2.CfnNetworkAclEntry(this, '{id}', {{\n  networkAclId: {},\n  ruleNumber: {},\n  egress: {},\n  protocol: 6,\n  ruleAction: 'allow',\n  cidrBlock: {},\n  portRange: {{ from: {from}, to: {to} }},\n}});\n",
+                ts_string(&rule.acl_id),
+                rule.rule_number,
+                rule.egress,
+                ts_string(&rule.cidr)
+            ),
+        },
     }
 }
 
@@ -617,8 +786,11 @@ fn origin_of(change: &Change, facts: &crate::facts::Facts) -> (Option<Origin>, &
                 .and_then(|role| Origin::from_tags(&role.tags)),
             crate::actions::iam::GET_ROLE,
         ),
-        // The VPC's tags are not read: only `--iac` writes its change.
+        // The VPC's, groups' and ACLs' tags are not read: only `--iac`
+        // writes their changes.
         Change::InterfaceEndpoint { .. } => (None, crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS),
+        Change::GroupRule(_) => (None, crate::actions::ec2::DESCRIBE_SECURITY_GROUPS),
+        Change::AclRule(_) => (None, crate::actions::ec2::DESCRIBE_NETWORK_ACLS),
         Change::InvokePermission { .. } | Change::FunctionSettings { .. } => (
             facts
                 .rotation_function
@@ -708,6 +880,52 @@ mod tests {
             terraform.resource,
             "aws_iam_role_policy.secrets_manager_rotation"
         );
+    }
+
+    #[test]
+    fn an_egress_rule_on_an_imported_group_is_one_cdk_keeps() {
+        let rule = Change::GroupRule(GroupRule {
+            group_id: "sg-fn".to_string(),
+            egress: true,
+            ports: (443, 443),
+            peer: RulePeer::Group("sg-endpoint".to_string()),
+        });
+        let cdk = rule.write(Language::Cdk, None).snippet;
+        // An imported group that may send anywhere drops added egress rules.
+        assert!(cdk.contains("{ allowAllOutbound: false }"), "{cdk}");
+        assert!(
+            cdk.contains(
+                ".addEgressRule(ec2.Peer.securityGroupId('sg-endpoint'), ec2.Port.tcp(443))"
+            ),
+            "{cdk}"
+        );
+        let cfn = rule.write(Language::Cloudformation, None).snippet;
+        assert!(cfn.contains("Type: AWS::EC2::SecurityGroupEgress"), "{cfn}");
+        assert!(
+            cfn.contains("DestinationSecurityGroupId: \"sg-endpoint\""),
+            "{cfn}"
+        );
+    }
+
+    #[test]
+    fn an_acl_entry_keeps_its_number_direction_and_ports() {
+        let rule = Change::AclRule(AclRule {
+            acl_id: "acl-01".to_string(),
+            egress: false,
+            rule_number: 32766,
+            ports: (1024, 65535),
+            cidr: "0.0.0.0/0".to_string(),
+        });
+        let terraform = rule.write(Language::Terraform, None);
+        assert_eq!(terraform.resource, "aws_network_acl_rule.ingress_32766");
+        for line in [
+            "rule_number    = 32766",
+            "egress         = false",
+            "from_port      = 1024",
+            "to_port        = 65535",
+        ] {
+            assert!(terraform.snippet.contains(line), "{}", terraform.snippet);
+        }
     }
 
     #[test]

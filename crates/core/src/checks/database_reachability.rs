@@ -5,9 +5,10 @@ use crate::actions::ec2::DESCRIBE_NETWORK_ACLS as ACLS;
 use crate::actions::ec2::DESCRIBE_SECURITY_GROUPS as GROUPS;
 use crate::actions::rds::DESCRIBE_DB_INSTANCES as RDS;
 use crate::arn;
-use crate::command::{allow_acl_entry, allow_ingress_from_group, aws};
+use crate::command::{allow_acl_entry, allow_egress, allow_ingress_from_group, aws};
 use crate::facts::{DatabaseFacts, Facts, FunctionFacts, NetworkFacts, SecretShape, Subnet};
-use crate::finding::Verdict;
+use crate::finding::{FixPlan, Verdict};
+use crate::iac::RulePeer;
 use crate::network::{self, Cidr, Direction, EPHEMERAL, Peer};
 use crate::template;
 
@@ -152,7 +153,7 @@ fn run(facts: &Facts) -> Outcome {
         (source, found),
         (source, format!("the database listens on TCP {port}")),
     ];
-    let mut fixes = Vec::new();
+    let mut fixes = FixPlan::default();
     let region = arn::region(&function.arn);
 
     let function_peer = Peer {
@@ -205,7 +206,7 @@ fn run(facts: &Facts) -> Outcome {
                 database.security_group_ids.first(),
                 vpc.security_group_ids.first(),
             ) {
-                fixes.push(allow_ingress_from_group(
+                fixes.change(allow_ingress_from_group(
                     database_group,
                     port,
                     function_group,
@@ -233,18 +234,10 @@ fn run(facts: &Facts) -> Outcome {
                 vpc.security_group_ids.first(),
                 database.security_group_ids.first(),
             ) {
-                let permission = format!(
-                    "IpProtocol=tcp,FromPort={port},ToPort={port},UserIdGroupPairs=[{{GroupId={database_group}}}]"
-                );
-                fixes.push(aws(
-                    "ec2",
-                    "authorize-security-group-egress",
-                    &[
-                        "--group-id",
-                        function_group,
-                        "--ip-permissions",
-                        &permission,
-                    ],
+                fixes.change(allow_egress(
+                    function_group,
+                    port,
+                    RulePeer::Group(database_group.clone()),
                     region,
                 ));
             }
@@ -273,11 +266,7 @@ fn run(facts: &Facts) -> Outcome {
         .fold(verdict, |verdict, (source, line)| {
             verdict.evidence(source, line)
         });
-    Ok(if fixes.is_empty() {
-        verdict
-    } else {
-        verdict.fix("Let the function's traffic through to the database:", fixes)
-    })
+    Ok(verdict.fix_plan("Let the function's traffic through to the database:", fixes))
 }
 
 /// Each side's network ACLs must pass the connection and its replies; the
@@ -287,7 +276,7 @@ fn acl_problems(
     database_subnets: &[&Subnet],
     port: u16,
     region: Option<&str>,
-    fixes: &mut Vec<String>,
+    fixes: &mut FixPlan,
 ) -> Vec<Line> {
     let mut problems = Vec::new();
     for from in function_subnets {
@@ -346,7 +335,6 @@ fn acl_problems(
         }
     }
     problems.dedup();
-    fixes.dedup();
     problems
 }
 
@@ -392,7 +380,7 @@ fn move_into(
             })
         });
     if !admits_itself {
-        commands.push(allow_ingress_from_group(group, port, group, region));
+        commands.push(allow_ingress_from_group(group, port, group, region).0);
     }
     commands
 }

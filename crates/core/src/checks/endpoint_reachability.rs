@@ -8,14 +8,15 @@ use crate::actions::ec2::DESCRIBE_VPC_ATTRIBUTE as VPC_ATTRIBUTES;
 use crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS as ENDPOINTS;
 use crate::actions::lambda::GET_FUNCTION;
 use crate::command::{
-    allow_acl_entry, allow_ingress_from_group, aws, create_interface_endpoint,
+    allow_acl_entry, allow_egress, allow_ingress_from_group, aws, create_interface_endpoint,
     interface_endpoint_change, set_function_variable,
 };
 use crate::facts::{
     Facts, FunctionFacts, NetworkFacts, SecretFacts, SecurityGroup, Subnet, VpcAttachment,
     VpcEndpoint,
 };
-use crate::finding::Verdict;
+use crate::finding::{FixPlan, Verdict};
+use crate::iac::RulePeer;
 use crate::network::{self, Cidr, Direction, EPHEMERAL, Peer};
 
 pub const CHECK: CheckDef = CheckDef {
@@ -121,7 +122,7 @@ impl<'a> Path<'a> {
         towards: &Cidr,
         to: &str,
         region: &str,
-        fixes: &mut Vec<String>,
+        fixes: &mut FixPlan,
     ) -> (Vec<Line>, Vec<Line>) {
         let mut evidence = Vec::new();
         let mut problems = Vec::new();
@@ -137,17 +138,10 @@ impl<'a> Path<'a> {
                 ));
                 if let Some(group) = self.vpc.security_group_ids.first() {
                     let destination = match peer.groups.first() {
-                        Some(peer_group) => format!("UserIdGroupPairs=[{{GroupId={peer_group}}}]"),
-                        None => format!("IpRanges=[{{CidrIp={towards}}}]"),
+                        Some(peer_group) => RulePeer::Group(peer_group.clone()),
+                        None => RulePeer::Cidr(towards.to_string()),
                     };
-                    let permission =
-                        format!("IpProtocol=tcp,FromPort=443,ToPort=443,{destination}");
-                    fixes.push(aws(
-                        "ec2",
-                        "authorize-security-group-egress",
-                        &["--group-id", group, "--ip-permissions", &permission],
-                        Some(region),
-                    ));
+                    fixes.change(allow_egress(group, HTTPS, destination, Some(region)));
                 }
             }
         }
@@ -205,7 +199,7 @@ impl<'a> Path<'a> {
             ),
         )];
         let mut problems = Vec::new();
-        let mut fixes = Vec::new();
+        let mut fixes = FixPlan::default();
         let region = endpoint.service_name.split('.').nth(2).unwrap_or_default();
 
         let variable = function.environment.get("SECRETS_MANAGER_ENDPOINT");
@@ -217,7 +211,7 @@ impl<'a> Path<'a> {
                 "Private DNS is off on {}, so the public name secretsmanager.{region}.amazonaws.com does not resolve to it",
                 endpoint.id
             )));
-            fixes.push(aws(
+            fixes.command(aws(
                 "ec2",
                 "modify-vpc-endpoint",
                 &["--vpc-endpoint-id", &endpoint.id, "--private-dns-enabled"],
@@ -233,7 +227,7 @@ impl<'a> Path<'a> {
                 ),
             ));
             for attribute in ["--enable-dns-support", "--enable-dns-hostnames"] {
-                fixes.push(aws(
+                fixes.command(aws(
                     "ec2",
                     "modify-vpc-attribute",
                     &[
@@ -260,7 +254,7 @@ impl<'a> Path<'a> {
                     endpoint.security_group_ids.first(),
                     self.vpc.security_group_ids.first(),
                 ) {
-                    fixes.push(allow_ingress_from_group(
+                    fixes.change(allow_ingress_from_group(
                         endpoint_group,
                         HTTPS,
                         function_group,
@@ -309,7 +303,7 @@ impl<'a> Path<'a> {
         &self,
         endpoint: &VpcEndpoint,
         region: &str,
-        fixes: &mut Vec<String>,
+        fixes: &mut FixPlan,
     ) -> (Vec<Line>, Vec<Line>) {
         let mut evidence = Vec::new();
         let mut problems = Vec::new();
@@ -400,9 +394,8 @@ impl<'a> Path<'a> {
         }
         // No route out: an endpoint is the path to add. A route out: open
         // what the groups and network ACLs close on it.
-        let mut fixes = Vec::new();
-        let endpoint;
-        if problems.is_empty() {
+        let mut fixes = FixPlan::default();
+        let endpoint = if problems.is_empty() {
             let anywhere = Peer {
                 cidrs: vec![Cidr::ANYWHERE],
                 groups: Vec::new(),
@@ -416,12 +409,13 @@ impl<'a> Path<'a> {
             );
             evidence.extend(more);
             problems.extend(outbound);
-            endpoint = None;
+            None
         } else {
-            fixes = self.create_endpoint(region);
-            endpoint =
-                interface_endpoint_change(&self.network.vpc_id, "secretsmanager", self.vpc, region);
-        }
+            for command in self.create_endpoint(region) {
+                fixes.command(command);
+            }
+            interface_endpoint_change(&self.network.vpc_id, "secretsmanager", self.vpc, region)
+        };
         let verdict = verdict(
             problems,
             evidence,
@@ -440,7 +434,7 @@ impl<'a> Path<'a> {
     }
 }
 
-fn verdict(problems: Vec<Line>, evidence: Vec<Line>, pass: String, fixes: Vec<String>) -> Verdict {
+fn verdict(problems: Vec<Line>, evidence: Vec<Line>, pass: String, fixes: FixPlan) -> Verdict {
     let verdict = match problems.first() {
         None => Verdict::pass(pass),
         Some((_, first)) => Verdict::fail(format!(
@@ -453,11 +447,7 @@ fn verdict(problems: Vec<Line>, evidence: Vec<Line>, pass: String, fixes: Vec<St
         .fold(verdict, |verdict, (source, line)| {
             verdict.evidence(source, line)
         });
-    if fixes.is_empty() {
-        verdict
-    } else {
-        verdict.fix("Give the function a path to Secrets Manager:", fixes)
-    }
+    verdict.fix_plan("Give the function a path to Secrets Manager:", fixes)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::command::{
     allow_ingress_from_group, aws, create_interface_endpoint, interface_endpoint_change,
 };
 use crate::facts::{Facts, NetworkFacts, VpcAttachment, VpcEndpoint};
-use crate::finding::Verdict;
+use crate::finding::{FixPlan, Verdict};
 use crate::network::{self, Cidr};
 
 pub const CHECK: CheckDef = CheckDef {
@@ -162,19 +162,27 @@ fn through_endpoint(
         .evidence(ENDPOINTS, found)
         .evidence(GROUPS, format!("endpoint ingress: {rule}")),
         None => {
-            let fix = endpoint
-                .security_group_ids
-                .first()
-                .zip(vpc.security_group_ids.first())
-                .map(|(endpoint_group, function_group)| {
-                    allow_ingress_from_group(endpoint_group, HTTPS, function_group, Some(region))
-                });
+            let mut fix = FixPlan::default();
+            fix.extend(
+                endpoint
+                    .security_group_ids
+                    .first()
+                    .zip(vpc.security_group_ids.first())
+                    .map(|(endpoint_group, function_group)| {
+                        allow_ingress_from_group(
+                            endpoint_group,
+                            HTTPS,
+                            function_group,
+                            Some(region),
+                        )
+                    }),
+            );
             Verdict::fail(format!(
                     "The {api} endpoint's security groups ({}) admit no TCP 443 from the function: setSecret's lookup fails",
                     endpoint.security_group_ids.join(", ")
                 ))
                 .evidence(ENDPOINTS, found)
-                .fix("Let the function's HTTPS in:", fix.into_iter().collect())
+                .fix_plan("Let the function's HTTPS in:", fix)
         }
     }
 }
