@@ -61,7 +61,7 @@ pub enum Command {
         check: String,
     },
     /// Print the read-only IAM policy rotdoctor itself needs
-    Permissions(SelectionArgs),
+    Permissions(PermissionsArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions {
         #[arg(value_enum)]
@@ -74,6 +74,30 @@ pub enum Command {
         #[arg(value_parser = ["check", "logs", "checks", "explain", "permissions", "completions"])]
         command: Option<String>,
     },
+}
+
+/// `permissions`: the read policy every account checked needs, or what the
+/// identity running a scan over accounts needs besides.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct PermissionsArgs {
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+
+    /// Print instead what the identity running `check --accounts` or
+    /// `--org` needs besides: sts:AssumeRole on the role in each account,
+    /// and organizations:ListAccounts
+    #[arg(long, conflicts_with_all = ["only", "skip"])]
+    pub scanner: bool,
+
+    /// With --scanner, the role rotdoctor assumes in each account (as
+    /// check's --role-name)
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "OrganizationAccountAccessRole",
+        requires = "scanner"
+    )]
+    pub role_name: String,
 }
 
 /// Which checks to run.

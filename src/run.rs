@@ -62,7 +62,10 @@ pub fn main(cli: Cli) -> ExitCode {
             Ok(Exit::Clean)
         }
         Command::Man { command } => man_page(command.as_deref()),
-        Command::Permissions(selection) => print_permissions(&selection.selection()),
+        Command::Permissions(args) if args.scanner => {
+            print_policy(&scanner_policy(&args.role_name))
+        }
+        Command::Permissions(args) => print_policy(&read_policy(&args.selection.selection())),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),
@@ -276,8 +279,9 @@ fn explain(slug: &str) -> Result<Exit, Stop> {
 
 /// The IAM policy to grant rotdoctor's identity: read-only, derived from
 /// what the selected checks read.
-fn print_permissions(selection: &checks::Selection) -> Result<Exit, Stop> {
-    let policy = serde_json::json!({
+/// The read-only policy every account a run checks grants rotdoctor.
+fn read_policy(selection: &checks::Selection) -> serde_json::Value {
+    serde_json::json!({
         "Version": "2012-10-17",
         "Statement": [{
             "Sid": "RotdoctorReadOnly",
@@ -285,8 +289,34 @@ fn print_permissions(selection: &checks::Selection) -> Result<Exit, Stop> {
             "Action": checks::permissions(selection),
             "Resource": "*"
         }]
-    });
-    let text = serde_json::to_string_pretty(&policy)
+    })
+}
+
+/// What the identity that runs a scan over accounts needs besides: to
+/// assume `role_name` in each account (in every partition), and to list
+/// the organization's accounts for `--org`.
+fn scanner_policy(role_name: &str) -> serde_json::Value {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "RotdoctorAssumeRole",
+                "Effect": "Allow",
+                "Action": crate::actions::sts::ASSUME_ROLE,
+                "Resource": format!("arn:*:iam::*:role/{role_name}")
+            },
+            {
+                "Sid": "RotdoctorListAccounts",
+                "Effect": "Allow",
+                "Action": crate::actions::organizations::LIST_ACCOUNTS,
+                "Resource": "*"
+            }
+        ]
+    })
+}
+
+fn print_policy(policy: &serde_json::Value) -> Result<Exit, Stop> {
+    let text = serde_json::to_string_pretty(policy)
         .map_err(|error| Stop(Exit::CannotRun, format!("cannot print the policy: {error}")))?;
     finish(writeln!(io::stdout().lock(), "{text}"))?;
     Ok(Exit::Clean)

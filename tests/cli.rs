@@ -210,6 +210,55 @@ fn checks_explain_and_permissions_need_no_account() {
     );
 }
 
+/// The scanner's policy, decided by the IAM simulator (not by rotdoctor):
+/// it may assume the named role in any account and list the
+/// organization's accounts, and assume no other role.
+#[test]
+fn the_scanners_policy_admits_the_role_it_names_and_no_other() {
+    let policy = rotdoctor()
+        .args(["permissions", "--scanner", "--role-name", "RotdoctorAudit"])
+        .output()
+        .unwrap();
+    assert!(policy.status.success());
+    let policy: serde_json::Value = serde_json::from_slice(&policy.stdout).unwrap();
+    // A member account's role trusts the scanner's account, as the roles
+    // Organizations creates do: the scanner's own policy then decides.
+    let trusts_the_scanner = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+            "Action": "sts:AssumeRole"
+        }]
+    });
+    let assume = |role: &str| {
+        serde_json::json!({
+            "principal": "arn:aws:iam::111111111111:role/platform-ci",
+            "action": "sts:AssumeRole",
+            "resource": format!("arn:aws:iam::222222222222:role/{role}"),
+            "accountId": "222222222222",
+            "context": {},
+            "identity": [policy],
+            "resourcePolicy": trusts_the_scanner,
+        })
+    };
+    let list_accounts = serde_json::json!({
+        "principal": "arn:aws:iam::111111111111:role/platform-ci",
+        "action": "organizations:ListAccounts",
+        "resource": "*",
+        "accountId": "111111111111",
+        "context": {},
+        "identity": [policy],
+    });
+    let cases = serde_json::json!([assume("RotdoctorAudit"), assume("Admin"), list_accounts]);
+    let mut simulator = std::process::Command::new("node");
+    simulator.arg(common::repo().join("tests/iam/simulate.mjs"));
+    let decisions =
+        common::succeeds_with_input(&mut simulator, &cases.to_string(), "the IAM simulator");
+    let decisions: Vec<String> = serde_json::from_slice(&decisions.stdout).unwrap();
+    assert_eq!(decisions, ["Allowed", "ImplicitlyDenied", "Allowed"]);
+}
+
 #[test]
 fn suppressed_findings_are_reported_but_do_not_fail_the_gate() {
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));

@@ -74,3 +74,7 @@ pub mod secretsmanager {
     pub const GET_SECRET_VALUE: &str = "secretsmanager:GetSecretValue";
     pub const LIST_SECRETS: &str = "secretsmanager:ListSecrets";
 }
+
+pub mod sts {
+    pub const ASSUME_ROLE: &str = "sts:AssumeRole";
+}
