@@ -10,7 +10,10 @@ manual investigation with the AWS CLI through the same proxy, and the
 slowdown when 30% of requests are throttled (tests/moto/faults.py in front
 of the proxy), for the retry settings rotdoctor could choose. Then the
 chain for one secret whose function runs in a VPC with a Secrets Manager
-endpoint.
+endpoint, and a scan of 10 accounts by 3 Regions of 100 secrets each
+against one account and Region alone. For every `--all` run it checks the
+request budget: no API's busiest second in any account and Region holds
+more requests than its token bucket (src/gather/budget.rs) lets through.
 
 Usage: bench.py ROTDOCTOR_BINARY [SIZES...]
 """
@@ -28,6 +31,9 @@ import threading
 import time
 import urllib.request
 import zipfile
+
+import re
+from collections import Counter, defaultdict
 
 import boto3
 
@@ -47,14 +53,27 @@ class Proxy(http.server.ThreadingHTTPServer):
     when each arrived and was answered."""
 
     daemon_threads = True
+    # A scan opens hundreds of connections at once: with socketserver's
+    # backlog of 5 the kernel drops their SYNs, and a client waits out the
+    # retransmissions (1 + 2 + 4 + ... seconds).
+    request_queue_size = 1024
 
     def __init__(self, upstream):
         self.upstream = upstream
         self.latency = LATENCY
         # When each request arrived and when its answer was sent.
         self.spans = []
+        # Each request's (access key, Region), the API action it named, and
+        # the second it was signed in (X-Amz-Date).
+        self.requests = []
         self.lock = threading.Lock()
+        self.upstream_slots = threading.BoundedSemaphore(32)
         super().__init__(("127.0.0.1", free_port()), Handler)
+
+    def clear(self):
+        with self.lock:
+            self.spans.clear()
+            self.requests.clear()
 
     def chain(self):
         """The most requests that ran one after another, each sent once the
@@ -79,14 +98,34 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def forward(self):
         arrived = time.monotonic()
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
-            self.answer()
+            self.answer(body)
         finally:
             with self.server.lock:
                 self.server.spans.append((arrived, time.monotonic()))
+                self.server.requests.append((*self.action(body), self.headers.get("X-Amz-Date", "?")))
 
-    def answer(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+    def action(self, body):
+        """(access key, Region) and "service:Operation" of this request, from
+        its signature's credential scope and its target, form or path."""
+        scope = re.search(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/", self.headers.get("Authorization", ""))
+        if not scope:
+            return ("?", "?"), "?"
+        key, region, service = scope.groups()
+        target = self.headers.get("X-Amz-Target")
+        form = re.search(rb"(?:^|&)Action=(\w+)", body)
+        if target:
+            operation = target.rsplit(".", 1)[-1]
+        elif form:
+            operation = form.group(1).decode()
+        elif service == "lambda":
+            operation = "GetPolicy" if self.path.split("?")[0].endswith("/policy") else "GetFunction"
+        else:
+            operation = "?"
+        return (key, region), f"{service}:{operation}"
+
+    def answer(self, body):
         time.sleep(self.server.latency)
         if "CloudTrail" in self.headers.get("X-Amz-Target", ""):
             # moto has no LookupEvents: answer as a region with no events would.
@@ -97,10 +136,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(payload)
             return
-        upstream = http.client.HTTPConnection("127.0.0.1", self.server.upstream)
-        upstream.request(self.command, self.path, body, dict(self.headers))
-        response = upstream.getresponse()
-        payload = response.read()
+        # moto is one process, whose listen backlog a scan of many accounts
+        # would overflow (connections reset): a few requests at a time reach it.
+        with self.server.upstream_slots:
+            upstream = http.client.HTTPConnection("127.0.0.1", self.server.upstream)
+            upstream.request(self.command, self.path, body, dict(self.headers))
+            response = upstream.getresponse()
+            payload = response.read()
+            upstream.close()
         self.send_response(response.status)
         for key, value in response.getheaders():
             if key.lower() not in ("content-length", "transfer-encoding", "connection"):
@@ -135,17 +178,23 @@ def start_moto():
     return server, port
 
 
-def seed(port, size):
+def seed(port, size, account="123456789012", region="us-east-1", credentials=None):
+    """`size` secrets rotated by FUNCTIONS functions, in `account` (moto's
+    own, or one whose role's `credentials` are given) and `region`."""
     settings = dict(
         endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+        region_name=region,
+        **(credentials or dict(aws_access_key_id="testing", aws_secret_access_key="testing")),
     )
     iam = boto3.client("iam", **settings)
     lam = boto3.client("lambda", **settings)
     sm = boto3.client("secretsmanager", **settings)
-    role = iam.create_role(
+    # IAM is global: a second Region of the account finds the role made.
+    try:
+        role = iam.get_role(RoleName="rotation")["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        role = None
+    role = role or iam.create_role(
         RoleName="rotation",
         AssumeRolePolicyDocument=json.dumps(
             {"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
@@ -175,7 +224,7 @@ def seed(port, size):
             StatementId="SecretsManagerAccess",
             Action="lambda:InvokeFunction",
             Principal="secretsmanager.amazonaws.com",
-            SourceAccount="123456789012",
+            SourceAccount=account,
         )
         functions.append(arn)
     value = json.dumps({"engine": "postgres", "host": "db.internal", "username": "app", "password": "x" * 24})
@@ -189,12 +238,54 @@ def seed(port, size):
         )
 
 
+def budgets(share_percent=50):
+    """Each budgeted action's most requests in one second: its token
+    bucket's burst plus a second of its rate, at rotdoctor's share
+    (src/gather/budget.rs's QUOTAS, read rather than copied)."""
+    source = open(os.path.join(os.path.dirname(__file__), "..", "src", "gather", "budget.rs")).read()
+    share = share_percent / 100
+    return {
+        action: int(max(1.0, float(rate) * share) + max(1.0, float(burst) * share))
+        for action, rate, burst in re.findall(r'\("(\w+:\w+)", ([\d.]+), ([\d.]+)\)', source)
+    }
+
+
+def busiest_seconds(requests):
+    """Per action, the most requests of one account and Region signed in one
+    second. The signing time is the sender's: the proxy's own arrival times
+    run late for a new connection while it accepts hundreds of them, which
+    would make two requests sent a second apart look closer."""
+    per_second = Counter(requests)
+    busiest = defaultdict(int)
+    for (_, action, _), count in per_second.items():
+        busiest[action] = max(busiest[action], count)
+    return busiest
+
+
+def budget_held(proxy):
+    """Prints whether every budgeted API stayed within its budget."""
+    allowed = budgets()
+    busiest = busiest_seconds(proxy.requests)
+    seen = [action for action in allowed if busiest.get(action)]
+    over = [action for action in seen if busiest[action] > allowed[action]]
+    figures = ", ".join(f"{action} {busiest[action]}/{allowed[action]}" for action in seen)
+    print(f"         budget {'OVER for ' + ', '.join(over) if over else 'held'} (busiest second/budget): {figures}")
+
+
 def run(command, env):
     """Runs a command; returns its wall time and peak RSS in MiB."""
+    wall, peak, _, code = measure(command, env)
+    return wall, peak, code
+
+
+def measure(command, env):
+    """Runs a command; returns its wall time, peak RSS in MiB, CPU seconds
+    (user and system) and exit code."""
     started = time.monotonic()
     child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(child.pid, 0)
-    return time.monotonic() - started, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    return time.monotonic() - started, usage.ru_maxrss / 1024, cpu, os.waitstatus_to_exitcode(status)
 
 
 def verdicts(command, env):
@@ -315,13 +406,106 @@ def vpc_chain(binary):
         run(command, env)
         runs = []
         for _ in range(5):
-            proxy.spans.clear()
+            proxy.clear()
             wall, _, _ = run(command, env)
             runs.append((proxy.chain(), wall, len(proxy.spans)))
         chain, wall, requests = min(runs)
         print(f"function in a VPC with a Secrets Manager endpoint, one secret: {requests} requests, chain {chain}, {wall:.2f} s (best of 5)")
         proxy.shutdown()
     finally:
+        moto.terminate()
+        moto.wait()
+
+
+ORG_ACCOUNTS = [f"2000000000{n:02d}" for n in range(10)]
+ORG_REGIONS = ["us-east-1", "us-west-2", "eu-west-1"]
+ORG_SECRETS = 100
+
+
+def assumed(port, account):
+    """Credentials in `account`: moto acts in the account of an assumed role."""
+    sts = boto3.client(
+        "sts",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    granted = sts.assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="seed"
+    )["Credentials"]
+    return dict(
+        aws_access_key_id=granted["AccessKeyId"],
+        aws_secret_access_key=granted["SecretAccessKey"],
+        aws_session_token=granted["SessionToken"],
+    )
+
+
+def scope_verdicts(command, env):
+    """Each secret's check statuses, by account, Region and name."""
+    report = json.loads(subprocess.run(command, env=env, capture_output=True, check=False).stdout)
+    return {
+        (entry["secret"]["account"], entry["secret"]["region"], entry["secret"]["name"]): [
+            finding["status"] for finding in entry["findings"]
+        ]
+        for entry in report["secrets"]
+    }
+
+
+def org_scale(binary):
+    """10 accounts by 3 Regions of 100 secrets each, in one run, against one
+    account and Region alone: wall time, peak memory, the budget, and each
+    secret's verdicts the same as when its account and Region run alone."""
+    moto, moto_port = start_moto()
+    accounts_file = f"/tmp/rotdoctor-bench-accounts-{os.getpid()}"
+    try:
+        for account in ORG_ACCOUNTS:
+            credentials = assumed(moto_port, account)
+            for region in ORG_REGIONS:
+                seed(moto_port, ORG_SECRETS, account, region, credentials)
+        with open(accounts_file, "w") as f:
+            f.write("\n".join(ORG_ACCOUNTS) + "\n")
+        proxy = Proxy(moto_port)
+        threading.Thread(target=proxy.serve_forever, daemon=True).start()
+        env = environment(proxy.server_address[1])
+        scan = [binary, "check", "--all", "--accounts", accounts_file, "--output", "json"]
+        everything = [*scan, "--regions", ",".join(ORG_REGIONS)]
+        run(everything, env)
+        proxy.clear()
+        wall, peak, cpu, _ = measure(everything, env)
+        requests = len(proxy.requests)
+        print(
+            f"{len(ORG_ACCOUNTS)} accounts x {len(ORG_REGIONS)} Regions x {ORG_SECRETS} secrets: "
+            f"{requests} requests, {wall:.2f} s, rotdoctor's CPU {cpu:.2f} s, peak {peak:.1f} MiB"
+        )
+        budget_held(proxy)
+        # What moto and the proxy cost on their own: no latency, no budget.
+        proxy.latency = 0
+        bare = run([*everything, "--quota-share", "100"], env)[0]
+        proxy.latency = LATENCY
+        print(f"         with no added latency and the whole quota: {bare:.2f} s (moto's and the proxy's own time, mostly)")
+        single_file = accounts_file + "-one"
+        with open(single_file, "w") as f:
+            f.write(ORG_ACCOUNTS[0] + "\n")
+        one = [binary, "check", "--all", "--accounts", single_file, "--output", "json", "--regions", ORG_REGIONS[0]]
+        alone_wall = min(run(one, env)[0] for _ in range(3))
+        print(f"         one account and Region alone: {alone_wall:.2f} s (best of 3); the scan takes {wall / alone_wall:.2f}x")
+        # Verdicts, without the added latency: each account and Region alone.
+        proxy.latency = 0
+        together = scope_verdicts(everything, env)
+        alone = {}
+        for account in ORG_ACCOUNTS:
+            with open(single_file, "w") as f:
+                f.write(account + "\n")
+            for region in ORG_REGIONS:
+                alone.update(scope_verdicts([*scan[:4], single_file, "--output", "json", "--regions", region], env))
+        equal = sum(1 for key in together if together[key] == alone.get(key))
+        print(f"         verdicts: {equal} of {len(together)} secrets the same as with their account and Region alone")
+        proxy.shutdown()
+    finally:
+        for path in (accounts_file, accounts_file + "-one"):
+            if os.path.exists(path):
+                os.remove(path)
         moto.terminate()
         moto.wait()
 
@@ -344,7 +528,7 @@ def main():
             # A single secret takes a fraction of a second: report its best of 5.
             runs = []
             for _ in range(5 if size == 1 else 1):
-                proxy.spans.clear()
+                proxy.clear()
                 launched = time.monotonic()
                 wall, peak, _ = run(command, env)
                 first = (min(start for start, _ in proxy.spans) - launched) * 1000
@@ -353,6 +537,8 @@ def main():
             print(
                 f"{size:>8} {requests:>9} {requests / size:>11.2f} {wall:>8.2f} {wall / LATENCY:>12.1f} {chain:>6} {first:>8.0f} {peak:>9.1f}"
             )
+            if size > 1:
+                budget_held(proxy)
             if size == 1:
                 proxy.latency = 0
                 bare = min(run(command, env)[0] for _ in range(5))
@@ -371,6 +557,7 @@ def main():
             moto.terminate()
             moto.wait()
     vpc_chain(binary)
+    org_scale(binary)
     versions = [run([binary, "--version"], os.environ)[0] for _ in range(20)]
     print(f"rotdoctor --version: {min(versions) * 1000:.1f} ms (best of 20)")
     stripped = subprocess.run(["strip", "-o", "/tmp/rotdoctor-stripped", binary], check=False)

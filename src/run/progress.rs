@@ -94,9 +94,15 @@ mod tests {
     #[test]
     fn the_live_line_counts_scopes_and_secrets() {
         let mut scopes = Scopes::default();
-        scopes.each.insert("111111111111 us-east-1".into(), (100, 100, true));
-        scopes.each.insert("111111111111 eu-west-1".into(), (12, 40, false));
-        scopes.each.insert("222222222222 us-east-1".into(), (0, 0, false));
+        scopes
+            .each
+            .insert("111111111111 us-east-1".into(), (100, 100, true));
+        scopes
+            .each
+            .insert("111111111111 eu-west-1".into(), (12, 40, false));
+        scopes
+            .each
+            .insert("222222222222 us-east-1".into(), (0, 0, false));
         assert_eq!(
             scopes.line(),
             "rotdoctor: 1 of 3 accounts and Regions done, 112 of 140 secrets examined"
