@@ -12,8 +12,7 @@
 use crate::common;
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use rotdoctor::facts::NamedPolicy;
 use rotdoctor::iam::{self, Decision, Policies, Session};
@@ -354,20 +353,13 @@ fn simulator_decides(cases: &[Case]) -> Vec<String> {
             })
         })
         .collect::<Vec<_>>();
-    let mut child = Command::new("node")
-        .arg(common::repo().join("tests/iam/simulate.mjs"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node, to run the IAM simulator");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(Value::Array(input).to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "the simulator failed");
+    let mut simulator = Command::new("node");
+    simulator.arg(common::repo().join("tests/iam/simulate.mjs"));
+    let output = common::succeeds_with_input(
+        &mut simulator,
+        &Value::Array(input).to_string(),
+        "the simulator",
+    );
     serde_json::from_slice(&output.stdout).unwrap()
 }
 

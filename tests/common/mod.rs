@@ -55,22 +55,16 @@ pub fn succeeds(command: &mut Command, what: &str) -> std::process::Output {
     let output = command
         .output()
         .unwrap_or_else(|error| panic!("{what} could not start: {error}"));
-    assert!(
-        output.status.success(),
-        "{what} failed:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
+    succeeded(output, what)
 }
 
 /// [`succeeds`], with `input` on the tool's standard input.
 pub fn succeeds_with_input(command: &mut Command, input: &str, what: &str) -> std::process::Output {
     use std::io::Write;
     let mut child = command
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|error| panic!("{what} could not start: {error}"));
     child
@@ -79,7 +73,10 @@ pub fn succeeds_with_input(command: &mut Command, input: &str, what: &str) -> st
         .unwrap()
         .write_all(input.as_bytes())
         .unwrap();
-    let output = child.wait_with_output().unwrap();
+    succeeded(child.wait_with_output().unwrap(), what)
+}
+
+fn succeeded(output: std::process::Output, what: &str) -> std::process::Output {
     assert!(
         output.status.success(),
         "{what} failed:\n{}{}",
