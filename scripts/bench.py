@@ -32,6 +32,7 @@ import time
 import urllib.request
 import zipfile
 
+import queue
 import re
 from collections import Counter, defaultdict
 
@@ -58,8 +59,14 @@ class Proxy(http.server.ThreadingHTTPServer):
     # retransmissions (1 + 2 + 4 + ... seconds).
     request_queue_size = 1024
 
-    def __init__(self, upstream):
+    def __init__(self, upstream, accounts=None):
         self.upstream = upstream
+        # A moto of its own per account, for a scan over accounts: one moto
+        # is one Python process, one core, for every account's requests.
+        # Each account's role is assumed in its moto, whose keys then go
+        # there too.
+        self.accounts = accounts or {}
+        self.keys = {}
         self.latency = LATENCY
         # When each request arrived and when its answer was sent.
         self.spans = []
@@ -68,7 +75,30 @@ class Proxy(http.server.ThreadingHTTPServer):
         self.requests = []
         self.lock = threading.Lock()
         self.upstream_slots = threading.BoundedSemaphore(32)
+        self.idle = {}
         super().__init__(("127.0.0.1", free_port()), Handler)
+
+    def exchange(self, port, method, path, body, headers):
+        """One request to the moto on `port`, over a connection kept open
+        for the next (a new connection a request costs moto and the proxy
+        more than the request itself)."""
+        idle = self.idle.setdefault(port, queue.LifoQueue())
+        for attempt in range(2):
+            try:
+                connection = idle.get_nowait()
+            except queue.Empty:
+                connection = http.client.HTTPConnection("127.0.0.1", port)
+            try:
+                connection.request(method, path, body, headers)
+                response = connection.getresponse()
+                payload = response.read()
+            except (http.client.HTTPException, OSError):
+                connection.close()
+                if attempt:
+                    raise
+                continue
+            idle.put(connection)
+            return response, payload
 
     def clear(self):
         with self.lock:
@@ -125,6 +155,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             operation = "?"
         return (key, region), f"{service}:{operation}"
 
+    def upstream_for(self, body):
+        """The moto of the account a request acts in: the one that granted
+        its key, or for AssumeRole the one of the role's account."""
+        key = re.search(r"Credential=([^/]+)/", self.headers.get("Authorization", ""))
+        with self.server.lock:
+            port = key and self.server.keys.get(key.group(1))
+        if port:
+            return port
+        role = re.search(rb"RoleArn=arn%3A[\w-]+%3Aiam%3A%3A(\d{12})%3A", body)
+        if role and role.group(1).decode() in self.server.accounts:
+            return self.server.accounts[role.group(1).decode()]
+        return self.server.upstream
+
     def answer(self, body):
         time.sleep(self.server.latency)
         if "CloudTrail" in self.headers.get("X-Amz-Target", ""):
@@ -138,12 +181,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         # moto is one process, whose listen backlog a scan of many accounts
         # would overflow (connections reset): a few requests at a time reach it.
+        port = self.upstream_for(body)
         with self.server.upstream_slots:
-            upstream = http.client.HTTPConnection("127.0.0.1", self.server.upstream)
-            upstream.request(self.command, self.path, body, dict(self.headers))
-            response = upstream.getresponse()
-            payload = response.read()
-            upstream.close()
+            response, payload = self.server.exchange(port, self.command, self.path, body, dict(self.headers))
+        granted = re.search(rb"<AccessKeyId>(\w+)</AccessKeyId>", payload)
+        if granted:
+            with self.server.lock:
+                self.server.keys[granted.group(1).decode()] = port
         self.send_response(response.status)
         for key, value in response.getheaders():
             if key.lower() not in ("content-length", "transfer-encoding", "connection"):
@@ -441,6 +485,13 @@ def assumed(port, account):
     )
 
 
+def cpu_seconds(pid):
+    """The user and system CPU time a process has used (/proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def scope_verdicts(command, env):
     """Each secret's check statuses, by account, Region and name."""
     report = json.loads(subprocess.run(command, env=env, capture_output=True, check=False).stdout)
@@ -457,26 +508,39 @@ def org_scale(binary):
     account and Region alone: wall time, peak memory, the budget, and each
     secret's verdicts the same as when its account and Region run alone."""
     moto, moto_port = start_moto()
+    motos = {account: start_moto() for account in ORG_ACCOUNTS}
     accounts_file = f"/tmp/rotdoctor-bench-accounts-{os.getpid()}"
     try:
-        for account in ORG_ACCOUNTS:
-            credentials = assumed(moto_port, account)
+        def seed_account(account):
+            port = motos[account][1]
+            credentials = assumed(port, account)
             for region in ORG_REGIONS:
-                seed(moto_port, ORG_SECRETS, account, region, credentials)
+                seed(port, ORG_SECRETS, account, region, credentials)
+
+        seeding = [threading.Thread(target=seed_account, args=(account,)) for account in ORG_ACCOUNTS]
+        for thread in seeding:
+            thread.start()
+        for thread in seeding:
+            thread.join()
         with open(accounts_file, "w") as f:
             f.write("\n".join(ORG_ACCOUNTS) + "\n")
-        proxy = Proxy(moto_port)
+        proxy = Proxy(moto_port, {account: port for account, (_, port) in motos.items()})
         threading.Thread(target=proxy.serve_forever, daemon=True).start()
         env = environment(proxy.server_address[1])
         scan = [binary, "check", "--all", "--accounts", accounts_file, "--output", "json"]
         everything = [*scan, "--regions", ",".join(ORG_REGIONS)]
         run(everything, env)
         proxy.clear()
+        servers = [moto, *(server for server, _ in motos.values())]
+        before = sum(cpu_seconds(server.pid) for server in servers), sum(os.times()[:2])
         wall, peak, cpu, _ = measure(everything, env)
+        moto_cpu = sum(cpu_seconds(server.pid) for server in servers) - before[0]
+        proxy_cpu = sum(os.times()[:2]) - before[1]
         requests = len(proxy.requests)
         print(
             f"{len(ORG_ACCOUNTS)} accounts x {len(ORG_REGIONS)} Regions x {ORG_SECRETS} secrets: "
-            f"{requests} requests, {wall:.2f} s, rotdoctor's CPU {cpu:.2f} s, peak {peak:.1f} MiB"
+            f"{requests} requests, {wall:.2f} s, peak {peak:.1f} MiB; CPU: rotdoctor {cpu:.2f} s, "
+            f"moto {moto_cpu:.2f} s, the proxy {proxy_cpu:.2f} s, on {os.cpu_count()} cores"
         )
         budget_held(proxy)
         # What moto and the proxy cost on their own: no latency, no budget.
@@ -506,8 +570,9 @@ def org_scale(binary):
         for path in (accounts_file, accounts_file + "-one"):
             if os.path.exists(path):
                 os.remove(path)
-        moto.terminate()
-        moto.wait()
+        for server, _ in [(moto, moto_port), *motos.values()]:
+            server.terminate()
+            server.wait()
 
 
 def main():
