@@ -45,7 +45,7 @@ TERRAFORM = {
         },
     },
     # A snippet sets only the arguments that change on an existing function.
-    "aws_lambda_function": {"required": set(), "known": {"timeout", "reserved_concurrent_executions"}},
+    "aws_lambda_function": {"required": set(), "known": {"timeout", "reserved_concurrent_executions", "environment"}},
 }
 
 PARTIAL_FUNCTION = """    Role: arn:aws:iam::111122223333:role/stub

@@ -200,9 +200,14 @@ fn read_change_write(write: String, flag: &str, read: String, jq: &[&str]) -> St
 /// Sets one environment variable of a function and keeps the others:
 /// `update-function-configuration --environment` replaces them all, so it
 /// gets them all back.
-pub fn set_function_variable(function_arn: &str, name: &str, value: &str) -> String {
+pub fn set_function_variable(function_arn: &str, name: &str, value: &str) -> (String, Change) {
     let region = crate::arn::region(function_arn);
-    read_change_write(
+    let change = Change::FunctionVariable {
+        function_arn: function_arn.to_string(),
+        name: name.to_string(),
+        value: value.to_string(),
+    };
+    let command = read_change_write(
         aws(
             "lambda",
             "update-function-configuration",
@@ -229,7 +234,8 @@ pub fn set_function_variable(function_arn: &str, name: &str, value: &str) -> Str
             value,
             &format!(".Variables = ((.Variables // {{}}) + {{{name}: $value}})"),
         ],
-    )
+    );
+    (command, change)
 }
 
 /// A new version of a secret made by `jq` from its current value, which

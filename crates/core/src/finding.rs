@@ -70,6 +70,13 @@ pub struct FixPlan {
 }
 
 impl FixPlan {
+    /// A plan of one command and the change it makes.
+    pub fn of(change: (String, crate::iac::Change)) -> Self {
+        let mut plan = FixPlan::default();
+        plan.change(change);
+        plan
+    }
+
     /// A command with no IaC form (a value, a label, an attribute).
     pub fn command(&mut self, command: String) {
         if !self.commands.contains(&command) {

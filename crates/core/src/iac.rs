@@ -34,6 +34,13 @@ pub enum Change {
         timeout: Option<i32>,
         reserved_concurrency: Option<i32>,
     },
+    /// One environment variable of the rotation function, set to `value`
+    /// and the others kept.
+    FunctionVariable {
+        function_arn: String,
+        name: String,
+        value: String,
+    },
     /// An interface endpoint with private DNS in the function's subnets,
     /// and its security group admitting HTTPS from itself.
     InterfaceEndpoint {
@@ -178,7 +185,8 @@ impl Change {
         match self {
             Change::RolePolicy { role_name, .. } => format!("the role {role_name}"),
             Change::InvokePermission { function_arn, .. }
-            | Change::FunctionSettings { function_arn, .. } => {
+            | Change::FunctionSettings { function_arn, .. }
+            | Change::FunctionVariable { function_arn, .. } => {
                 format!("the function {}", function_name(function_arn))
             }
             Change::InterfaceEndpoint { vpc_id, .. } => format!("the VPC {vpc_id}"),
@@ -240,6 +248,11 @@ impl Change {
                 subnet_ids,
                 security_group_id,
             ),
+            Change::FunctionVariable {
+                function_arn,
+                name,
+                value,
+            } => variable(language, function_arn, name, value, logical),
             Change::GroupRule(rule) => group_rule(language, rule),
             Change::AclRule(rule) => acl_rule(language, rule),
         }
@@ -545,6 +558,47 @@ fn settings(
     }
 }
 
+fn variable(
+    language: Language,
+    function_arn: &str,
+    variable: &str,
+    value: &str,
+    function_logical_id: Option<&str>,
+) -> Snippet {
+    let name = function_name(function_arn);
+    let (resource, snippet) = match language {
+        Language::Cloudformation => {
+            let id = function_logical_id.unwrap_or("RotationFunction");
+            (
+                id.to_string(),
+                format!(
+                    "# Add to the Environment.Variables of the AWS::Lambda::Function {name}:\n{id}:\n  Type: AWS::Lambda::Function\n  Properties:\n    Environment:\n      Variables:\n        {variable}: {}\n",
+                    yaml_string(value)
+                ),
+            )
+        }
+        Language::Terraform => (
+            "aws_lambda_function.rotation".to_string(),
+            format!(
+                "# Add to the environment variables of the aws_lambda_function of {name}:\nresource \"aws_lambda_function\" \"rotation\" {{\n  environment {{\n    variables = {{\n      {variable} = {}\n    }}\n  }}\n}}\n",
+                hcl_string(value)
+            ),
+        ),
+        Language::Cdk => (
+            "lambda.Function props".to_string(),
+            format!(
+                "// Add to the environment of the lambda.Function {name}:\nconst rotationEnvironment: Partial<lambda.FunctionProps> = {{\n  environment: {{ {variable}: {} }},\n}};\n",
+                ts_string(value)
+            ),
+        ),
+    };
+    Snippet {
+        language,
+        resource,
+        snippet,
+    }
+}
+
 fn endpoint(
     language: Language,
     vpc_id: &str,
@@ -791,7 +845,9 @@ fn origin_of(change: &Change, facts: &crate::facts::Facts) -> (Option<Origin>, &
         Change::InterfaceEndpoint { .. } => (None, crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS),
         Change::GroupRule(_) => (None, crate::actions::ec2::DESCRIBE_SECURITY_GROUPS),
         Change::AclRule(_) => (None, crate::actions::ec2::DESCRIBE_NETWORK_ACLS),
-        Change::InvokePermission { .. } | Change::FunctionSettings { .. } => (
+        Change::InvokePermission { .. }
+        | Change::FunctionSettings { .. }
+        | Change::FunctionVariable { .. } => (
             facts
                 .rotation_function
                 .found()

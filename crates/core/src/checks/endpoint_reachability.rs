@@ -77,13 +77,13 @@ fn endpoint_variable_mismatch(function: &FunctionFacts, secret: &SecretFacts) ->
             "SECRETS_MANAGER_ENDPOINT is {value}, not the secret's region {region}"
         ))
         .evidence(GET_FUNCTION, format!("SECRETS_MANAGER_ENDPOINT is {value}"))
-        .fix(
+        .fix_plan(
             "Point the function at the secret's region, keeping its other variables (needs jq):",
-            vec![set_function_variable(
+            FixPlan::of(set_function_variable(
                 &function.arn,
                 "SECRETS_MANAGER_ENDPOINT",
                 &expected,
-            )],
+            )),
         ),
     )
 }

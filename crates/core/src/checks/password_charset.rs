@@ -5,7 +5,7 @@ use crate::actions::lambda::GET_FUNCTION;
 use crate::actions::secretsmanager::GET_SECRET_VALUE as GET_VALUE;
 use crate::command::set_function_variable;
 use crate::facts::{CharClass, Facts, FunctionFacts, ObjectShape, SecretShape};
-use crate::finding::{Status, Verdict};
+use crate::finding::{FixPlan, Status, Verdict};
 use crate::template::{self, Database, Template};
 
 pub const CHECK: CheckDef = CheckDef {
@@ -112,28 +112,25 @@ fn run(facts: &Facts) -> Outcome {
         .fold(verdict, |verdict, (source, line)| {
             verdict.evidence(source, line)
         });
-    let mut commands = Vec::new();
+    let mut commands = FixPlan::default();
     if !missing.is_empty() || !uri_breaking.is_empty() {
         let mut exclude = settings.exclude.clone();
         exclude.push_str(&missing);
         exclude.push_str(&uri_breaking);
-        commands.push(set_function_variable(
+        commands.change(set_function_variable(
             &function.arn,
             "EXCLUDE_CHARACTERS",
             &exclude,
         ));
     }
     if length_is_wrong {
-        commands.push(set_function_variable(
+        commands.change(set_function_variable(
             &function.arn,
             "PASSWORD_LENGTH",
             &template.default_length.to_string(),
         ));
     }
-    Ok(if commands.is_empty() {
-        verdict
-    } else {
-        verdict.fix(
+    Ok(verdict.fix_plan(
             format!(
                 "Set the password variables the template reads{}, keeping every other variable of the function \
                  (needs jq; the next rotation then generates a password that fits):",
@@ -144,8 +141,7 @@ fn run(facts: &Facts) -> Outcome {
                 }
             ),
             commands,
-        )
-    })
+        ))
 }
 
 fn describe_refusals(database: &Database) -> String {
