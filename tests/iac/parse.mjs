@@ -19,6 +19,7 @@ const KNOWN = new Set([
   "ec2.Peer.securityGroupId",
   "ec2.Port.tcp",
   "ec2.CfnVPCEndpoint",
+  "ec2.CfnVPCEndpointProps",
   "ec2.Peer.ipv4",
   "ec2.Port.tcpRange",
   "ec2.CfnNetworkAclEntry",

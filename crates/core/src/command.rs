@@ -68,6 +68,28 @@ pub fn allow_acl_entry(
     Some((command, Change::AclRule(rule)))
 }
 
+/// Turns private DNS on for the interface endpoint `endpoint_id` (for
+/// `service_name` in `vpc_id`), with the change.
+pub fn enable_private_dns(
+    endpoint_id: &str,
+    vpc_id: &str,
+    service_name: &str,
+    region: &str,
+) -> (String, Change) {
+    let command = aws(
+        "ec2",
+        "modify-vpc-endpoint",
+        &["--vpc-endpoint-id", endpoint_id, "--private-dns-enabled"],
+        Some(region),
+    );
+    let change = Change::EndpointPrivateDns {
+        endpoint_id: endpoint_id.to_string(),
+        vpc_id: vpc_id.to_string(),
+        service_name: service_name.to_string(),
+    };
+    (command, change)
+}
+
 /// Lets TCP `port` out of `group` to `peer` (the members of a group, or an
 /// IPv4 block), with the rule as a change.
 pub fn allow_egress(

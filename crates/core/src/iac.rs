@@ -50,6 +50,13 @@ pub enum Change {
         subnet_ids: Vec<String>,
         security_group_id: String,
     },
+    /// Private DNS turned on for an existing interface endpoint.
+    EndpointPrivateDns {
+        endpoint_id: String,
+        vpc_id: String,
+        /// `com.amazonaws.<region>.<service>`.
+        service_name: String,
+    },
     /// A security-group rule for TCP.
     GroupRule(GroupRule),
     /// A network ACL entry allowing TCP.
@@ -190,6 +197,7 @@ impl Change {
                 format!("the function {}", function_name(function_arn))
             }
             Change::InterfaceEndpoint { vpc_id, .. } => format!("the VPC {vpc_id}"),
+            Change::EndpointPrivateDns { endpoint_id, .. } => format!("the endpoint {endpoint_id}"),
             Change::GroupRule(rule) => format!("the security group {}", rule.group_id),
             Change::AclRule(rule) => format!("the network ACL {}", rule.acl_id),
         }
@@ -253,9 +261,49 @@ impl Change {
                 name,
                 value,
             } => variable(language, function_arn, name, value, logical),
+            Change::EndpointPrivateDns {
+                endpoint_id,
+                vpc_id,
+                service_name,
+            } => private_dns(language, endpoint_id, vpc_id, service_name),
             Change::GroupRule(rule) => group_rule(language, rule),
             Change::AclRule(rule) => acl_rule(language, rule),
         }
+    }
+}
+
+fn private_dns(language: Language, endpoint_id: &str, vpc_id: &str, service_name: &str) -> Snippet {
+    let service = service_name.rsplit('.').next().unwrap_or(service_name);
+    let (resource, snippet) = match language {
+        Language::Cloudformation => {
+            let id = format!("{}Endpoint", capitalized(service));
+            let snippet = format!(
+                "# Set on the AWS::EC2::VPCEndpoint {endpoint_id} (its VPC and service as they are):\n{id}:\n  Type: AWS::EC2::VPCEndpoint\n  Properties:\n    VpcId: {}\n    ServiceName: {}\n    VpcEndpointType: Interface\n    PrivateDnsEnabled: true\n",
+                yaml_string(vpc_id),
+                yaml_string(service_name)
+            );
+            (id, snippet)
+        }
+        Language::Terraform => {
+            let name = terraform_name(service);
+            let snippet = format!(
+                "# Set on the aws_vpc_endpoint {endpoint_id} (its VPC and service as they are):\nresource \"aws_vpc_endpoint\" \"{name}\" {{\n  vpc_id              = {}\n  service_name        = {}\n  vpc_endpoint_type   = \"Interface\"\n  private_dns_enabled = true\n}}\n",
+                hcl_string(vpc_id),
+                hcl_string(service_name)
+            );
+            (format!("aws_vpc_endpoint.{name}"), snippet)
+        }
+        Language::Cdk => (
+            "ec2.CfnVPCEndpoint props".to_string(),
+            format!(
+                "// Merge into the props of the endpoint {endpoint_id} (ec2.CfnVPCEndpoint):\nconst endpointSettings: Partial<ec2.CfnVPCEndpointProps> = {{\n  privateDnsEnabled: true,\n}};\n"
+            ),
+        ),
+    };
+    Snippet {
+        language,
+        resource,
+        snippet,
     }
 }
 
@@ -843,6 +891,7 @@ fn origin_of(change: &Change, facts: &crate::facts::Facts) -> (Option<Origin>, &
         // The VPC's, groups' and ACLs' tags are not read: only `--iac`
         // writes their changes.
         Change::InterfaceEndpoint { .. } => (None, crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS),
+        Change::EndpointPrivateDns { .. } => (None, crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS),
         Change::GroupRule(_) => (None, crate::actions::ec2::DESCRIBE_SECURITY_GROUPS),
         Change::AclRule(_) => (None, crate::actions::ec2::DESCRIBE_NETWORK_ACLS),
         Change::InvokePermission { .. }

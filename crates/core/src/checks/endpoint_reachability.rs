@@ -9,7 +9,7 @@ use crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS as ENDPOINTS;
 use crate::actions::lambda::GET_FUNCTION;
 use crate::command::{
     allow_acl_entry, allow_egress, allow_ingress_from_group, aws, create_interface_endpoint,
-    interface_endpoint_change, set_function_variable,
+    enable_private_dns, interface_endpoint_change, set_function_variable,
 };
 use crate::facts::{
     Facts, FunctionFacts, NetworkFacts, SecretFacts, SecurityGroup, Subnet, VpcAttachment,
@@ -211,11 +211,11 @@ impl<'a> Path<'a> {
                 "Private DNS is off on {}, so the public name secretsmanager.{region}.amazonaws.com does not resolve to it",
                 endpoint.id
             )));
-            fixes.command(aws(
-                "ec2",
-                "modify-vpc-endpoint",
-                &["--vpc-endpoint-id", &endpoint.id, "--private-dns-enabled"],
-                Some(region),
+            fixes.change(enable_private_dns(
+                &endpoint.id,
+                &self.network.vpc_id,
+                &endpoint.service_name,
+                region,
             ));
         }
         if endpoint.private_dns && !(self.network.dns_support && self.network.dns_hostnames) {

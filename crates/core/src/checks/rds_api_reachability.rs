@@ -8,7 +8,8 @@ use crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS as ENDPOINTS;
 use crate::actions::lambda::GET_FUNCTION;
 use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
 use crate::command::{
-    allow_ingress_from_group, aws, create_interface_endpoint, interface_endpoint_change,
+    allow_ingress_from_group, create_interface_endpoint, enable_private_dns,
+    interface_endpoint_change,
 };
 use crate::facts::{Facts, NetworkFacts, VpcAttachment, VpcEndpoint};
 use crate::finding::{FixPlan, Verdict};
@@ -144,14 +145,14 @@ fn through_endpoint(
             endpoint.id
         ))
         .evidence(ENDPOINTS, found)
-        .fix(
+        .fix_plan(
             "Turn private DNS on for the endpoint:",
-            vec![aws(
-                "ec2",
-                "modify-vpc-endpoint",
-                &["--vpc-endpoint-id", &endpoint.id, "--private-dns-enabled"],
-                Some(region),
-            )],
+            FixPlan::of(enable_private_dns(
+                &endpoint.id,
+                &network.vpc_id,
+                &endpoint.service_name,
+                region,
+            )),
         );
     }
     match network::endpoint_admits(network, endpoint, vpc) {
