@@ -385,10 +385,7 @@ async fn gather_here(
         named.iter().cloned().map(Target::Named).collect()
     };
     // A progress line helps a person waiting on a long scan, and only them.
-    let progress = targets.len() > 1
-        && args.output == Output::Human
-        && io::stderr().is_terminal()
-        && std::env::var_os("CI").is_none();
+    let progress = targets.len() > 1 && args.output == Output::Human && person_watching();
     let results = gatherer
         .gather_all(targets, |done, total| {
             if !progress {
@@ -407,6 +404,11 @@ async fn gather_here(
         .into_iter()
         .map(|result| result.map_err(stop_for))
         .collect()
+}
+
+/// Whether a person watches stderr: a terminal, and not a CI job's log.
+fn person_watching() -> bool {
+    io::stderr().is_terminal() && std::env::var_os("CI").is_none()
 }
 
 fn stop_for(error: GatherError) -> Stop {

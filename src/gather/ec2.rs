@@ -3,8 +3,8 @@
 use aws_sdk_ec2::operation::describe_subnets::DescribeSubnetsOutput;
 use aws_sdk_ec2::types::{Filter, VpcAttributeName};
 
-use super::Gatherer;
 use super::errors::lookup_error;
+use super::{Gatherer, names_next};
 use crate::facts::{
     AclEntry, Fact, LookupError, NatGateway, NetworkFacts, PolicyDocument, Route, SecurityGroup,
     SecurityGroupRule, Subnet, VpcAttachment, VpcEndpoint,
@@ -65,10 +65,17 @@ async fn fetch(
                 .set_subnet_ids(Some(function.subnet_ids.clone()))
                 .send(),
         ),
-        gatherer.call(
+        // Region-wide, so every page: an endpoint on a later page is no
+        // less the function's.
+        gatherer.pages(
             "ec2:DescribeVpcEndpoints",
             &first,
-            ec2.describe_vpc_endpoints().filters(services).send()
+            usize::MAX,
+            ec2.describe_vpc_endpoints()
+                .filters(services)
+                .into_paginator()
+                .send(),
+            |page| names_next(page.next_token())
         ),
         subnets_if_any(gatherer, database_subnets),
     );
@@ -84,8 +91,8 @@ async fn fetch(
     let vpc = filter("vpc-id", &vpc_id);
 
     let endpoints = endpoints
-        .vpc_endpoints()
         .iter()
+        .flat_map(|page| page.vpc_endpoints())
         .filter(|e| e.vpc_id() == Some(vpc_id.as_str()))
         .map(vpc_endpoint)
         .collect::<Vec<_>>();

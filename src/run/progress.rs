@@ -8,23 +8,28 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-/// Where each account and Region stands.
+/// Where one account and Region stands.
 #[derive(Default)]
-struct Scopes {
-    /// Per account and Region label: secrets examined, secrets listed, done.
-    each: BTreeMap<String, (usize, usize, bool)>,
+struct Scope {
+    examined: usize,
+    listed: usize,
+    done: bool,
 }
+
+/// Every account and Region begun, by label.
+#[derive(Default)]
+struct Scopes(BTreeMap<String, Scope>);
 
 impl Scopes {
     /// The live line: scopes done of those begun, secrets examined of those
     /// listed.
     fn line(&self) -> String {
-        let done = self.each.values().filter(|(_, _, done)| *done).count();
-        let examined: usize = self.each.values().map(|(examined, _, _)| examined).sum();
-        let listed: usize = self.each.values().map(|(_, listed, _)| listed).sum();
+        let done = self.0.values().filter(|scope| scope.done).count();
+        let examined: usize = self.0.values().map(|scope| scope.examined).sum();
+        let listed: usize = self.0.values().map(|scope| scope.listed).sum();
         format!(
             "rotdoctor: {done} of {} accounts and Regions done, {examined} of {listed} secrets examined",
-            self.each.len()
+            self.0.len()
         )
     }
 }
@@ -46,31 +51,25 @@ impl Progress {
         }
     }
 
-    /// `label` has listed `listed` secrets (so far `examined` of them).
+    /// `label` has examined `examined` of the `listed` secrets it listed.
     pub fn examined(&self, label: &str, examined: usize, listed: usize) {
-        self.update(label, |scope| (examined, listed, scope.2), None);
+        self.update(label, None, |scope| {
+            scope.examined = examined;
+            scope.listed = listed;
+        });
     }
 
     /// `label` is done; `line` says how it ended.
     pub fn finished(&self, label: &str, line: String) {
-        self.update(label, |scope| (scope.0, scope.1, true), Some(line));
+        self.update(label, Some(line), |scope| scope.done = true);
     }
 
-    fn update(
-        &self,
-        label: &str,
-        change: impl FnOnce((usize, usize, bool)) -> (usize, usize, bool),
-        finished: Option<String>,
-    ) {
+    fn update(&self, label: &str, finished: Option<String>, change: impl FnOnce(&mut Scope)) {
         let Ok(mut scopes) = self.scopes.lock() else {
             return;
         };
-        let scope = scopes.each.entry(label.to_string()).or_default();
-        *scope = change(*scope);
-        if self.live {
-            // Clear the live line, so that what follows starts clean.
-            eprint!("\r\x1b[K");
-        }
+        change(scopes.0.entry(label.to_string()).or_default());
+        self.done();
         if let Some(line) = finished.filter(|_| self.finished_lines) {
             eprintln!("{line}");
         }
@@ -79,7 +78,7 @@ impl Progress {
         }
     }
 
-    /// Clears the live line before the report.
+    /// Clears the live line (before what follows it, and the report).
     pub fn done(&self) {
         if self.live {
             eprint!("\r\x1b[K");
@@ -93,16 +92,16 @@ mod tests {
 
     #[test]
     fn the_live_line_counts_scopes_and_secrets() {
-        let mut scopes = Scopes::default();
-        scopes
-            .each
-            .insert("111111111111 us-east-1".into(), (100, 100, true));
-        scopes
-            .each
-            .insert("111111111111 eu-west-1".into(), (12, 40, false));
-        scopes
-            .each
-            .insert("222222222222 us-east-1".into(), (0, 0, false));
+        let scope = |examined, listed, done| Scope {
+            examined,
+            listed,
+            done,
+        };
+        let scopes = Scopes(BTreeMap::from([
+            ("111111111111 us-east-1".to_string(), scope(100, 100, true)),
+            ("111111111111 eu-west-1".to_string(), scope(12, 40, false)),
+            ("222222222222 us-east-1".to_string(), scope(0, 0, false)),
+        ]));
         assert_eq!(
             scopes.line(),
             "rotdoctor: 1 of 3 accounts and Regions done, 112 of 140 secrets examined"

@@ -3,11 +3,10 @@
 //! entry of the report rather than the end of the run.
 
 use std::fs;
-use std::io::{self, IsTerminal};
 use std::path::Path;
 
 use super::progress::Progress;
-use super::{Exit, Stop, gather_here, since, trace_calls};
+use super::{Exit, Stop, gather_here, person_watching, since, trace_calls};
 use aws_sdk_secretsmanager::config::SharedCredentialsProvider;
 
 use crate::cli::{CheckArgs, Cli};
@@ -85,10 +84,7 @@ pub async fn gather(cli: &Cli, args: &CheckArgs) -> Result<Scan, Stop> {
     let regions = &regions;
     // A person watching a terminal sees the scan move; -v prints each
     // account and Region as it finishes.
-    let progress = Progress::new(
-        io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
-        cli.verbose,
-    );
+    let progress = Progress::new(person_watching(), cli.verbose);
     let progress = &progress;
     let scans = accounts.iter().map(|account| {
         let plan = AccountScan {
