@@ -98,6 +98,11 @@ pub struct PermissionsArgs {
         requires = "scanner"
     )]
     pub role_name: String,
+
+    /// Also grant `check --security-hub`'s one write:
+    /// securityhub:BatchImportFindings into the account's own product
+    #[arg(long, conflicts_with = "scanner")]
+    pub security_hub: bool,
 }
 
 /// Which checks to run.
@@ -326,6 +331,12 @@ pub struct CheckArgs {
     /// reported as suppressed and no longer fail the gate
     #[arg(long, value_name = "FILE")]
     pub suppressions: Option<PathBuf>,
+
+    /// Also import the findings into Security Hub (BatchImportFindings, in
+    /// each secret's own account and Region): rotdoctor's one write, which
+    /// `rotdoctor permissions --security-hub` grants
+    #[arg(long)]
+    pub security_hub: bool,
 
     /// Also write GitHub Actions annotations to stderr [default: on when GITHUB_ACTIONS=true]
     #[arg(long)]

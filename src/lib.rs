@@ -18,3 +18,4 @@ pub mod gather;
 pub mod lambda;
 pub mod run;
 pub mod scope;
+pub mod security_hub;

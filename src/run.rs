@@ -65,6 +65,9 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Permissions(args) if args.scanner => {
             print_policy(&scanner_policy(&args.role_name))
         }
+        Command::Permissions(args) if args.security_hub => {
+            print_policy(&read_and_import_policy(&args.selection.selection()))
+        }
         Command::Permissions(args) => print_policy(&read_policy(&args.selection.selection())),
     };
     match result {
@@ -184,6 +187,9 @@ async fn check(cli: &Cli, args: &CheckArgs) -> Result<Exit, Stop> {
             &mut io::stderr().lock(),
         ))?;
     }
+    if args.security_hub {
+        import_into_security_hub(cli, &scan, &reports).await?;
+    }
     // Suppressed findings are reported but do not count.
     let gated = reports
         .iter()
@@ -191,6 +197,65 @@ async fn check(cli: &Cli, args: &CheckArgs) -> Result<Exit, Stop> {
         .filter(|finding| finding.suppressed.is_none())
         .map(|finding| finding.status);
     Ok(exit_for(gated, args.fail_on))
+}
+
+/// `--security-hub`: every secret's findings into its own account and
+/// Region's Security Hub, one line on stderr for each; any that could not
+/// be imported stop the run with exit 3 once all have been tried.
+async fn import_into_security_hub(
+    cli: &Cli,
+    scan: &Scan,
+    reports: &[SecretReport],
+) -> Result<(), Stop> {
+    let findings = report::asff::findings(reports);
+    if findings.is_empty() {
+        eprintln!(
+            "rotdoctor: no finding for Security Hub: no secret's ARN, account and Region are known"
+        );
+        return Ok(());
+    }
+    let destinations = crate::security_hub::by_destination(findings);
+    // Each import is scoped to its secret's Region: one need not be configured.
+    let mut aws_args = cli.aws.clone();
+    if let Some(first) = destinations.keys().next() {
+        aws_args.region.get_or_insert_with(|| first.region.clone());
+    }
+    let base = aws::load(&aws_args)
+        .await
+        .map_err(|error| Stop(Exit::CannotRun, format!("--security-hub: {error}")))?;
+    let budget = crate::gather::Budget::new(crate::gather::DEFAULT_SHARE_PERCENT);
+    let imports = destinations.iter().map(|(to, findings)| {
+        let config = aws::scoped(&base, &to.region, scan.assumed.get(&to.account));
+        let budget = &budget;
+        async move {
+            (
+                to,
+                crate::security_hub::import(&config, findings, budget).await,
+            )
+        }
+    });
+    let mut refused = 0;
+    for (to, result) in futures_util::future::join_all(imports).await {
+        match result {
+            Ok(imported) => {
+                eprintln!("rotdoctor: imported {imported} findings into Security Hub in {to}")
+            }
+            Err(why) => {
+                refused += 1;
+                eprintln!("rotdoctor: Security Hub in {to}: {why}");
+            }
+        }
+    }
+    if refused > 0 {
+        return Err(Stop(
+            Exit::CannotRun,
+            format!(
+                "--security-hub: {refused} of {} Security Hubs did not take every finding",
+                destinations.len()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn read_suppressions(path: &Path) -> Result<crate::suppress::Suppressions, Stop> {
@@ -208,13 +273,19 @@ fn read_suppressions(path: &Path) -> Result<crate::suppress::Suppressions, Stop>
 }
 
 /// Options that choose what to ask AWS mean nothing when the facts are read
-/// from a file: refused, rather than silently ignored.
+/// from a file: refused, rather than silently ignored. `--security-hub`
+/// still calls AWS, with the profile and endpoint given (each finding goes
+/// to its own secret's Region, so `--region` still means nothing).
 fn refuse_aws_options_with_facts(cli: &Cli, args: &CheckArgs) -> Result<(), Stop> {
+    let importing = args.security_hub;
     let given = [
         ("--since", args.since.is_some()),
         ("--region", cli.aws.region.is_some()),
-        ("--profile", cli.aws.profile.is_some()),
-        ("--endpoint-url", cli.aws.endpoint_url.is_some()),
+        ("--profile", cli.aws.profile.is_some() && !importing),
+        (
+            "--endpoint-url",
+            cli.aws.endpoint_url.is_some() && !importing,
+        ),
     ]
     .into_iter()
     .filter(|(_, given)| *given)
@@ -277,9 +348,8 @@ fn explain(slug: &str) -> Result<Exit, Stop> {
     Ok(Exit::Clean)
 }
 
-/// The IAM policy to grant rotdoctor's identity: read-only, derived from
-/// what the selected checks read.
-/// The read-only policy every account a run checks grants rotdoctor.
+/// The read-only policy every account a run checks grants rotdoctor,
+/// derived from what the selected checks read.
 fn read_policy(selection: &checks::Selection) -> serde_json::Value {
     serde_json::json!({
         "Version": "2012-10-17",
@@ -290,6 +360,22 @@ fn read_policy(selection: &checks::Selection) -> serde_json::Value {
             "Resource": "*"
         }]
     })
+}
+
+/// The read-only policy, and `check --security-hub`'s one write: findings
+/// imported into the account's own default product (the only product that
+/// takes findings rotdoctor writes).
+fn read_and_import_policy(selection: &checks::Selection) -> serde_json::Value {
+    let mut policy = read_policy(selection);
+    if let Some(statements) = policy["Statement"].as_array_mut() {
+        statements.push(serde_json::json!({
+            "Sid": "RotdoctorSecurityHubImport",
+            "Effect": "Allow",
+            "Action": crate::actions::securityhub::BATCH_IMPORT_FINDINGS,
+            "Resource": "arn:*:securityhub:*:*:product/*/default"
+        }));
+    }
+    policy
 }
 
 /// What the identity that runs a scan over accounts needs besides: to

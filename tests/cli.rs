@@ -259,6 +259,47 @@ fn the_scanners_policy_admits_the_role_it_names_and_no_other() {
     assert_eq!(decisions, ["Allowed", "ImplicitlyDenied", "Allowed"]);
 }
 
+/// `--security-hub`'s statement lets rotdoctor import into the account's
+/// own default product, and into no partner's.
+#[test]
+fn the_import_policy_admits_the_accounts_own_product_and_no_other() {
+    let policy = rotdoctor()
+        .args(["permissions", "--security-hub"])
+        .output()
+        .unwrap();
+    assert!(policy.status.success());
+    let policy: serde_json::Value = serde_json::from_slice(&policy.stdout).unwrap();
+    let import = |product: &str| {
+        serde_json::json!({
+            "principal": "arn:aws:iam::111122223333:role/rotdoctor",
+            "action": "securityhub:BatchImportFindings",
+            "resource": format!("arn:aws:securityhub:eu-west-1:111122223333:product/{product}"),
+            "accountId": "111122223333",
+            "context": {},
+            "identity": [policy],
+        })
+    };
+    let read = serde_json::json!({
+        "principal": "arn:aws:iam::111122223333:role/rotdoctor",
+        "action": "secretsmanager:DescribeSecret",
+        "resource": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf",
+        "accountId": "111122223333",
+        "context": {},
+        "identity": [policy],
+    });
+    let cases = serde_json::json!([
+        import("111122223333/default"),
+        import("crowdstrike/crowdstrike-falcon"),
+        read
+    ]);
+    let mut simulator = std::process::Command::new("node");
+    simulator.arg(common::repo().join("tests/iam/simulate.mjs"));
+    let decisions =
+        common::succeeds_with_input(&mut simulator, &cases.to_string(), "the IAM simulator");
+    let decisions: Vec<String> = serde_json::from_slice(&decisions.stdout).unwrap();
+    assert_eq!(decisions, ["Allowed", "ImplicitlyDenied", "Allowed"]);
+}
+
 #[test]
 fn suppressed_findings_are_reported_but_do_not_fail_the_gate() {
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));

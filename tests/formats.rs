@@ -87,7 +87,8 @@ fn asff_imports_into_security_hub_and_archives_what_was_fixed() {
             .unwrap();
         let file = dir.join(format!("asff-{}.json", std::process::id()));
         std::fs::write(&file, &report.stdout).unwrap();
-        let output = aws_cli(&moto)
+        let output = moto
+            .aws_cli()
             .args(["securityhub", "batch-import-findings", "--cli-input-json"])
             .arg(format!("file://{}", file.display()))
             .output()
@@ -102,7 +103,8 @@ fn asff_imports_into_security_hub_and_archives_what_was_fixed() {
     };
     let pending = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/orders-db-AbCdEf/rotdoctor/pending-version";
     let record_state = || {
-        let output = aws_cli(&moto)
+        let output = moto
+            .aws_cli()
             .args(["securityhub", "get-findings", "--output", "json"])
             .output()
             .unwrap();
@@ -120,17 +122,89 @@ fn asff_imports_into_security_hub_and_archives_what_was_fixed() {
     assert_eq!(record_state().as_deref(), Some("ARCHIVED"));
 }
 
-/// The AWS CLI from `.venv`, pointed at moto.
-fn aws_cli(moto: &common::Moto) -> Command {
-    let aws = common::repo().join(".venv/bin/aws");
+/// `--security-hub` imports the very findings `--output asff` prints (read
+/// back with the AWS CLI, field by field), and a later run archives what
+/// was fixed.
+#[test]
+fn security_hub_import_takes_the_asff_findings_and_archives_what_was_fixed() {
+    let moto = common::Moto::start();
+    let import = |fixture: &str| {
+        let output = moto
+            .rotdoctor()
+            .args(["check", "--security-hub", "--facts", fixture])
+            .current_dir(common::repo())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("findings into Security Hub in 111122223333 us-east-1"),
+            "{stderr}"
+        );
+        let printed = common::rotdoctor()
+            .args(["check", "--output", "asff", "--facts", fixture])
+            .current_dir(common::repo())
+            .output()
+            .unwrap();
+        let printed: serde_json::Value = serde_json::from_slice(&printed.stdout).unwrap();
+        printed["Findings"].as_array().unwrap().clone()
+    };
+    let held = || {
+        let output = moto
+            .aws_cli()
+            .args(["securityhub", "get-findings", "--output", "json"])
+            .output()
+            .unwrap();
+        let held: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        held["Findings"].as_array().unwrap().clone()
+    };
+    let same_fields = |printed: &[serde_json::Value], held: &[serde_json::Value]| {
+        for finding in printed {
+            let stored = held
+                .iter()
+                .find(|h| h["Id"] == finding["Id"])
+                .unwrap_or_else(|| panic!("{} was not imported", finding["Id"]));
+            for field in finding.as_object().unwrap().keys() {
+                assert_eq!(stored[field], finding[field], "{} {field}", finding["Id"]);
+            }
+        }
+    };
+    let pending = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/orders-db-AbCdEf/rotdoctor/pending-version";
+    let printed = import("fixtures/stuck-rotation.json");
+    let stored = held();
+    same_fields(&printed, &stored);
+    let state = |findings: &[serde_json::Value]| {
+        let finding = findings.iter().find(|f| f["Id"] == pending).unwrap();
+        finding["RecordState"].as_str().unwrap().to_string()
+    };
+    assert_eq!(state(&stored), "ACTIVE");
+    let printed = import("fixtures/healthy.json");
+    let stored = held();
+    same_fields(&printed, &stored);
+    assert_eq!(state(&stored), "ARCHIVED");
+}
+
+/// A Security Hub that cannot be reached (rotdoctor()'s endpoint: nothing
+/// listens) is reported, and the run exits 3
+/// after the report: the findings were not delivered where asked.
+#[test]
+fn a_refused_security_hub_import_exits_3_naming_the_reason() {
+    let output = common::rotdoctor()
+        .args([
+            "check",
+            "--security-hub",
+            "--facts",
+            "fixtures/stuck-rotation.json",
+        ])
+        .current_dir(common::repo())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(
-        aws.exists(),
-        "{} not found: run scripts/test",
-        aws.display()
+        stderr.contains("Security Hub in 111122223333 us-east-1: securityhub:BatchImportFindings:"),
+        "{stderr}"
     );
-    let mut command = Command::new(aws);
-    common::aws_cli_environment(&mut command, &moto.endpoint);
-    command
+    assert!(!output.stdout.is_empty(), "the report comes first");
 }
 
 #[test]

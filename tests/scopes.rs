@@ -167,10 +167,45 @@ fn accounts_are_checked_through_their_role() {
         .args(["check", "--all", "--include-unrotated", "--output", "json"])
         .arg("--accounts")
         .arg(&accounts)
+        .arg("--security-hub")
         .output()
         .unwrap();
     let report = json_of(&output);
     let found = places(&report);
+    // Each account's findings went to its own Security Hub, through its role.
+    let held = |account: &str| {
+        let mut aws = moto.aws_cli();
+        if account != "123456789012" {
+            let role = format!("arn:aws:iam::{account}:role/OrganizationAccountAccessRole");
+            let assumed = common::succeeds(
+                moto.aws_cli()
+                    .args(["sts", "assume-role", "--role-session-name", "test"])
+                    .args(["--role-arn", &role]),
+                "aws sts assume-role",
+            );
+            let assumed: Value = serde_json::from_slice(&assumed.stdout).unwrap();
+            let keys = &assumed["Credentials"];
+            aws.env("AWS_ACCESS_KEY_ID", keys["AccessKeyId"].as_str().unwrap())
+                .env(
+                    "AWS_SECRET_ACCESS_KEY",
+                    keys["SecretAccessKey"].as_str().unwrap(),
+                )
+                .env("AWS_SESSION_TOKEN", keys["SessionToken"].as_str().unwrap());
+        }
+        let findings = common::succeeds(
+            aws.args(["securityhub", "get-findings", "--output", "json"]),
+            "aws securityhub get-findings",
+        );
+        let findings: Value = serde_json::from_slice(&findings.stdout).unwrap();
+        findings["Findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["AwsAccountId"].as_str().unwrap().to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    assert_eq!(held("111111111111"), ["111111111111".to_string()].into());
+    assert_eq!(held("123456789012"), ["123456789012".to_string()].into());
     assert!(
         found.contains(&(
             "prod/member-db".into(),

@@ -25,6 +25,7 @@ const QUOTAS: &[(&str, f64, f64)] = &[
     ("ec2:DescribeNetworkAcls", 20.0, 100.0),
     ("ec2:DescribeNatGateways", 20.0, 100.0),
     ("ec2:DescribeNetworkInterfaces", 20.0, 100.0),
+    ("securityhub:BatchImportFindings", 10.0, 30.0),
 ];
 
 /// The share of each quota rotdoctor takes by default: half, leaving the

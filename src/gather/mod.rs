@@ -26,7 +26,7 @@ use aws_smithy_async::future::pagination_stream::PaginationStream;
 use jiff::Timestamp;
 use tokio::sync::oneshot;
 
-pub use budget::DEFAULT_SHARE_PERCENT;
+pub use budget::{Budget, DEFAULT_SHARE_PERCENT};
 pub use calls::{ApiCall, CallLog};
 pub use secretsmanager::Fleet;
 

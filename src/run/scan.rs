@@ -24,6 +24,9 @@ pub struct Scan {
     /// Several accounts or Regions: headings say where each secret is.
     pub over_scopes: bool,
     pub account_names: std::collections::BTreeMap<String, String>,
+    /// The assumed role of each account checked through one, by account
+    /// id: `--security-hub` imports each account's findings with it.
+    pub assumed: std::collections::BTreeMap<String, SharedCredentialsProvider>,
 }
 
 impl Scan {
@@ -33,6 +36,7 @@ impl Scan {
             failed: Vec::new(),
             over_scopes: false,
             account_names: Default::default(),
+            assumed: Default::default(),
         }
     }
 }
@@ -86,6 +90,13 @@ pub async fn gather(cli: &Cli, args: &CheckArgs) -> Result<Scan, Stop> {
     // account and Region as it finishes.
     let progress = Progress::new(person_watching(), cli.verbose);
     let progress = &progress;
+    let mut assumed = std::collections::BTreeMap::new();
+    for account in accounts.iter().flatten().filter(|a| a.assume) {
+        let name = account.role_name.as_deref().unwrap_or(&args.role_name);
+        let role = scope::role_arn(&account.id, name, &home);
+        let credentials = aws::assumed_role(&base, &role, args.external_id.as_deref()).await;
+        assumed.insert(account.id.clone(), credentials);
+    }
     let scans = accounts.iter().map(|account| {
         let plan = AccountScan {
             cli,
@@ -93,6 +104,7 @@ pub async fn gather(cli: &Cli, args: &CheckArgs) -> Result<Scan, Stop> {
             base: &base,
             home: &home,
             account: account.as_ref(),
+            credentials: account.as_ref().and_then(|a| assumed.get(&a.id)),
             since,
             progress,
         };
@@ -111,6 +123,7 @@ pub async fn gather(cli: &Cli, args: &CheckArgs) -> Result<Scan, Stop> {
         scan.facts.extend(facts);
         scan.failed.extend(failed);
     }
+    scan.assumed = assumed;
     progress.done();
     Ok(scan)
 }
@@ -155,6 +168,8 @@ struct AccountScan<'a> {
     base: &'a aws_config::SdkConfig,
     home: &'a str,
     account: Option<&'a Account>,
+    /// The account's assumed role; none for the caller's own account.
+    credentials: Option<&'a SharedCredentialsProvider>,
     since: jiff::Timestamp,
     progress: &'a Progress,
 }
@@ -162,16 +177,7 @@ struct AccountScan<'a> {
 impl AccountScan<'_> {
     async fn run(&self, asked: &Option<Vec<String>>) -> (Vec<Facts>, Vec<SecretReport>) {
         let account_id = self.account.map(|a| a.id.clone());
-        let credentials = match self.account.filter(|a| a.assume) {
-            Some(account) => {
-                let name = account.role_name.as_deref().unwrap_or(&self.args.role_name);
-                let role = scope::role_arn(&account.id, name, self.home);
-                let external_id = self.args.external_id.as_deref();
-                Some(aws::assumed_role(self.base, &role, external_id).await)
-            }
-            None => None,
-        };
-        let credentials = credentials.as_ref();
+        let credentials = self.credentials;
         let regions = match (self.account.filter(|a| !a.regions.is_empty()), asked) {
             (Some(account), _) => account.regions.clone(),
             (None, Some(regions)) if !regions.is_empty() => regions.clone(),

@@ -167,6 +167,19 @@ impl Moto {
         serde_json::from_slice(&output.stdout).expect("seed.py prints JSON")
     }
 
+    /// The AWS CLI from `.venv`, pointed at this moto.
+    pub fn aws_cli(&self) -> Command {
+        let aws = repo().join(".venv/bin/aws");
+        assert!(
+            aws.exists(),
+            "{} not found: run scripts/test",
+            aws.display()
+        );
+        let mut command = Command::new(aws);
+        aws_cli_environment(&mut command, &self.endpoint);
+        command
+    }
+
     /// rotdoctor pointed at this moto.
     pub fn rotdoctor(&self) -> assert_cmd::Command {
         let mut command = rotdoctor();

@@ -75,6 +75,11 @@ pub mod secretsmanager {
     pub const LIST_SECRETS: &str = "secretsmanager:ListSecrets";
 }
 
+/// `check --security-hub`'s one write (and the on-failure function's).
+pub mod securityhub {
+    pub const BATCH_IMPORT_FINDINGS: &str = "securityhub:BatchImportFindings";
+}
+
 pub mod sts {
     pub const ASSUME_ROLE: &str = "sts:AssumeRole";
 }
