@@ -1,9 +1,10 @@
 //! The on-failure function: the same checks, run by a Lambda function when
 //! EventBridge delivers a rotation failure (and once a day over every
 //! secret, since event delivery is best effort), with the diagnosis and fix
-//! plan published to an SNS topic. Publishing is its one write; it logs no
-//! secret value, and a failure of its own fails the invocation, so that
-//! Lambda's `Errors` metric and its log show it.
+//! plan published to an SNS topic and, when configured, the findings
+//! imported into Security Hub. Those are its only writes; it logs no secret
+//! value, and a failure of its own fails the invocation, so that Lambda's
+//! `Errors` metric and its log show it.
 
 use std::collections::BTreeSet;
 
@@ -20,6 +21,46 @@ use crate::report::{self, SecretReport};
 const LOOKBACK_DAYS: i64 = 7;
 /// SNS takes messages up to 256 KB; a sweep's report is cut well below.
 const MESSAGE_MAX_BYTES: usize = 200 * 1024;
+
+/// Where the function reports, from its environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reporting {
+    /// `ROTDOCTOR_SNS_TOPIC_ARN`: every diagnosis goes there.
+    pub topic: String,
+    /// `ROTDOCTOR_SECURITY_HUB=true`: the findings are imported too.
+    pub security_hub: bool,
+}
+
+impl Reporting {
+    pub const TOPIC: &str = "ROTDOCTOR_SNS_TOPIC_ARN";
+    pub const SECURITY_HUB: &str = "ROTDOCTOR_SECURITY_HUB";
+
+    /// The settings `variable` reads; `Err` says which is missing or wrong.
+    pub fn from(variable: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let topic = variable(Self::TOPIC)
+            .filter(|topic| !topic.is_empty())
+            .ok_or_else(|| {
+                format!(
+                    "{} is not set: the function has nowhere to report",
+                    Self::TOPIC
+                )
+            })?;
+        let security_hub = match variable(Self::SECURITY_HUB).as_deref() {
+            None | Some("" | "false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(format!(
+                    "{} is {other:?}: it is true or false",
+                    Self::SECURITY_HUB
+                ));
+            }
+        };
+        Ok(Reporting {
+            topic,
+            security_hub,
+        })
+    }
+}
 
 /// What one invocation checks: the secret of a failure event, or, for the
 /// scheduled sweep (an EventBridge `Scheduled Event`), every rotating secret.
@@ -38,8 +79,14 @@ pub fn work_of(event: &Value) -> Result<Work, String> {
     crate::event::rotation_failure(&event.to_string()).map(Work::Failure)
 }
 
-/// Handles one event: checks, then publishes to `topic` what it found.
-pub async fn handle(event: Value, config: &SdkConfig, topic: &str) -> Result<Value, String> {
+/// Handles one event: checks, then publishes what it found to the topic
+/// and, when configured, imports the findings into Security Hub (a passing
+/// check archives what an earlier run imported).
+pub async fn handle(
+    event: Value,
+    config: &SdkConfig,
+    reporting: &Reporting,
+) -> Result<Value, String> {
     let work = work_of(&event)?;
     let since = jiff::Timestamp::now()
         .checked_sub(jiff::SignedDuration::from_hours(24 * LOOKBACK_DAYS))
@@ -71,15 +118,21 @@ pub async fn handle(event: Value, config: &SdkConfig, topic: &str) -> Result<Val
         })
         .count();
     let published = if with_problems > 0 || matches!(work, Work::Failure(_)) {
-        publish(config, topic, &work, &reports).await?;
+        publish(config, &reporting.topic, &work, &reports).await?;
         true
     } else {
         false
+    };
+    let imported = if reporting.security_hub {
+        import(config, &reports).await?
+    } else {
+        0
     };
     Ok(json!({
         "checked": reports.len(),
         "with_problems": with_problems,
         "published": published,
+        "imported": imported,
     }))
 }
 
@@ -101,6 +154,26 @@ pub fn message(reports: &[SecretReport]) -> Result<String, String> {
         text.push_str("\n[cut: run rotdoctor check for the rest]\n");
     }
     Ok(text)
+}
+
+/// The findings into Security Hub; `Err` names every destination that did
+/// not take them all.
+async fn import(config: &SdkConfig, reports: &[SecretReport]) -> Result<usize, String> {
+    let findings = report::asff::findings(reports);
+    let outcomes = crate::security_hub::import_all(config, findings, &Default::default()).await;
+    let mut imported = 0;
+    let mut refused = Vec::new();
+    for (to, outcome) in outcomes {
+        match outcome {
+            Ok(count) => imported += count,
+            Err(why) => refused.push(format!("Security Hub in {to}: {why}")),
+        }
+    }
+    if refused.is_empty() {
+        Ok(imported)
+    } else {
+        Err(refused.join("; "))
+    }
 }
 
 async fn publish(
@@ -141,6 +214,36 @@ async fn publish(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reporting_needs_a_topic_and_a_plain_security_hub_switch() {
+        let from = |vars: &[(&str, &str)]| {
+            let vars = vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<std::collections::HashMap<_, _>>();
+            Reporting::from(|name| vars.get(name).cloned())
+        };
+        let topic = "arn:aws:sns:us-east-1:111122223333:rotdoctor-findings";
+        assert!(from(&[]).unwrap_err().contains(Reporting::TOPIC));
+        assert_eq!(
+            from(&[(Reporting::TOPIC, topic)]),
+            Ok(Reporting {
+                topic: topic.to_string(),
+                security_hub: false
+            })
+        );
+        assert!(
+            from(&[(Reporting::TOPIC, topic), (Reporting::SECURITY_HUB, "true")])
+                .unwrap()
+                .security_hub
+        );
+        assert!(
+            from(&[(Reporting::TOPIC, topic), (Reporting::SECURITY_HUB, "yes")])
+                .unwrap_err()
+                .contains("true or false")
+        );
+    }
 
     #[test]
     fn a_scheduled_event_sweeps_and_a_failure_checks_its_secret() {

@@ -208,35 +208,24 @@ async fn import_into_security_hub(
     reports: &[SecretReport],
 ) -> Result<(), Stop> {
     let findings = report::asff::findings(reports);
-    if findings.is_empty() {
+    let Some(first) = findings.first() else {
         eprintln!(
             "rotdoctor: no finding for Security Hub: no secret's ARN, account and Region are known"
         );
         return Ok(());
-    }
-    let destinations = crate::security_hub::by_destination(findings);
+    };
     // Each import is scoped to its secret's Region: one need not be configured.
     let mut aws_args = cli.aws.clone();
-    if let Some(first) = destinations.keys().next() {
-        aws_args.region.get_or_insert_with(|| first.region.clone());
-    }
+    aws_args
+        .region
+        .get_or_insert_with(|| first.region().to_string());
     let base = aws::load(&aws_args)
         .await
         .map_err(|error| Stop(Exit::CannotRun, format!("--security-hub: {error}")))?;
-    let budget = crate::gather::Budget::new(crate::gather::DEFAULT_SHARE_PERCENT);
-    let imports = destinations.iter().map(|(to, findings)| {
-        let config = aws::scoped(&base, &to.region, scan.assumed.get(&to.account));
-        let budget = &budget;
-        async move {
-            (
-                to,
-                crate::security_hub::import(&config, findings, budget).await,
-            )
-        }
-    });
+    let outcomes = crate::security_hub::import_all(&base, findings, &scan.assumed).await;
     let mut refused = 0;
-    for (to, result) in futures_util::future::join_all(imports).await {
-        match result {
+    for (to, outcome) in &outcomes {
+        match outcome {
             Ok(imported) => {
                 eprintln!("rotdoctor: imported {imported} findings into Security Hub in {to}")
             }
@@ -251,7 +240,7 @@ async fn import_into_security_hub(
             Exit::CannotRun,
             format!(
                 "--security-hub: {refused} of {} Security Hubs did not take every finding",
-                destinations.len()
+                outcomes.len()
             ),
         ));
     }

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use aws_config::SdkConfig;
+use aws_sdk_secretsmanager::config::SharedCredentialsProvider;
 use aws_sdk_securityhub::types::{
     AwsSecurityFinding, Compliance, ComplianceStatus, Partition, Recommendation, RecordState,
     Remediation, Resource, Severity, SeverityLabel, Workflow, WorkflowStatus,
@@ -30,7 +31,7 @@ impl std::fmt::Display for Destination {
 }
 
 /// The findings, by the Security Hub that takes them.
-pub fn by_destination(findings: Vec<AsffFinding>) -> BTreeMap<Destination, Vec<AsffFinding>> {
+fn by_destination(findings: Vec<AsffFinding>) -> BTreeMap<Destination, Vec<AsffFinding>> {
     let mut grouped = BTreeMap::<Destination, Vec<AsffFinding>>::new();
     for finding in findings {
         let destination = Destination {
@@ -42,9 +43,29 @@ pub fn by_destination(findings: Vec<AsffFinding>) -> BTreeMap<Destination, Vec<A
     grouped
 }
 
+/// Imports every finding into its destination, all destinations at once:
+/// each with the base configuration in its Region, and the account's
+/// assumed role where `assumed` has one. One outcome per destination.
+pub async fn import_all(
+    base: &SdkConfig,
+    findings: Vec<AsffFinding>,
+    assumed: &BTreeMap<String, SharedCredentialsProvider>,
+) -> Vec<(Destination, Result<usize, String>)> {
+    let budget = Budget::new(crate::gather::DEFAULT_SHARE_PERCENT);
+    let budget = &budget;
+    let imports = by_destination(findings).into_iter().map(|(to, findings)| {
+        let config = crate::aws::scoped(base, &to.region, assumed.get(&to.account));
+        async move {
+            let outcome = import(&config, &findings, budget).await;
+            (to, outcome)
+        }
+    });
+    futures_util::future::join_all(imports).await
+}
+
 /// Imports one destination's findings (`config` is scoped to it); `Ok`
 /// with how many were imported, or what Security Hub refused.
-pub async fn import(
+async fn import(
     config: &SdkConfig,
     findings: &[AsffFinding],
     budget: &Budget,

@@ -1,7 +1,8 @@
 //! The on-failure deployment: `deploy/template.yaml` passes cfn-lint, its
-//! role grants exactly `rotdoctor permissions` plus the one write, and the
+//! role grants exactly `rotdoctor permissions` plus the two writes, and the
 //! function's handler, run in-process against moto, publishes a diagnosis
-//! to SNS (read back through an SQS subscription, as a subscriber gets it).
+//! to SNS (read back through an SQS subscription, as a subscriber gets it)
+//! and imports the findings into Security Hub.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic here is a failed test
 
@@ -25,7 +26,7 @@ print(json.dumps(actions))
 "#;
 
 #[test]
-fn the_template_passes_cfn_lint_and_grants_exactly_what_rotdoctor_reads_and_publish() {
+fn the_template_passes_cfn_lint_and_grants_exactly_what_rotdoctor_reads_and_its_two_writes() {
     let lint = Command::new(repo().join(".venv/bin/cfn-lint"))
         .arg(repo().join("deploy/template.yaml"))
         .output()
@@ -55,6 +56,7 @@ fn the_template_passes_cfn_lint_and_grants_exactly_what_rotdoctor_reads_and_publ
         .map(|a| a.as_str().unwrap().to_string())
         .collect::<BTreeSet<_>>();
     wanted.insert("sns:Publish".to_string());
+    wanted.insert("securityhub:BatchImportFindings".to_string());
     assert_eq!(granted, wanted);
 }
 
@@ -87,10 +89,29 @@ fn a_rotation_failure_event_is_diagnosed_on_sns() {
                 .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
                 .load()
                 .await;
-            rotdoctor::lambda::handle(event, &config, topic).await
+            let reporting = rotdoctor::lambda::Reporting {
+                topic: topic.to_string(),
+                security_hub: true,
+            };
+            rotdoctor::lambda::handle(event, &config, &reporting).await
         })
         .unwrap();
     assert_eq!(outcome["published"], true, "{outcome}");
+    // Security Hub holds the secret's findings, as `--output asff` writes them.
+    let held = common::succeeds(
+        moto.aws_cli()
+            .args(["securityhub", "get-findings", "--output", "json"]),
+        "aws securityhub get-findings",
+    );
+    let held: serde_json::Value = serde_json::from_slice(&held.stdout).unwrap();
+    let held = held["Findings"].as_array().unwrap();
+    assert_eq!(outcome["imported"], held.len(), "{outcome}");
+    let invoke = held
+        .iter()
+        .find(|f| f["GeneratorId"] == "rotdoctor/invoke-permission")
+        .expect("the invoke-permission finding in Security Hub");
+    assert_eq!(invoke["Resources"][0]["Id"], secret_arn);
+    assert_eq!(invoke["RecordState"], "ACTIVE");
     let received = Command::new(repo().join(".venv/bin/python"))
         .arg(repo().join("tests/moto/seed.py"))
         .args([&moto.endpoint, "read-queue"])

@@ -3,8 +3,8 @@
 
 //! The on-failure function's entry point, for Lambda's `provided.al2023`
 //! runtime (built with `--features lambda`; see the README's "On failure").
-//! It reads `ROTDOCTOR_SNS_TOPIC_ARN` and handles each event with
-//! `rotdoctor::lambda::handle`.
+//! It reads `ROTDOCTOR_SNS_TOPIC_ARN` (and `ROTDOCTOR_SECURITY_HUB`) and
+//! handles each event with `rotdoctor::lambda::handle`.
 
 use aws_config::BehaviorVersion;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
@@ -12,13 +12,13 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let topic = std::env::var("ROTDOCTOR_SNS_TOPIC_ARN")
-        .map_err(|_| "ROTDOCTOR_SNS_TOPIC_ARN is not set: the function has nowhere to report")?;
+    let reporting = rotdoctor::lambda::Reporting::from(|name| std::env::var(name).ok())
+        .inspect_err(|why| eprintln!("rotdoctor: {why}"))?;
     let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
-        let (config, topic) = (&config, &topic);
+        let (config, reporting) = (&config, &reporting);
         async move {
-            rotdoctor::lambda::handle(event.payload, config, topic)
+            rotdoctor::lambda::handle(event.payload, config, reporting)
                 .await
                 .map_err(|why| {
                     // Lambda logs stderr; the failed invocation counts in its Errors metric.
