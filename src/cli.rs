@@ -368,6 +368,8 @@ pub enum Output {
     Script,
     /// AWS Security Finding Format, as BatchImportFindings' input, for Security Hub
     Asff,
+    /// GitLab's SAST security report (schema 15.2.1), for merge requests
+    Gitlab,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

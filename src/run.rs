@@ -179,6 +179,7 @@ async fn check(cli: &Cli, args: &CheckArgs) -> Result<Exit, Stop> {
         Output::Markdown => report::ci::render_markdown(&reports, &mut stdout),
         Output::Script => report::render_script(&reports, &mut stdout),
         Output::Asff => report::asff::render(&reports, &mut stdout),
+        Output::Gitlab => report::gitlab::render(&reports, &mut stdout),
     };
     finish(written.and_then(|()| stdout.flush()))?;
     if args.github || std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {

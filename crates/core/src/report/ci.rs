@@ -91,7 +91,7 @@ pub fn render_sarif(reports: &[SecretReport], out: &mut dyn Write) -> io::Result
 
 /// `aws/secretsmanager/<region>/<account>/<name>`: a secret has no file,
 /// but SARIF results need a location, and this one is stable.
-fn location(arn: &str) -> String {
+pub(super) fn location(arn: &str) -> String {
     let parts = arn.splitn(7, ':').collect::<Vec<_>>();
     match parts[..] {
         [_, _, service, region, account, _, name] => {
@@ -102,7 +102,7 @@ fn location(arn: &str) -> String {
 }
 
 /// FNV-1a: a stable fingerprint, the same on every platform and run.
-fn fingerprint(text: &str) -> String {
+pub(super) fn fingerprint(text: &str) -> String {
     let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
     });

@@ -2,6 +2,7 @@
 
 pub mod asff;
 pub mod ci;
+pub mod gitlab;
 mod human;
 mod json;
 pub mod logs;
@@ -232,4 +233,14 @@ impl Summary {
     pub fn total(&self) -> usize {
         Status::ALL.iter().map(|s| self.count(*s)).sum()
     }
+}
+
+/// The AWS documentation page a check's explanation links to ("See: ...").
+fn docs_link(slug: &str) -> Option<&'static str> {
+    let check = crate::checks::CHECKS.iter().find(|c| c.slug == slug)?;
+    check
+        .explanation
+        .lines()
+        .find_map(|line| line.strip_prefix("See: "))
+        .map(str::trim)
 }
