@@ -1117,25 +1117,41 @@ fn an_eventbridge_failure_event_checks_its_secret_with_the_failure_as_evidence()
             "additionalEventData": {"SecretId": secret_arn},
         },
     });
-    let output = moto
-        .rotdoctor()
-        .env("AWS_ENDPOINT_URL_CLOUDTRAIL", &trail.endpoint)
-        .args(["check", "--event", "-", "--output", "json"])
-        .write_stdin(event.to_string())
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
-    assert_eq!(report["secrets"][0]["secret"]["arn"], secret_arn);
-    let history = finding(&report, "rotation-history");
-    assert_eq!(history["status"], "fail", "{history:#}");
-    assert!(
-        history["summary"]
-            .as_str()
-            .unwrap()
-            .contains("createSecret"),
-        "{history:#}"
-    );
+    // The EventBridge event on stdin, and the CloudTrail record inside it
+    // in a file: the same diagnosis.
+    let record = std::env::temp_dir().join(format!("rotdoctor-record-{}.json", std::process::id()));
+    std::fs::write(&record, event["detail"].to_string()).unwrap();
+    for source in ["-".into(), record.clone()] {
+        let output = moto
+            .rotdoctor()
+            .env("AWS_ENDPOINT_URL_CLOUDTRAIL", &trail.endpoint)
+            .arg("check")
+            .arg("--event")
+            .arg(&source)
+            .args(["--output", "json"])
+            .write_stdin(event.to_string())
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
+        assert_eq!(report["secrets"][0]["secret"]["arn"], secret_arn);
+        let history = finding(&report, "rotation-history");
+        assert_eq!(
+            history["status"],
+            "fail",
+            "{}: {history:#}",
+            source.display()
+        );
+        assert!(
+            history["summary"]
+                .as_str()
+                .unwrap()
+                .contains("createSecret"),
+            "{}: {history:#}",
+            source.display()
+        );
+    }
+    std::fs::remove_file(&record).unwrap();
 
     for (bad, message) in [
         ("{", "not JSON"),
