@@ -12,7 +12,8 @@ Exit codes:
   1  at least one check is fail or error (with --fail-on warn, warn too)
   2  bad usage or input: unknown secret, malformed ARN, unreadable facts or
      suppressions file, no secret or no check selected, --since out of range
-  3  rotdoctor could not run: no credentials, no region, endpoint unreachable";
+  3  rotdoctor could not run: no credentials, no region, endpoint unreachable;
+     or, with --security-hub, not every finding could be imported";
 
 const LOGS_EXIT_CODES: &str = "\
 Exit codes:
@@ -25,7 +26,8 @@ Exit codes:
 /// failure mode, a verdict, the evidence, and the command that fixes it.
 ///
 /// rotdoctor only reads: it never changes a secret, a function or a policy.
-/// Fix commands are printed, never run.
+/// Fix commands are printed, never run. Its one write, importing its
+/// findings into Security Hub, is made only with `check --security-hub`.
 #[derive(Debug, Parser)]
 #[command(name = "rotdoctor", version, after_help = EXIT_CODES)]
 pub struct Cli {
@@ -71,10 +73,21 @@ pub enum Command {
     /// rotdoctor-check(1)
     Man {
         /// The command whose page to print
-        #[arg(value_parser = ["check", "logs", "checks", "explain", "permissions", "completions"])]
+        #[arg(value_parser = COMMANDS)]
         command: Option<String>,
     },
 }
+
+/// The commands, each with its own man page, rotdoctor-COMMAND(1).
+pub const COMMANDS: [&str; 7] = [
+    "check",
+    "logs",
+    "checks",
+    "explain",
+    "permissions",
+    "completions",
+    "man",
+];
 
 /// `permissions`: the read policy every account checked needs, or what the
 /// identity running a scan over accounts needs besides.

@@ -87,7 +87,12 @@ fn man_page(command: Option<&str>) -> Result<Exit, Stop> {
             };
             // Leaked once per run: clap names commands with &'static str.
             let title: &'static str = Box::leak(format!("rotdoctor-{name}").into_boxed_str());
-            clap_mangen::Man::new(sub.clone().name(title).bin_name(title))
+            clap_mangen::Man::new(
+                sub.clone()
+                    .name(title)
+                    .bin_name(title)
+                    .version(env!("CARGO_PKG_VERSION")),
+            )
         }
     };
     finish(page.render(&mut io::stdout().lock())).map(|()| Exit::Clean)

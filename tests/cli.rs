@@ -259,6 +259,40 @@ fn the_scanners_policy_admits_the_role_it_names_and_no_other() {
     assert_eq!(decisions, ["Allowed", "ImplicitlyDenied", "Allowed"]);
 }
 
+/// The man pages and completions the release archives ship (`assets/`)
+/// are what the binary prints now.
+#[test]
+fn shipped_man_pages_and_completions_are_current() {
+    let mut expected = vec![(vec!["man".to_string()], "man/rotdoctor.1".to_string())];
+    for command in rotdoctor::cli::COMMANDS {
+        expected.push((
+            vec!["man".to_string(), command.to_string()],
+            format!("man/rotdoctor-{command}.1"),
+        ));
+    }
+    for (shell, file) in [
+        ("bash", "rotdoctor.bash"),
+        ("zsh", "_rotdoctor"),
+        ("fish", "rotdoctor.fish"),
+    ] {
+        expected.push((
+            vec!["completions".to_string(), shell.to_string()],
+            format!("completions/{file}"),
+        ));
+    }
+    for (args, file) in expected {
+        let printed = rotdoctor().args(&args).output().unwrap();
+        assert!(printed.status.success(), "rotdoctor {args:?}");
+        let shipped = std::fs::read(common::repo().join("assets").join(&file))
+            .unwrap_or_else(|_| panic!("assets/{file} is missing: run scripts/assets"));
+        assert!(
+            shipped == printed.stdout,
+            "assets/{file} is not what `rotdoctor {}` prints: run scripts/assets",
+            args.join(" ")
+        );
+    }
+}
+
 /// `--security-hub`'s statement lets rotdoctor import into the account's
 /// own default product, and into no partner's.
 #[test]
