@@ -23,6 +23,7 @@ const KNOWN = new Set([
   "ec2.Peer.ipv4",
   "ec2.Port.tcpRange",
   "ec2.CfnNetworkAclEntry",
+  "ec2.VpcProps",
   "addIngressRule",
   "addEgressRule",
 ]);

@@ -44,6 +44,8 @@ TERRAFORM = {
             "ipv6_cidr_block", "from_port", "to_port", "icmp_type", "icmp_code",
         },
     },
+    # A snippet sets only the arguments that change on an existing VPC.
+    "aws_vpc": {"required": set(), "known": {"cidr_block", "enable_dns_support", "enable_dns_hostnames"}},
     # A snippet sets only the arguments that change on an existing function.
     "aws_lambda_function": {"required": set(), "known": {"timeout", "reserved_concurrent_executions", "environment"}},
 }

@@ -90,6 +90,32 @@ pub fn enable_private_dns(
     (command, change)
 }
 
+/// Turns on a VPC's DNS resolution and DNS hostnames (one attribute per
+/// call), with both as one change; `cidr_block` is the VPC's primary CIDR,
+/// which its definition keeps.
+pub fn enable_vpc_dns(
+    vpc_id: &str,
+    cidr_block: Option<&str>,
+    region: &str,
+) -> (Vec<String>, Change) {
+    let commands = ["--enable-dns-support", "--enable-dns-hostnames"]
+        .into_iter()
+        .map(|attribute| {
+            aws(
+                "ec2",
+                "modify-vpc-attribute",
+                &["--vpc-id", vpc_id, attribute, "{\"Value\":true}"],
+                Some(region),
+            )
+        })
+        .collect();
+    let change = Change::VpcDns {
+        vpc_id: vpc_id.to_string(),
+        cidr_block: cidr_block.map(str::to_string),
+    };
+    (commands, change)
+}
+
 /// Lets TCP `port` out of `group` to `peer` (the members of a group, or an
 /// IPv4 block), with the rule as a change.
 pub fn allow_egress(

@@ -92,6 +92,16 @@ impl FixPlan {
         }
     }
 
+    /// Commands that make one change together (a VPC's two DNS attributes).
+    pub fn change_in_steps(&mut self, (commands, change): (Vec<String>, crate::iac::Change)) {
+        for command in commands {
+            self.command(command);
+        }
+        if !self.changes.contains(&change) {
+            self.changes.push(change);
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.commands.is_empty()
     }

@@ -57,6 +57,12 @@ pub enum Change {
         /// `com.amazonaws.<region>.<service>`.
         service_name: String,
     },
+    /// A VPC's DNS resolution and DNS hostnames turned on, which an
+    /// endpoint's private DNS needs; its primary CIDR as it is.
+    VpcDns {
+        vpc_id: String,
+        cidr_block: Option<String>,
+    },
     /// A security-group rule for TCP.
     GroupRule(GroupRule),
     /// A network ACL entry allowing TCP.
@@ -198,6 +204,7 @@ impl Change {
             }
             Change::InterfaceEndpoint { vpc_id, .. } => format!("the VPC {vpc_id}"),
             Change::EndpointPrivateDns { endpoint_id, .. } => format!("the endpoint {endpoint_id}"),
+            Change::VpcDns { vpc_id, .. } => format!("the VPC {vpc_id}"),
             Change::GroupRule(rule) => format!("the security group {}", rule.group_id),
             Change::AclRule(rule) => format!("the network ACL {}", rule.acl_id),
         }
@@ -266,6 +273,9 @@ impl Change {
                 vpc_id,
                 service_name,
             } => private_dns(language, endpoint_id, vpc_id, service_name),
+            Change::VpcDns { vpc_id, cidr_block } => {
+                vpc_dns(language, vpc_id, cidr_block.as_deref())
+            }
             Change::GroupRule(rule) => group_rule(language, rule),
             Change::AclRule(rule) => acl_rule(language, rule),
         }
@@ -297,6 +307,43 @@ fn private_dns(language: Language, endpoint_id: &str, vpc_id: &str, service_name
             "ec2.CfnVPCEndpoint props".to_string(),
             format!(
                 "// Merge into the props of the endpoint {endpoint_id} (ec2.CfnVPCEndpoint):\nconst endpointSettings: Partial<ec2.CfnVPCEndpointProps> = {{\n  privateDnsEnabled: true,\n}};\n"
+            ),
+        ),
+    };
+    Snippet {
+        language,
+        resource,
+        snippet,
+    }
+}
+
+fn vpc_dns(language: Language, vpc_id: &str, cidr_block: Option<&str>) -> Snippet {
+    let (resource, snippet) = match language {
+        Language::Cloudformation => {
+            let cidr = cidr_block.map_or(String::new(), |cidr| {
+                format!("    CidrBlock: {}\n", yaml_string(cidr))
+            });
+            (
+                "Vpc".to_string(),
+                format!(
+                    "# Set on the AWS::EC2::VPC {vpc_id} (its other properties as they are):\nVpc:\n  Type: AWS::EC2::VPC\n  Properties:\n{cidr}    EnableDnsSupport: true\n    EnableDnsHostnames: true\n"
+                ),
+            )
+        }
+        Language::Terraform => {
+            let name = terraform_name(vpc_id);
+            let cidr = cidr_block.map_or(String::new(), |cidr| {
+                format!("  cidr_block           = {}\n", hcl_string(cidr))
+            });
+            let snippet = format!(
+                "# Set on the aws_vpc {vpc_id} (its other arguments as they are):\nresource \"aws_vpc\" \"{name}\" {{\n{cidr}  enable_dns_support   = true\n  enable_dns_hostnames = true\n}}\n"
+            );
+            (format!("aws_vpc.{name}"), snippet)
+        }
+        Language::Cdk => (
+            "ec2.Vpc props".to_string(),
+            format!(
+                "// Merge into the props of the VPC {vpc_id} (ec2.Vpc):\nconst vpcSettings: Partial<ec2.VpcProps> = {{\n  enableDnsSupport: true,\n  enableDnsHostnames: true,\n}};\n"
             ),
         ),
     };
@@ -892,6 +939,7 @@ fn origin_of(change: &Change, facts: &crate::facts::Facts) -> (Option<Origin>, &
         // writes their changes.
         Change::InterfaceEndpoint { .. } => (None, crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS),
         Change::EndpointPrivateDns { .. } => (None, crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS),
+        Change::VpcDns { .. } => (None, crate::actions::ec2::DESCRIBE_VPCS),
         Change::GroupRule(_) => (None, crate::actions::ec2::DESCRIBE_SECURITY_GROUPS),
         Change::AclRule(_) => (None, crate::actions::ec2::DESCRIBE_NETWORK_ACLS),
         Change::InvokePermission { .. }

@@ -8,8 +8,8 @@ use crate::actions::ec2::DESCRIBE_VPC_ATTRIBUTE as VPC_ATTRIBUTES;
 use crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS as ENDPOINTS;
 use crate::actions::lambda::GET_FUNCTION;
 use crate::command::{
-    allow_acl_entry, allow_egress, allow_ingress_from_group, aws, create_interface_endpoint,
-    enable_private_dns, interface_endpoint_change, set_function_variable,
+    allow_acl_entry, allow_egress, allow_ingress_from_group, create_interface_endpoint,
+    enable_private_dns, enable_vpc_dns, interface_endpoint_change, set_function_variable,
 };
 use crate::facts::{
     Facts, FunctionFacts, NetworkFacts, SecretFacts, SecurityGroup, Subnet, VpcAttachment,
@@ -226,19 +226,11 @@ impl<'a> Path<'a> {
                     self.network.vpc_id, self.network.dns_support, self.network.dns_hostnames
                 ),
             ));
-            for attribute in ["--enable-dns-support", "--enable-dns-hostnames"] {
-                fixes.command(aws(
-                    "ec2",
-                    "modify-vpc-attribute",
-                    &[
-                        "--vpc-id",
-                        &self.network.vpc_id,
-                        attribute,
-                        "{\"Value\":true}",
-                    ],
-                    Some(region),
-                ));
-            }
+            fixes.change_in_steps(enable_vpc_dns(
+                &self.network.vpc_id,
+                self.network.vpc_cidrs.first().map(String::as_str),
+                region,
+            ));
         }
         match network::endpoint_admits(self.network, endpoint, self.vpc) {
             Some(rule) => evidence.push((GROUPS, format!("endpoint ingress: {rule}"))),
