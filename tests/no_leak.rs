@@ -40,9 +40,16 @@ fn no_output_or_file_holds_a_secret_value() {
     let facts = dir.join("facts.json");
 
     let mut runs = Vec::new();
-    for output in [
-        "human", "json", "sarif", "junit", "markdown", "script", "asff",
-    ] {
+    // Every format there is, so that a new one cannot be missed.
+    let formats = <rotdoctor::cli::Output as clap::ValueEnum>::value_variants()
+        .iter()
+        .map(|format| {
+            let value = clap::ValueEnum::to_possible_value(format).unwrap();
+            value.get_name().to_string()
+        })
+        .collect::<Vec<_>>();
+    assert!(formats.contains(&"gitlab".to_string()), "{formats:?}");
+    for output in &formats {
         for extra in [&[][..], &["-v"][..], &["--color", "always"][..]] {
             runs.push(run(
                 moto.rotdoctor()
@@ -54,6 +61,25 @@ fn no_output_or_file_holds_a_secret_value() {
             ));
         }
     }
+    // The import's own lines (and Security Hub's findings, read back).
+    runs.push(run(
+        moto.rotdoctor()
+            .arg("check")
+            .args(secrets)
+            .args(["--security-hub", "--output", "asff"]),
+        "check --security-hub",
+    ));
+    let mut held = moto.aws_cli();
+    held.args(["securityhub", "get-findings", "--output", "json"]);
+    runs.push(run(
+        &mut assert_cmd::Command::from_std(held),
+        "securityhub get-findings",
+    ));
+    let imported = runs.last().map(|r| r.stdout.as_str()).unwrap_or_default();
+    assert!(
+        imported.contains("rotdoctor/"),
+        "nothing was imported: {imported}"
+    );
     runs.push(run(
         moto.rotdoctor()
             .arg("check")
