@@ -98,13 +98,7 @@ fn a_rotation_failure_event_is_diagnosed_on_sns() {
         .unwrap();
     assert_eq!(outcome["published"], true, "{outcome}");
     // Security Hub holds the secret's findings, as `--output asff` writes them.
-    let held = common::succeeds(
-        moto.aws_cli()
-            .args(["securityhub", "get-findings", "--output", "json"]),
-        "aws securityhub get-findings",
-    );
-    let held: serde_json::Value = serde_json::from_slice(&held.stdout).unwrap();
-    let held = held["Findings"].as_array().unwrap();
+    let held = Moto::security_hub_findings(moto.aws_cli());
     assert_eq!(outcome["imported"], held.len(), "{outcome}");
     let invoke = held
         .iter()

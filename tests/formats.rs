@@ -112,15 +112,7 @@ fn asff_imports_into_security_hub_and_archives_what_was_fixed() {
     };
     let pending = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/orders-db-AbCdEf/rotdoctor/pending-version";
     let record_state = || {
-        let output = moto
-            .aws_cli()
-            .args(["securityhub", "get-findings", "--output", "json"])
-            .output()
-            .unwrap();
-        let findings: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        findings["Findings"]
-            .as_array()
-            .unwrap()
+        common::Moto::security_hub_findings(moto.aws_cli())
             .iter()
             .find(|f| f["Id"] == pending)
             .map(|f| f["RecordState"].as_str().unwrap().to_string())
@@ -157,15 +149,7 @@ fn security_hub_import_takes_the_asff_findings_and_archives_what_was_fixed() {
         let printed: serde_json::Value = serde_json::from_slice(&printed.stdout).unwrap();
         printed["Findings"].as_array().unwrap().clone()
     };
-    let held = || {
-        let output = moto
-            .aws_cli()
-            .args(["securityhub", "get-findings", "--output", "json"])
-            .output()
-            .unwrap();
-        let held: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        held["Findings"].as_array().unwrap().clone()
-    };
+    let held = || common::Moto::security_hub_findings(moto.aws_cli());
     let same_fields = |printed: &[serde_json::Value], held: &[serde_json::Value]| {
         for finding in printed {
             let stored = held

@@ -192,14 +192,7 @@ fn accounts_are_checked_through_their_role() {
                 )
                 .env("AWS_SESSION_TOKEN", keys["SessionToken"].as_str().unwrap());
         }
-        let findings = common::succeeds(
-            aws.args(["securityhub", "get-findings", "--output", "json"]),
-            "aws securityhub get-findings",
-        );
-        let findings: Value = serde_json::from_slice(&findings.stdout).unwrap();
-        findings["Findings"]
-            .as_array()
-            .unwrap()
+        Moto::security_hub_findings(aws)
             .iter()
             .map(|f| f["AwsAccountId"].as_str().unwrap().to_string())
             .collect::<std::collections::BTreeSet<_>>()

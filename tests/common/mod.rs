@@ -180,6 +180,18 @@ impl Moto {
         command
     }
 
+    /// The findings this moto's Security Hub holds (for the caller of
+    /// `aws`, an AWS CLI pointed at it).
+    pub fn security_hub_findings(mut aws: Command) -> Vec<serde_json::Value> {
+        let output = succeeds(
+            aws.args(["securityhub", "get-findings", "--output", "json"]),
+            "aws securityhub get-findings",
+        );
+        let held: serde_json::Value =
+            serde_json::from_slice(&output.stdout).expect("get-findings prints JSON");
+        held["Findings"].as_array().cloned().unwrap_or_default()
+    }
+
     /// rotdoctor pointed at this moto.
     pub fn rotdoctor(&self) -> assert_cmd::Command {
         let mut command = rotdoctor();
