@@ -29,6 +29,7 @@ TERRAFORM = {
         "required": {"vpc_id", "service_name"},
         "known": {"vpc_id", "service_name", "vpc_endpoint_type", "private_dns_enabled", "subnet_ids", "security_group_ids", "policy"},
     },
+    "aws_vpc_endpoint_policy": {"required": {"vpc_endpoint_id"}, "known": {"vpc_endpoint_id", "policy"}},
     "aws_vpc_security_group_ingress_rule": {
         "required": {"security_group_id", "ip_protocol"},
         "known": {"security_group_id", "ip_protocol", "from_port", "to_port", "referenced_security_group_id", "cidr_ipv4", "description"},

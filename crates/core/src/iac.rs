@@ -57,6 +57,15 @@ pub enum Change {
         /// `com.amazonaws.<region>.<service>`.
         service_name: String,
     },
+    /// An interface endpoint's whole policy: what it held, and the
+    /// statements the fix adds.
+    EndpointPolicy {
+        endpoint_id: String,
+        vpc_id: String,
+        /// `com.amazonaws.<region>.<service>`.
+        service_name: String,
+        policy: Value,
+    },
     /// A VPC's DNS resolution and DNS hostnames turned on, which an
     /// endpoint's private DNS needs; its primary CIDR as it is.
     VpcDns {
@@ -204,6 +213,7 @@ impl Change {
             }
             Change::InterfaceEndpoint { vpc_id, .. } => format!("the VPC {vpc_id}"),
             Change::EndpointPrivateDns { endpoint_id, .. } => format!("the endpoint {endpoint_id}"),
+            Change::EndpointPolicy { endpoint_id, .. } => format!("the endpoint {endpoint_id}"),
             Change::VpcDns { vpc_id, .. } => format!("the VPC {vpc_id}"),
             Change::GroupRule(rule) => format!("the security group {}", rule.group_id),
             Change::AclRule(rule) => format!("the network ACL {}", rule.acl_id),
@@ -273,6 +283,12 @@ impl Change {
                 vpc_id,
                 service_name,
             } => private_dns(language, endpoint_id, vpc_id, service_name),
+            Change::EndpointPolicy {
+                endpoint_id,
+                vpc_id,
+                service_name,
+                policy,
+            } => endpoint_policy(language, endpoint_id, vpc_id, service_name, policy),
             Change::VpcDns { vpc_id, cidr_block } => {
                 vpc_dns(language, vpc_id, cidr_block.as_deref())
             }
@@ -307,6 +323,47 @@ fn private_dns(language: Language, endpoint_id: &str, vpc_id: &str, service_name
             "ec2.CfnVPCEndpoint props".to_string(),
             format!(
                 "// Merge into the props of the endpoint {endpoint_id} (ec2.CfnVPCEndpoint):\nconst endpointSettings: Partial<ec2.CfnVPCEndpointProps> = {{\n  privateDnsEnabled: true,\n}};\n"
+            ),
+        ),
+    };
+    Snippet {
+        language,
+        resource,
+        snippet,
+    }
+}
+
+fn endpoint_policy(
+    language: Language,
+    endpoint_id: &str,
+    vpc_id: &str,
+    service_name: &str,
+    policy: &Value,
+) -> Snippet {
+    let service = service_name.rsplit('.').next().unwrap_or(service_name);
+    let (resource, snippet) = match language {
+        Language::Cloudformation => {
+            let id = format!("{}Endpoint", capitalized(service));
+            let snippet = format!(
+                "# Set on the AWS::EC2::VPCEndpoint {endpoint_id} (its other properties as they are):\n{id}:\n  Type: AWS::EC2::VPCEndpoint\n  Properties:\n    VpcId: {}\n    ServiceName: {}\n    VpcEndpointType: Interface\n    PolicyDocument: {policy}\n",
+                yaml_string(vpc_id),
+                yaml_string(service_name)
+            );
+            (id, snippet)
+        }
+        Language::Terraform => {
+            let name = terraform_name(endpoint_id);
+            let snippet = format!(
+                "# The whole policy of the endpoint {endpoint_id}:\nresource \"aws_vpc_endpoint_policy\" \"{name}\" {{\n  vpc_endpoint_id = {}\n  policy          = jsonencode({})\n}}\n",
+                hcl_string(endpoint_id),
+                hcl_value(policy, 2)
+            );
+            (format!("aws_vpc_endpoint_policy.{name}"), snippet)
+        }
+        Language::Cdk => (
+            "ec2.CfnVPCEndpoint props".to_string(),
+            format!(
+                "// Merge into the props of the endpoint {endpoint_id} (ec2.CfnVPCEndpoint):\nconst endpointPolicy: Partial<ec2.CfnVPCEndpointProps> = {{\n  policyDocument: {policy},\n}};\n"
             ),
         ),
     };
@@ -940,6 +997,7 @@ fn origin_of(change: &Change, facts: &crate::facts::Facts) -> (Option<Origin>, &
         Change::InterfaceEndpoint { .. } => (None, crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS),
         Change::EndpointPrivateDns { .. } => (None, crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS),
         Change::VpcDns { .. } => (None, crate::actions::ec2::DESCRIBE_VPCS),
+        Change::EndpointPolicy { .. } => (None, crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS),
         Change::GroupRule(_) => (None, crate::actions::ec2::DESCRIBE_SECURITY_GROUPS),
         Change::AclRule(_) => (None, crate::actions::ec2::DESCRIBE_NETWORK_ACLS),
         Change::InvokePermission { .. }

@@ -9,6 +9,7 @@ use crate::arn;
 use crate::command::aws;
 use crate::facts::{Facts, FunctionFacts, SecretFacts, VpcEndpoint};
 use crate::finding::Verdict;
+use crate::iac::Change;
 use crate::policy::{self, Applies, Effect, Principal, Request};
 
 pub const CHECK: CheckDef = CheckDef {
@@ -99,17 +100,21 @@ fn run(facts: &Facts) -> Outcome {
         verdict = verdict.evidence(ENDPOINTS, line.clone());
     }
     Ok(if refusals.denied.is_empty() {
-        verdict.fix(
-            "Add statements for the rotation role to the endpoint's policy:",
-            vec![allow_through_endpoint(
-                endpoint,
-                &policy.0,
-                role_arn,
-                &secret.arn,
-                &refusals.ungranted,
-                region,
-            )],
-        )
+        let (command, change) = allow_through_endpoint(
+            endpoint,
+            &network.vpc_id,
+            &policy.0,
+            role_arn,
+            &secret.arn,
+            &refusals.ungranted,
+            region,
+        );
+        verdict
+            .fix(
+                "Add statements for the rotation role to the endpoint's policy:",
+                vec![command],
+            )
+            .change(change)
     } else {
         verdict.fix(
             "Remove the statements that deny the rotation role from the endpoint's policy",
@@ -191,15 +196,17 @@ fn refusals(
 }
 
 /// `modify-vpc-endpoint` with the endpoint's policy and the statements that
-/// allow the role the calls no statement allowed.
+/// allow the role the calls no statement allowed, and that whole policy as
+/// the change.
 fn allow_through_endpoint(
     endpoint: &VpcEndpoint,
+    vpc_id: &str,
     policy: &Value,
     role_arn: &str,
     secret_arn: &str,
     ungranted: &[&str],
     region: &str,
-) -> String {
+) -> (String, Change) {
     let (passwords, on_secret): (Vec<&str>, Vec<&str>) = ungranted
         .iter()
         .partition(|action| **action == RANDOM_PASSWORD);
@@ -229,7 +236,7 @@ fn allow_through_endpoint(
         }
         None => policy["Statement"] = Value::Array(added),
     }
-    aws(
+    let command = aws(
         "ec2",
         "modify-vpc-endpoint",
         &[
@@ -239,7 +246,14 @@ fn allow_through_endpoint(
             &policy.to_string(),
         ],
         Some(region),
-    )
+    );
+    let change = Change::EndpointPolicy {
+        endpoint_id: endpoint.id.clone(),
+        vpc_id: vpc_id.to_string(),
+        service_name: endpoint.service_name.clone(),
+        policy,
+    };
+    (command, change)
 }
 
 #[cfg(test)]
