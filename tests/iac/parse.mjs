@@ -24,6 +24,7 @@ const KNOWN = new Set([
   "ec2.Port.tcpRange",
   "ec2.CfnNetworkAclEntry",
   "ec2.VpcProps",
+  "ec2.Subnet.fromSubnetId",
   "addIngressRule",
   "addEgressRule",
 ]);

@@ -48,7 +48,7 @@ TERRAFORM = {
     # A snippet sets only the arguments that change on an existing VPC.
     "aws_vpc": {"required": set(), "known": {"cidr_block", "enable_dns_support", "enable_dns_hostnames"}},
     # A snippet sets only the arguments that change on an existing function.
-    "aws_lambda_function": {"required": set(), "known": {"timeout", "reserved_concurrent_executions", "environment"}},
+    "aws_lambda_function": {"required": set(), "known": {"timeout", "reserved_concurrent_executions", "environment", "vpc_config"}},
 }
 
 PARTIAL_FUNCTION = """    Role: arn:aws:iam::111122223333:role/stub

@@ -41,6 +41,13 @@ pub enum Change {
         name: String,
         value: String,
     },
+    /// The rotation function attached to these subnets and security groups
+    /// (moved into another VPC).
+    FunctionVpc {
+        function_arn: String,
+        subnet_ids: Vec<String>,
+        security_group_ids: Vec<String>,
+    },
     /// An interface endpoint with private DNS in the function's subnets,
     /// and its security group admitting HTTPS from itself.
     InterfaceEndpoint {
@@ -208,7 +215,8 @@ impl Change {
             Change::RolePolicy { role_name, .. } => format!("the role {role_name}"),
             Change::InvokePermission { function_arn, .. }
             | Change::FunctionSettings { function_arn, .. }
-            | Change::FunctionVariable { function_arn, .. } => {
+            | Change::FunctionVariable { function_arn, .. }
+            | Change::FunctionVpc { function_arn, .. } => {
                 format!("the function {}", function_name(function_arn))
             }
             Change::InterfaceEndpoint { vpc_id, .. } => format!("the VPC {vpc_id}"),
@@ -278,6 +286,17 @@ impl Change {
                 name,
                 value,
             } => variable(language, function_arn, name, value, logical),
+            Change::FunctionVpc {
+                function_arn,
+                subnet_ids,
+                security_group_ids,
+            } => function_vpc(
+                language,
+                function_arn,
+                subnet_ids,
+                security_group_ids,
+                logical,
+            ),
             Change::EndpointPrivateDns {
                 endpoint_id,
                 vpc_id,
@@ -325,6 +344,72 @@ fn private_dns(language: Language, endpoint_id: &str, vpc_id: &str, service_name
                 "// Merge into the props of the endpoint {endpoint_id} (ec2.CfnVPCEndpoint):\nconst endpointSettings: Partial<ec2.CfnVPCEndpointProps> = {{\n  privateDnsEnabled: true,\n}};\n"
             ),
         ),
+    };
+    Snippet {
+        language,
+        resource,
+        snippet,
+    }
+}
+
+fn function_vpc(
+    language: Language,
+    function_arn: &str,
+    subnet_ids: &[String],
+    security_group_ids: &[String],
+    function_logical_id: Option<&str>,
+) -> Snippet {
+    let name = function_name(function_arn);
+    let subnets = json!(subnet_ids);
+    let groups = json!(security_group_ids);
+    let (resource, snippet) = match language {
+        Language::Cloudformation => {
+            let id = function_logical_id.unwrap_or("RotationFunction");
+            (
+                id.to_string(),
+                format!(
+                    "# Set on the AWS::Lambda::Function {name} (its other properties as they are):\n{id}:\n  Type: AWS::Lambda::Function\n  Properties:\n    VpcConfig:\n      SubnetIds: {subnets}\n      SecurityGroupIds: {groups}\n"
+                ),
+            )
+        }
+        Language::Terraform => (
+            "aws_lambda_function.rotation".to_string(),
+            format!(
+                "# Set on the aws_lambda_function of {name} (its other arguments as they are):\nresource \"aws_lambda_function\" \"rotation\" {{\n  vpc_config {{\n    subnet_ids         = {}\n    security_group_ids = {}\n  }}\n}}\n",
+                hcl_value(&subnets, 4),
+                hcl_value(&groups, 4)
+            ),
+        ),
+        Language::Cdk => {
+            let subnets = subnet_ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| {
+                    format!(
+                        "ec2.Subnet.fromSubnetId(this, 'DatabaseSubnet{i}', {})",
+                        ts_string(id)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let groups = security_group_ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| {
+                    format!(
+                        "ec2.SecurityGroup.fromSecurityGroupId(this, 'DatabaseGroup{i}', {})",
+                        ts_string(id)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            (
+                "lambda.Function props".to_string(),
+                format!(
+                    "// Merge into the props of the lambda.Function {name}, whose vpc becomes the database's:\nconst rotationPlacement: Partial<lambda.FunctionProps> = {{\n  vpcSubnets: {{ subnets: [{subnets}] }},\n  securityGroups: [{groups}],\n}};\n"
+                ),
+            )
+        }
     };
     Snippet {
         language,
@@ -1002,7 +1087,8 @@ fn origin_of(change: &Change, facts: &crate::facts::Facts) -> (Option<Origin>, &
         Change::AclRule(_) => (None, crate::actions::ec2::DESCRIBE_NETWORK_ACLS),
         Change::InvokePermission { .. }
         | Change::FunctionSettings { .. }
-        | Change::FunctionVariable { .. } => (
+        | Change::FunctionVariable { .. }
+        | Change::FunctionVpc { .. } => (
             facts
                 .rotation_function
                 .found()

@@ -8,7 +8,7 @@ use crate::arn;
 use crate::command::{allow_acl_entry, allow_egress, allow_ingress_from_group, aws};
 use crate::facts::{DatabaseFacts, Facts, FunctionFacts, NetworkFacts, SecretShape, Subnet};
 use crate::finding::{FixPlan, Verdict};
-use crate::iac::RulePeer;
+use crate::iac::{Change, RulePeer};
 use crate::network::{self, Cidr, Direction, EPHEMERAL, Peer};
 use crate::template;
 
@@ -103,7 +103,7 @@ fn run(facts: &Facts) -> Outcome {
                 "The function runs outside any VPC, so it cannot reach {}, which is not publicly accessible",
                 database.id
             ))
-            .fix(MOVE_INTO, move_into(function, database, port, None))
+            .fix_plan(MOVE_INTO, move_into(function, database, port, None))
         };
         return Ok(verdict
             .evidence(RDS, found)
@@ -132,7 +132,7 @@ fn run(facts: &Facts) -> Outcome {
                 database.vpc_id.as_deref().unwrap_or("another network"),
                 network.vpc_id
             ))
-            .fix(MOVE_INTO, move_into(function, database, port, Some(network)))
+            .fix_plan(MOVE_INTO, move_into(function, database, port, Some(network)))
         } else {
             Verdict::warn(format!(
                 "{} is in another VPC, reached through {}: rotdoctor cannot see the other side",
@@ -350,24 +350,31 @@ fn move_into(
     database: &DatabaseFacts,
     port: u16,
     network: Option<&NetworkFacts>,
-) -> Vec<String> {
+) -> FixPlan {
     let (Some(group), false) = (
         database.security_group_ids.first(),
         database.subnet_ids.is_empty(),
     ) else {
-        return Vec::new();
+        return FixPlan::default();
     };
     let config = format!(
         "SubnetIds={},SecurityGroupIds={group}",
         database.subnet_ids.join(",")
     );
     let region = arn::region(&function.arn);
-    let mut commands = vec![aws(
-        "lambda",
-        "update-function-configuration",
-        &["--function-name", &function.arn, "--vpc-config", &config],
-        region,
-    )];
+    let mut plan = FixPlan::of((
+        aws(
+            "lambda",
+            "update-function-configuration",
+            &["--function-name", &function.arn, "--vpc-config", &config],
+            region,
+        ),
+        Change::FunctionVpc {
+            function_arn: function.arn.clone(),
+            subnet_ids: database.subnet_ids.clone(),
+            security_group_ids: vec![group.clone()],
+        },
+    ));
     let admits_itself = network
         .and_then(|n| n.security_groups.iter().find(|g| &g.id == group))
         .is_some_and(|g| {
@@ -380,9 +387,9 @@ fn move_into(
             })
         });
     if !admits_itself {
-        commands.push(allow_ingress_from_group(group, port, group, region).0);
+        plan.change(allow_ingress_from_group(group, port, group, region));
     }
-    commands
+    plan
 }
 
 #[cfg(test)]
