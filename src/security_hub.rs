@@ -51,12 +51,12 @@ pub async fn import_all(
     findings: Vec<AsffFinding>,
     assumed: &BTreeMap<String, SharedCredentialsProvider>,
 ) -> Vec<(Destination, Result<usize, String>)> {
-    let budget = Budget::new(crate::gather::DEFAULT_SHARE_PERCENT);
-    let budget = &budget;
     let imports = by_destination(findings).into_iter().map(|(to, findings)| {
         let config = crate::aws::scoped(base, &to.region, assumed.get(&to.account));
+        // Quotas are per account and Region: a budget for each.
+        let budget = Budget::new(crate::gather::DEFAULT_SHARE_PERCENT);
         async move {
-            let outcome = import(&config, &findings, budget).await;
+            let outcome = import(&config, &findings, &budget).await;
             (to, outcome)
         }
     });
