@@ -204,3 +204,48 @@ fn origin_is_read_from_the_resources_tags() {
             .contains("defined in the CloudFormation stack orders-db, logical id RotationFunction")
     );
 }
+
+/// The network's tags come from the EC2 answers rotdoctor reads anyway:
+/// moto returns what CloudFormation would have put on the group.
+#[test]
+fn origin_is_read_from_the_network_resources_tags() {
+    let moto = common::Moto::start();
+    moto.seed("network-stack-defined");
+    let output = moto
+        .rotdoctor()
+        .args([
+            "check",
+            "prod/orders-db",
+            "--output",
+            "json",
+            "--only",
+            "database-reachability",
+        ])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let finding = findings(&report).next().unwrap();
+    assert_eq!(finding["status"], "fail", "{finding:#}");
+    let snippet = &finding["fix"]["iac"][0];
+    assert_eq!(snippet["language"], "cloudformation", "{finding:#}");
+    assert!(
+        snippet["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("GroupId: !GetAtt DatabaseGroup.GroupId"),
+        "{finding:#}"
+    );
+    assert!(
+        finding["evidence"].to_string().contains(
+            "is defined in the CloudFormation stack orders-network, logical id DatabaseGroup"
+        ),
+        "{finding:#}"
+    );
+    assert!(
+        finding["fix"]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("The CloudFormation stack orders-network defines the security group"),
+        "{finding:#}"
+    );
+}

@@ -1,5 +1,7 @@
 //! EC2: the rotation function's VPC, as far as the paths out of it go.
 
+use std::collections::BTreeMap;
+
 use aws_sdk_ec2::operation::describe_subnets::DescribeSubnetsOutput;
 use aws_sdk_ec2::types::{Filter, VpcAttributeName};
 
@@ -9,6 +11,7 @@ use crate::facts::{
     AclEntry, Fact, LookupError, NatGateway, NetworkFacts, PolicyDocument, Route, SecurityGroup,
     SecurityGroupRule, Subnet, VpcAttachment, VpcEndpoint,
 };
+use crate::iac::Origin;
 
 fn filter(name: &str, value: &str) -> Filter {
     Filter::builder().name(name).values(value).build()
@@ -219,6 +222,7 @@ async fn fetch(
                 acl_entries: acl
                     .map(|a| a.entries().iter().map(acl_entry).collect())
                     .unwrap_or_default(),
+                network_acl_tags: acl.map(|a| origin_tags(a.tags())).unwrap_or_default(),
             }
         })
         .collect::<Vec<_>>();
@@ -239,6 +243,11 @@ async fn fetch(
             .enable_dns_hostnames()
             .and_then(|v| v.value())
             .unwrap_or(false),
+        vpc_tags: vpcs
+            .vpcs()
+            .first()
+            .map(|v| origin_tags(v.tags()))
+            .unwrap_or_default(),
         subnets,
         nat_gateways: nats
             .nat_gateways()
@@ -337,6 +346,7 @@ fn vpc_endpoint(e: &aws_sdk_ec2::types::VpcEndpoint) -> VpcEndpoint {
             .policy_document()
             .and_then(|text| serde_json::from_str(text).ok())
             .map(PolicyDocument),
+        tags: origin_tags(e.tags()),
     }
 }
 
@@ -370,5 +380,15 @@ fn security_group(group: &aws_sdk_ec2::types::SecurityGroup) -> SecurityGroup {
         name: group.group_name().unwrap_or_default().to_string(),
         ingress: rules(group.ip_permissions()),
         egress: rules(group.ip_permissions_egress()),
+        tags: origin_tags(group.tags()),
     }
+}
+
+/// The tags that say where a resource is defined, for fixes in its IaC
+/// language.
+fn origin_tags(tags: &[aws_sdk_ec2::types::Tag]) -> BTreeMap<String, String> {
+    Origin::tags_of(
+        tags.iter()
+            .filter_map(|tag| Some((tag.key()?, tag.value().unwrap_or_default()))),
+    )
 }

@@ -59,16 +59,37 @@ PARTIAL_FUNCTION = """    Role: arn:aws:iam::111122223333:role/stub
 """
 
 
+STUB_ROLE = """  Type: AWS::IAM::Role
+  Properties:
+    AssumeRolePolicyDocument: {"Version": "2012-10-17", "Statement": []}
+"""
+STUB_VPC = """  Type: AWS::EC2::VPC
+  Properties:
+    CidrBlock: 10.0.0.0/16
+"""
+# The resource a snippet refers to, by the property that refers to it.
+STUBS = {
+    "RoleName": STUB_ROLE,
+    "FunctionName": "  Type: AWS::Lambda::Function\n  Properties:\n" + PARTIAL_FUNCTION,
+    "VpcId": STUB_VPC,
+    "GroupId": "  Type: AWS::EC2::SecurityGroup\n  Properties:\n    GroupDescription: stub\n    VpcId: vpc-0123456789abcdef0\n",
+    "NetworkAclId": "  Type: AWS::EC2::NetworkAcl\n  Properties:\n    VpcId: vpc-0123456789abcdef0\n",
+}
+
+
 def cloudformation(snippet):
     body = snippet["snippet"]
     if "Type: AWS::Lambda::Function" in body:
         body = body.rstrip("\n") + "\n" + PARTIAL_FUNCTION
     defined = set(re.findall(r"^([A-Za-z0-9]+):\s*$", body, re.M))
     stubs = ""
-    for ref in set(re.findall(r"!Ref (\w+)", body)) - defined:
-        stubs += f"{ref}:\n  Type: AWS::IAM::Role\n  Properties:\n    AssumeRolePolicyDocument: {{\"Version\": \"2012-10-17\", \"Statement\": []}}\n"
-    for ref in set(re.findall(r"!GetAtt (\w+)\.Arn", body)) - defined:
-        stubs += f"{ref}:\n  Type: AWS::Lambda::Function\n  Properties:\n" + PARTIAL_FUNCTION
+    # A stub of the type each reference needs, so cfn-lint checks the
+    # reference's type as well as its syntax.
+    for prop, ref in set(re.findall(r"(\w+): !(?:Ref|GetAtt) (\w+)", body)):
+        if ref in defined:
+            continue
+        defined.add(ref)
+        stubs += f"{ref}:\n" + STUBS[prop]
     resources = "".join("  " + line + "\n" for line in (body + stubs).splitlines())
     template = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n" + resources
     matches = lint(template, config=ManualArgs(regions=["us-east-1"]))

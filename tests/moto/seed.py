@@ -470,6 +470,17 @@ def database_group_without_function(aws, endpoint):
     return in_network(aws, database_admits_function=False)
 
 
+def network_stack_defined(aws, endpoint):
+    """The database's security group, which does not admit the function, is
+    one a CloudFormation stack made (as its tags say); so is its VPC."""
+    made = in_network(aws, database_admits_function=False)
+    stack = {"aws:cloudformation:stack-name": "orders-network"}
+    for resource, logical_id in ((made["database_group"], "DatabaseGroup"), (made["vpc"], "Vpc")):
+        tags = dict(stack, **{"aws:cloudformation:logical-id": logical_id})
+        aws["ec2"].create_tags(Resources=[resource], Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+    return made
+
+
 def no_invoke_permission(aws, endpoint):
     return rotating_secret(aws, invoke_account=None)
 
@@ -889,6 +900,7 @@ SCENARIOS = {
     "network-endpoint-policy-refuses-role": network_endpoint_policy_refuses_role,
     "database-other-vpc": database_other_vpc,
     "database-group-without-function": database_group_without_function,
+    "network-stack-defined": network_stack_defined,
     "no-invoke-permission": no_invoke_permission,
     "invoke-permission-other-account": invoke_permission_other_account,
     "function-deleted": function_deleted,

@@ -146,6 +146,9 @@ pub struct NetworkFacts {
     pub vpc_cidrs: Vec<String>,
     pub dns_support: bool,
     pub dns_hostnames: bool,
+    /// The VPC's tags that say where it is defined ([`crate::iac::Origin::tags_of`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vpc_tags: BTreeMap<String, String>,
     /// The function's subnets, the database's when it shares the VPC, and
     /// those of the endpoints.
     pub subnets: Vec<Subnet>,
@@ -177,6 +180,9 @@ pub struct Subnet {
     pub routes: Vec<Route>,
     pub network_acl_id: String,
     pub acl_entries: Vec<AclEntry>,
+    /// The network ACL's tags that say where it is defined.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub network_acl_tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,6 +229,9 @@ pub struct VpcEndpoint {
     /// The endpoint policy, which every call through the endpoint must pass.
     #[serde(default)]
     pub policy: Option<PolicyDocument>,
+    /// Its tags that say where it is defined.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -232,6 +241,9 @@ pub struct SecurityGroup {
     pub name: String,
     pub ingress: Vec<SecurityGroupRule>,
     pub egress: Vec<SecurityGroupRule>,
+    /// Its tags that say where it is defined.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -160,7 +160,30 @@ pub enum Origin {
     },
 }
 
+/// `ManagedBy`, `managed_by`, `managed-by`, in any case.
+fn is_managed_by(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    key == "managedby" || key == "managed_by" || key == "managed-by"
+}
+
 impl Origin {
+    /// The tags [`Origin::from_tags`] reads, out of all of a resource's:
+    /// what the facts keep of them.
+    pub fn tags_of<'a>(
+        tags: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> BTreeMap<String, String> {
+        const KEYS: [&str; 4] = [
+            "aws:cloudformation:stack-name",
+            "aws:cloudformation:logical-id",
+            "yor_trace",
+            "git_file",
+        ];
+        tags.into_iter()
+            .filter(|(key, _)| KEYS.contains(key) || is_managed_by(key))
+            .map(|(key, value)| (key.to_string(), value.to_string()))
+            .collect()
+    }
+
     /// From a resource's tags: CloudFormation's own, or Terraform's common
     /// tagging (yor's `yor_trace` and `git_file`, a `ManagedBy` tag).
     pub fn from_tags(tags: &BTreeMap<String, String>) -> Option<Origin> {
@@ -171,11 +194,9 @@ impl Origin {
             });
         }
         let terraform = tags.contains_key("yor_trace")
-            || tags.iter().any(|(key, value)| {
-                let key = key.to_ascii_lowercase();
-                (key == "managedby" || key == "managed_by" || key == "managed-by")
-                    && value.eq_ignore_ascii_case("terraform")
-            });
+            || tags
+                .iter()
+                .any(|(key, value)| is_managed_by(key) && value.eq_ignore_ascii_case("terraform"));
         terraform.then(|| Origin::Terraform {
             file: tags.get("git_file").cloned(),
         })
@@ -280,6 +301,7 @@ impl Change {
                 service_name,
                 subnet_ids,
                 security_group_id,
+                logical,
             ),
             Change::FunctionVariable {
                 function_arn,
@@ -301,27 +323,41 @@ impl Change {
                 endpoint_id,
                 vpc_id,
                 service_name,
-            } => private_dns(language, endpoint_id, vpc_id, service_name),
+            } => private_dns(language, endpoint_id, vpc_id, service_name, logical),
             Change::EndpointPolicy {
                 endpoint_id,
                 vpc_id,
                 service_name,
                 policy,
-            } => endpoint_policy(language, endpoint_id, vpc_id, service_name, policy),
+            } => endpoint_policy(language, endpoint_id, vpc_id, service_name, policy, logical),
             Change::VpcDns { vpc_id, cidr_block } => {
-                vpc_dns(language, vpc_id, cidr_block.as_deref())
+                vpc_dns(language, vpc_id, cidr_block.as_deref(), logical)
             }
-            Change::GroupRule(rule) => group_rule(language, rule),
-            Change::AclRule(rule) => acl_rule(language, rule),
+            Change::GroupRule(rule) => group_rule(language, rule, logical),
+            Change::AclRule(rule) => acl_rule(language, rule, logical),
         }
     }
 }
 
-fn private_dns(language: Language, endpoint_id: &str, vpc_id: &str, service_name: &str) -> Snippet {
+/// The endpoint's logical id: its stack's, else one named after its service.
+fn endpoint_logical_id(service: &str, logical_id: Option<&str>) -> String {
+    logical_id.map_or_else(
+        || format!("{}Endpoint", capitalized(service)),
+        str::to_string,
+    )
+}
+
+fn private_dns(
+    language: Language,
+    endpoint_id: &str,
+    vpc_id: &str,
+    service_name: &str,
+    endpoint_logical: Option<&str>,
+) -> Snippet {
     let service = service_name.rsplit('.').next().unwrap_or(service_name);
     let (resource, snippet) = match language {
         Language::Cloudformation => {
-            let id = format!("{}Endpoint", capitalized(service));
+            let id = endpoint_logical_id(service, endpoint_logical);
             let snippet = format!(
                 "# Set on the AWS::EC2::VPCEndpoint {endpoint_id} (its VPC and service as they are):\n{id}:\n  Type: AWS::EC2::VPCEndpoint\n  Properties:\n    VpcId: {}\n    ServiceName: {}\n    VpcEndpointType: Interface\n    PrivateDnsEnabled: true\n",
                 yaml_string(vpc_id),
@@ -424,11 +460,12 @@ fn endpoint_policy(
     vpc_id: &str,
     service_name: &str,
     policy: &Value,
+    endpoint_logical: Option<&str>,
 ) -> Snippet {
     let service = service_name.rsplit('.').next().unwrap_or(service_name);
     let (resource, snippet) = match language {
         Language::Cloudformation => {
-            let id = format!("{}Endpoint", capitalized(service));
+            let id = endpoint_logical_id(service, endpoint_logical);
             let snippet = format!(
                 "# Set on the AWS::EC2::VPCEndpoint {endpoint_id} (its other properties as they are):\n{id}:\n  Type: AWS::EC2::VPCEndpoint\n  Properties:\n    VpcId: {}\n    ServiceName: {}\n    VpcEndpointType: Interface\n    PolicyDocument: {policy}\n",
                 yaml_string(vpc_id),
@@ -459,16 +496,22 @@ fn endpoint_policy(
     }
 }
 
-fn vpc_dns(language: Language, vpc_id: &str, cidr_block: Option<&str>) -> Snippet {
+fn vpc_dns(
+    language: Language,
+    vpc_id: &str,
+    cidr_block: Option<&str>,
+    vpc_logical: Option<&str>,
+) -> Snippet {
     let (resource, snippet) = match language {
         Language::Cloudformation => {
             let cidr = cidr_block.map_or(String::new(), |cidr| {
                 format!("    CidrBlock: {}\n", yaml_string(cidr))
             });
+            let id = vpc_logical.unwrap_or("Vpc");
             (
-                "Vpc".to_string(),
+                id.to_string(),
                 format!(
-                    "# Set on the AWS::EC2::VPC {vpc_id} (its other properties as they are):\nVpc:\n  Type: AWS::EC2::VPC\n  Properties:\n{cidr}    EnableDnsSupport: true\n    EnableDnsHostnames: true\n"
+                    "# Set on the AWS::EC2::VPC {vpc_id} (its other properties as they are):\n{id}:\n  Type: AWS::EC2::VPC\n  Properties:\n{cidr}    EnableDnsSupport: true\n    EnableDnsHostnames: true\n"
                 ),
             )
         }
@@ -505,7 +548,7 @@ fn ports_name((from, to): (u16, u16)) -> String {
     }
 }
 
-fn group_rule(language: Language, rule: &GroupRule) -> Snippet {
+fn group_rule(language: Language, rule: &GroupRule, group_logical: Option<&str>) -> Snippet {
     let (from, to) = rule.ports;
     let direction = if rule.egress { "Egress" } else { "Ingress" };
     let id = format!("{direction}Tcp{}", ports_name(rule.ports));
@@ -525,7 +568,10 @@ fn group_rule(language: Language, rule: &GroupRule) -> Snippet {
                 resource: id.clone(),
                 snippet: format!(
                     "{id}:\n  Type: AWS::EC2::SecurityGroup{direction}\n  Properties:\n    GroupId: {}\n    IpProtocol: tcp\n    FromPort: {from}\n    ToPort: {to}\n    {peer}\n",
-                    yaml_string(&rule.group_id)
+                    group_logical.map_or_else(
+                        || yaml_string(&rule.group_id),
+                        |id| format!("!GetAtt {id}.GroupId")
+                    )
                 ),
             }
         }
@@ -583,7 +629,7 @@ fn group_rule(language: Language, rule: &GroupRule) -> Snippet {
     }
 }
 
-fn acl_rule(language: Language, rule: &AclRule) -> Snippet {
+fn acl_rule(language: Language, rule: &AclRule, acl_logical: Option<&str>) -> Snippet {
     let (from, to) = rule.ports;
     let direction = if rule.egress { "Egress" } else { "Ingress" };
     let id = format!("Acl{direction}{}", rule.rule_number);
@@ -593,7 +639,7 @@ fn acl_rule(language: Language, rule: &AclRule) -> Snippet {
             resource: id.clone(),
             snippet: format!(
                 "{id}:\n  Type: AWS::EC2::NetworkAclEntry\n  Properties:\n    NetworkAclId: {}\n    RuleNumber: {}\n    Egress: {}\n    Protocol: 6\n    RuleAction: allow\n    CidrBlock: {}\n    PortRange:\n      From: {from}\n      To: {to}\n",
-                yaml_string(&rule.acl_id),
+                acl_logical.map_or_else(|| yaml_string(&rule.acl_id), |id| format!("!Ref {id}")),
                 rule.rule_number,
                 rule.egress,
                 yaml_string(&rule.cidr)
@@ -842,6 +888,7 @@ fn endpoint(
     service_name: &str,
     subnet_ids: &[String],
     group: &str,
+    vpc_logical: Option<&str>,
 ) -> Snippet {
     let service = service_name.rsplit('.').next().unwrap_or(service_name);
     let quoted = |items: &[String], quote: fn(&str) -> String| {
@@ -856,7 +903,7 @@ fn endpoint(
             let id = format!("{}Endpoint", capitalized(service));
             let snippet = format!(
                 "{id}:\n  Type: AWS::EC2::VPCEndpoint\n  Properties:\n    VpcId: {}\n    ServiceName: {}\n    VpcEndpointType: Interface\n    PrivateDnsEnabled: true\n    SubnetIds: [{}]\n    SecurityGroupIds: [{}]\n{id}Https:\n  Type: AWS::EC2::SecurityGroupIngress\n  Properties:\n    GroupId: {}\n    IpProtocol: tcp\n    FromPort: 443\n    ToPort: 443\n    SourceSecurityGroupId: {}\n",
-                yaml_string(vpc_id),
+                vpc_logical.map_or_else(|| yaml_string(vpc_id), |id| format!("!Ref {id}")),
                 yaml_string(service_name),
                 quoted(subnet_ids, yaml_string),
                 yaml_string(group),
@@ -1069,33 +1116,44 @@ pub fn annotate(
 /// Where the resource a change is made to was defined, and the call whose
 /// answer showed its tags.
 fn origin_of(change: &Change, facts: &crate::facts::Facts) -> (Option<Origin>, &'static str) {
-    match change {
-        Change::RolePolicy { .. } => (
-            facts
-                .rotation_role
-                .found()
-                .and_then(|role| Origin::from_tags(&role.tags)),
-            crate::actions::iam::GET_ROLE,
-        ),
-        // The VPC's, groups' and ACLs' tags are not read: only `--iac`
-        // writes their changes.
-        Change::InterfaceEndpoint { .. } => (None, crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS),
-        Change::EndpointPrivateDns { .. } => (None, crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS),
-        Change::VpcDns { .. } => (None, crate::actions::ec2::DESCRIBE_VPCS),
-        Change::EndpointPolicy { .. } => (None, crate::actions::ec2::DESCRIBE_VPC_ENDPOINTS),
-        Change::GroupRule(_) => (None, crate::actions::ec2::DESCRIBE_SECURITY_GROUPS),
-        Change::AclRule(_) => (None, crate::actions::ec2::DESCRIBE_NETWORK_ACLS),
+    use crate::actions::{ec2, iam, lambda};
+    let network = facts.network.found();
+    let endpoint_tags = |endpoint_id: &str| {
+        network
+            .and_then(|n| n.endpoints.iter().find(|e| e.id == endpoint_id))
+            .map(|e| &e.tags)
+    };
+    let (tags, source) = match change {
+        Change::RolePolicy { .. } => (facts.rotation_role.found().map(|r| &r.tags), iam::GET_ROLE),
         Change::InvokePermission { .. }
         | Change::FunctionSettings { .. }
         | Change::FunctionVariable { .. }
         | Change::FunctionVpc { .. } => (
-            facts
-                .rotation_function
-                .found()
-                .and_then(|function| Origin::from_tags(&function.template_tags)),
-            crate::actions::lambda::GET_FUNCTION,
+            facts.rotation_function.found().map(|f| &f.template_tags),
+            lambda::GET_FUNCTION,
         ),
-    }
+        // A new endpoint belongs where its VPC is defined.
+        Change::InterfaceEndpoint { .. } | Change::VpcDns { .. } => {
+            (network.map(|n| &n.vpc_tags), ec2::DESCRIBE_VPCS)
+        }
+        Change::EndpointPrivateDns { endpoint_id, .. }
+        | Change::EndpointPolicy { endpoint_id, .. } => {
+            (endpoint_tags(endpoint_id), ec2::DESCRIBE_VPC_ENDPOINTS)
+        }
+        Change::GroupRule(rule) => (
+            network
+                .and_then(|n| n.security_groups.iter().find(|g| g.id == rule.group_id))
+                .map(|g| &g.tags),
+            ec2::DESCRIBE_SECURITY_GROUPS,
+        ),
+        Change::AclRule(rule) => (
+            network
+                .and_then(|n| n.subnets.iter().find(|s| s.network_acl_id == rule.acl_id))
+                .map(|s| &s.network_acl_tags),
+            ec2::DESCRIBE_NETWORK_ACLS,
+        ),
+    };
+    (tags.and_then(Origin::from_tags), source)
 }
 
 #[cfg(test)]
@@ -1223,6 +1281,62 @@ mod tests {
         ] {
             assert!(terraform.snippet.contains(line), "{}", terraform.snippet);
         }
+    }
+
+    /// A security group's tags, read from DescribeSecurityGroups, name the
+    /// stack; the rule then refers to the group by its logical id.
+    #[test]
+    fn a_stack_defined_group_gets_its_rule_in_the_stack() {
+        use crate::checks::testing::{in_vpc, network_mut};
+        let mut facts = in_vpc();
+        network_mut(&mut facts)
+            .security_groups
+            .iter_mut()
+            .find(|g| g.id == "sg-db")
+            .unwrap()
+            .tags = BTreeMap::from([
+            (
+                "aws:cloudformation:stack-name".to_string(),
+                "orders-network".to_string(),
+            ),
+            (
+                "aws:cloudformation:logical-id".to_string(),
+                "DatabaseGroup".to_string(),
+            ),
+        ]);
+        let rule = Change::GroupRule(GroupRule {
+            group_id: "sg-db".to_string(),
+            egress: false,
+            ports: (5432, 5432),
+            peer: RulePeer::Group("sg-fn".to_string()),
+        });
+        let (origin, source) = origin_of(&rule, &facts);
+        assert_eq!(source, crate::actions::ec2::DESCRIBE_SECURITY_GROUPS);
+        let origin = origin.unwrap();
+        assert_eq!(
+            origin.describe(&rule.target()),
+            "the security group sg-db is defined in the CloudFormation stack orders-network, logical id DatabaseGroup"
+        );
+        let cfn = rule.write(Language::Cloudformation, Some(&origin)).snippet;
+        assert!(
+            cfn.contains("GroupId: !GetAtt DatabaseGroup.GroupId"),
+            "{cfn}"
+        );
+        // The group the rule admits keeps its id: its origin is not read.
+        assert!(cfn.contains("SourceSecurityGroupId: \"sg-fn\""), "{cfn}");
+    }
+
+    #[test]
+    fn untagged_network_resources_have_no_origin() {
+        let facts = crate::checks::testing::in_vpc();
+        let dns = Change::VpcDns {
+            vpc_id: "vpc-01".to_string(),
+            cidr_block: None,
+        };
+        assert_eq!(
+            origin_of(&dns, &facts),
+            (None, crate::actions::ec2::DESCRIBE_VPCS)
+        );
     }
 
     #[test]

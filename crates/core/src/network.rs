@@ -295,6 +295,7 @@ mod tests {
             name: "db".to_string(),
             ingress,
             egress,
+            tags: Default::default(),
         }
     }
 
@@ -407,6 +408,7 @@ mod tests {
             ],
             network_acl_id: "acl-1".into(),
             acl_entries: vec![],
+            network_acl_tags: Default::default(),
         };
         assert_eq!(
             route_to(&subnet, &cidr("10.0.5.5")).unwrap().target,

@@ -274,6 +274,7 @@ mod tests {
             security_group_ids: vec!["sg-endpoint".into()],
             dns_names: Vec::new(),
             policy: Some(PolicyDocument(policy)),
+            tags: Default::default(),
         });
         facts
     }

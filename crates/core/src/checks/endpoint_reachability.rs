@@ -462,6 +462,7 @@ mod tests {
             security_group_ids: vec!["sg-endpoint".into()],
             dns_names: vec!["vpce-01-abc.secretsmanager.us-east-1.vpce.amazonaws.com".into()],
             policy: None,
+            tags: Default::default(),
         });
         let groups = if admits_function {
             vec!["sg-fn".to_string()]
@@ -478,6 +479,7 @@ mod tests {
                 groups,
             }],
             egress: vec![],
+            tags: Default::default(),
         });
         facts
     }

@@ -492,6 +492,7 @@ pub(crate) mod testing {
             ],
             network_acl_id: "acl-01".to_string(),
             acl_entries: open_acl.clone(),
+            network_acl_tags: Default::default(),
         };
         let all_out = SecurityGroupRule {
             protocol: "-1".into(),
@@ -520,6 +521,7 @@ pub(crate) mod testing {
                     name: "rotation".into(),
                     ingress: vec![],
                     egress: vec![all_out.clone()],
+                    tags: Default::default(),
                 },
                 SecurityGroup {
                     id: "sg-db".into(),
@@ -531,8 +533,10 @@ pub(crate) mod testing {
                         groups: vec!["sg-fn".into()],
                     }],
                     egress: vec![all_out],
+                    tags: Default::default(),
                 },
             ],
+            vpc_tags: Default::default(),
         });
         facts
     }

@@ -246,6 +246,7 @@ mod tests {
             security_group_ids: vec!["sg-fn".into()],
             dns_names: Vec::new(),
             policy: None,
+            tags: Default::default(),
         });
         let verdict = CHECK.verdict(&facts);
         assert_eq!(verdict.status, Status::Fail, "{verdict:#?}");
