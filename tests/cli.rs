@@ -31,6 +31,18 @@ fn exit_code_is_one_when_a_check_fails_or_errors() {
         .code(1);
 }
 
+/// The README's first command is `cargo run -- check ...`: with two
+/// binaries in the package, cargo runs the CLI only because the manifest
+/// names it.
+#[test]
+fn cargo_run_runs_the_cli() {
+    let manifest = std::fs::read_to_string(common::repo().join("Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains("\ndefault-run = \"rotdoctor\"\n"),
+        "Cargo.toml lost default-run"
+    );
+}
+
 #[test]
 fn fail_on_warn_counts_warnings() {
     let facts = ["check", "--facts", "fixtures/rotation-not-enabled.json"];
