@@ -249,3 +249,40 @@ fn origin_is_read_from_the_network_resources_tags() {
         "{finding:#}"
     );
 }
+
+/// A secret's tags come from DescribeSecret: a stack's secret gets its
+/// rotation schedule in the stack, referring to the secret by logical id.
+#[test]
+fn a_stack_defined_secret_gets_its_rotation_schedule_in_the_stack() {
+    let moto = common::Moto::start();
+    moto.seed("secret-stack-defined");
+    let output = moto
+        .rotdoctor()
+        .args([
+            "check",
+            "prod/orders-db",
+            "--output",
+            "json",
+            "--only",
+            "rotation-config",
+        ])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let finding = findings(&report).next().unwrap();
+    assert_eq!(finding["status"], "warn", "{finding:#}");
+    let snippet = &finding["fix"]["iac"][0];
+    assert_eq!(snippet["language"], "cloudformation", "{finding:#}");
+    let text = snippet["snippet"].as_str().unwrap();
+    assert!(
+        text.contains("Type: AWS::SecretsManager::RotationSchedule"),
+        "{text}"
+    );
+    assert!(text.contains("SecretId: !Ref OrdersSecret"), "{text}");
+    assert!(
+        finding["evidence"].to_string().contains(
+            "the secret prod/orders-db is defined in the CloudFormation stack orders-db, logical id OrdersSecret"
+        ),
+        "{finding:#}"
+    );
+}

@@ -25,6 +25,8 @@ const KNOWN = new Set([
   "ec2.CfnNetworkAclEntry",
   "ec2.VpcProps",
   "ec2.Subnet.fromSubnetId",
+  "secretsmanager.CfnRotationSchedule",
+  "kms.KeyProps",
   "addIngressRule",
   "addEgressRule",
 ]);
@@ -36,6 +38,8 @@ for (const snippet of snippets) {
     "import * as iam from 'aws-cdk-lib/aws-iam';",
     "import * as lambda from 'aws-cdk-lib/aws-lambda';",
     "import * as ec2 from 'aws-cdk-lib/aws-ec2';",
+    "import * as kms from 'aws-cdk-lib/aws-kms';",
+    "import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';",
     "import { Duration, Stack } from 'aws-cdk-lib';",
     "class Fix extends Stack {",
     "  build() {",
@@ -50,7 +54,7 @@ for (const snippet of snippets) {
   }
   const code = snippet.snippet.replace(/\/\/.*$/gm, "");
   const names = [
-    ...code.matchAll(/\b(?:iam|lambda|ec2)\.[A-Z]\w*(?:\.[a-z]\w*)?|\bDuration\.\w+/g),
+    ...code.matchAll(/\b(?:iam|lambda|ec2|kms|secretsmanager)\.[A-Z]\w*(?:\.[a-z]\w*)?|\bDuration\.\w+/g),
     ...code.matchAll(/\.(add\w+)\(/g),
   ].map((m) => m[1] ?? m[0]);
   for (const name of names) {

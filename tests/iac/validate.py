@@ -45,6 +45,12 @@ TERRAFORM = {
             "ipv6_cidr_block", "from_port", "to_port", "icmp_type", "icmp_code",
         },
     },
+    "aws_secretsmanager_secret_rotation": {
+        "required": {"secret_id", "rotation_rules"},
+        "known": {"secret_id", "rotation_lambda_arn", "rotation_rules", "rotate_immediately"},
+    },
+    # A snippet sets only the arguments that change on an existing key.
+    "aws_kms_key": {"required": set(), "known": {"is_enabled"}},
     # A snippet sets only the arguments that change on an existing VPC.
     "aws_vpc": {"required": set(), "known": {"cidr_block", "enable_dns_support", "enable_dns_hostnames"}},
     # A snippet sets only the arguments that change on an existing function.
@@ -73,6 +79,7 @@ STUBS = {
     "FunctionName": "  Type: AWS::Lambda::Function\n  Properties:\n" + PARTIAL_FUNCTION,
     "VpcId": STUB_VPC,
     "GroupId": "  Type: AWS::EC2::SecurityGroup\n  Properties:\n    GroupDescription: stub\n    VpcId: vpc-0123456789abcdef0\n",
+    "SecretId": "  Type: AWS::SecretsManager::Secret\n  Properties:\n    GenerateSecretString: {}\n",
     "NetworkAclId": "  Type: AWS::EC2::NetworkAcl\n  Properties:\n    VpcId: vpc-0123456789abcdef0\n",
 }
 

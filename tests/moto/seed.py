@@ -548,6 +548,17 @@ def rotation_never_enabled(aws, endpoint):
     return {"secret_arn": create_secret(aws)}
 
 
+def secret_stack_defined(aws, endpoint):
+    """A secret a CloudFormation stack made (as its tags say), whose
+    rotation was never turned on."""
+    made = rotation_never_enabled(aws, endpoint)
+    tags = {"aws:cloudformation:stack-name": "orders-db", "aws:cloudformation:logical-id": "OrdersSecret"}
+    aws["secretsmanager"].tag_resource(
+        SecretId=made["secret_arn"], Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
+    )
+    return made
+
+
 def reader_without_lambda_access(aws, endpoint):
     """A healthy secret, read by a user who may call DescribeSecret and
     nothing in Lambda. Moto enforces IAM only once /moto-api/reset-auth is
@@ -908,6 +919,7 @@ SCENARIOS = {
     "stuck-rotation": stuck_rotation,
     "function-throttled": function_throttled,
     "rotation-never-enabled": rotation_never_enabled,
+    "secret-stack-defined": secret_stack_defined,
     "reader-without-lambda-access": reader_without_lambda_access,
     "database-ssl-off": database_ssl_off,
     "database-proxy": database_proxy,

@@ -83,7 +83,65 @@ pub enum Change {
     GroupRule(GroupRule),
     /// A network ACL entry allowing TCP.
     AclRule(AclRule),
+    /// The secret's rotation turned on with a function on a schedule.
+    Rotation {
+        secret_arn: String,
+        secret_name: String,
+        /// `None`: a function only the user can name.
+        function_arn: Option<String>,
+        schedule: Schedule,
+    },
+    /// A disabled KMS key enabled again.
+    KeyEnabled { key_arn: String },
 }
+
+/// When rotation runs, as a `RotationSchedule` gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Schedule {
+    AfterDays(i64),
+    Expression {
+        expression: String,
+        duration: Option<String>,
+    },
+}
+
+impl Schedule {
+    /// The secret's own rules; without usable ones, 30 days: the interval
+    /// the Secrets Manager console proposes.
+    pub fn keeping(rules: Option<&crate::facts::RotationRules>) -> Schedule {
+        match rules {
+            Some(crate::facts::RotationRules {
+                schedule_expression: Some(expression),
+                duration,
+                ..
+            }) => Schedule::Expression {
+                expression: expression.clone(),
+                duration: duration.clone(),
+            },
+            Some(crate::facts::RotationRules {
+                automatically_after_days: Some(days),
+                ..
+            }) if *days > 0 => Schedule::AfterDays(*days),
+            _ => Schedule::AfterDays(30),
+        }
+    }
+
+    /// As `rotate-secret --rotation-rules` takes it.
+    pub fn rules_json(&self) -> String {
+        match self {
+            Schedule::AfterDays(days) => json!({"AutomaticallyAfterDays": days}),
+            Schedule::Expression {
+                expression,
+                duration: Some(duration),
+            } => json!({"ScheduleExpression": expression, "Duration": duration}),
+            Schedule::Expression { expression, .. } => json!({"ScheduleExpression": expression}),
+        }
+        .to_string()
+    }
+}
+
+/// The function a fix cannot name: one the user deploys or chooses.
+pub const NEW_FUNCTION: &str = "<ARN of the rotation function>";
 
 /// A security-group rule letting TCP `ports` into `group_id` from `peer`,
 /// or out of it to `peer` when `egress`.
@@ -246,6 +304,8 @@ impl Change {
             Change::VpcDns { vpc_id, .. } => format!("the VPC {vpc_id}"),
             Change::GroupRule(rule) => format!("the security group {}", rule.group_id),
             Change::AclRule(rule) => format!("the network ACL {}", rule.acl_id),
+            Change::Rotation { secret_name, .. } => format!("the secret {secret_name}"),
+            Change::KeyEnabled { key_arn } => format!("the KMS key {key_arn}"),
         }
     }
 
@@ -335,6 +395,19 @@ impl Change {
             }
             Change::GroupRule(rule) => group_rule(language, rule, logical),
             Change::AclRule(rule) => acl_rule(language, rule, logical),
+            Change::Rotation {
+                secret_arn,
+                secret_name,
+                function_arn,
+                schedule,
+            } => rotation(
+                language,
+                (secret_arn, secret_name),
+                function_arn.as_deref().unwrap_or(NEW_FUNCTION),
+                schedule,
+                logical,
+            ),
+            Change::KeyEnabled { key_arn } => key_enabled(language, key_arn, logical),
         }
     }
 }
@@ -673,6 +746,126 @@ fn acl_rule(language: Language, rule: &AclRule, acl_logical: Option<&str>) -> Sn
     }
 }
 
+fn rotation(
+    language: Language,
+    (secret_arn, secret): (&str, &str),
+    function_arn: &str,
+    schedule: &Schedule,
+    secret_logical: Option<&str>,
+) -> Snippet {
+    let (resource, snippet) = match language {
+        Language::Cloudformation => {
+            let rules = match schedule {
+                Schedule::AfterDays(days) => format!("      AutomaticallyAfterDays: {days}\n"),
+                Schedule::Expression {
+                    expression,
+                    duration,
+                } => format!(
+                    "      ScheduleExpression: {}\n{}",
+                    yaml_string(expression),
+                    duration.as_deref().map_or(String::new(), |d| format!(
+                        "      Duration: {}\n",
+                        yaml_string(d)
+                    ))
+                ),
+            };
+            let secret_id =
+                secret_logical.map_or_else(|| yaml_string(secret_arn), |id| format!("!Ref {id}"));
+            (
+                "RotationSchedule".to_string(),
+                format!(
+                    "# The secret {secret}'s AWS::SecretsManager::RotationSchedule (set these properties on the one it has, if any):\nRotationSchedule:\n  Type: AWS::SecretsManager::RotationSchedule\n  Properties:\n    SecretId: {secret_id}\n    RotationLambdaARN: {}\n    RotationRules:\n{rules}",
+                    yaml_string(function_arn)
+                ),
+            )
+        }
+        Language::Terraform => {
+            let name = terraform_name(secret);
+            let rules = match schedule {
+                Schedule::AfterDays(days) => format!("    automatically_after_days = {days}\n"),
+                Schedule::Expression {
+                    expression,
+                    duration,
+                } => format!(
+                    "    schedule_expression = {}\n{}",
+                    hcl_string(expression),
+                    duration.as_deref().map_or(String::new(), |d| format!(
+                        "    duration            = {}\n",
+                        hcl_string(d)
+                    ))
+                ),
+            };
+            (
+                format!("aws_secretsmanager_secret_rotation.{name}"),
+                format!(
+                    "# The secret {secret}'s aws_secretsmanager_secret_rotation (set these arguments on the one it has, if any):\nresource \"aws_secretsmanager_secret_rotation\" \"{name}\" {{\n  secret_id           = {}\n  rotation_lambda_arn = {}\n\n  rotation_rules {{\n{rules}  }}\n}}\n",
+                    hcl_string(secret_arn),
+                    hcl_string(function_arn)
+                ),
+            )
+        }
+        Language::Cdk => {
+            let rules = match schedule {
+                Schedule::AfterDays(days) => format!("automaticallyAfterDays: {days}"),
+                Schedule::Expression {
+                    expression,
+                    duration,
+                } => format!(
+                    "scheduleExpression: {}{}",
+                    ts_string(expression),
+                    duration
+                        .as_deref()
+                        .map_or(String::new(), |d| format!(", duration: {}", ts_string(d)))
+                ),
+            };
+            (
+                "secretsmanager.CfnRotationSchedule RotationSchedule".to_string(),
+                format!(
+                    "// The secret {secret}'s rotation schedule (set these props on the one it has, if any):\nnew secretsmanager.CfnRotationSchedule(this, 'RotationSchedule', {{\n  secretId: {},\n  rotationLambdaArn: {},\n  rotationRules: {{ {rules} }},\n}});\n",
+                    ts_string(secret_arn),
+                    ts_string(function_arn)
+                ),
+            )
+        }
+    };
+    Snippet {
+        language,
+        resource,
+        snippet,
+    }
+}
+
+fn key_enabled(language: Language, key_arn: &str, key_logical: Option<&str>) -> Snippet {
+    let (resource, snippet) = match language {
+        Language::Cloudformation => {
+            let id = key_logical.unwrap_or("SecretKey");
+            (
+                id.to_string(),
+                format!(
+                    "# Set on the AWS::KMS::Key {key_arn} (its other properties as they are):\n{id}:\n  Type: AWS::KMS::Key\n  Properties:\n    Enabled: true\n"
+                ),
+            )
+        }
+        Language::Terraform => (
+            "aws_kms_key.secret".to_string(),
+            format!(
+                "# Set on the aws_kms_key {key_arn} (its other arguments as they are):\nresource \"aws_kms_key\" \"secret\" {{\n  is_enabled = true\n}}\n"
+            ),
+        ),
+        Language::Cdk => (
+            "kms.Key props".to_string(),
+            format!(
+                "// Merge into the props of the kms.Key {key_arn}:\nconst keySettings: Partial<kms.KeyProps> = {{\n  enabled: true,\n}};\n"
+            ),
+        ),
+    };
+    Snippet {
+        language,
+        resource,
+        snippet,
+    }
+}
+
 fn role_policy_cfn(
     role_name: &str,
     policy_name: &str,
@@ -988,6 +1181,10 @@ fn terraform_name(name: &str) -> String {
             '_'
         });
     }
+    // An identifier starts with a letter or an underscore.
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
     out
 }
 
@@ -1116,7 +1313,7 @@ pub fn annotate(
 /// Where the resource a change is made to was defined, and the call whose
 /// answer showed its tags.
 fn origin_of(change: &Change, facts: &crate::facts::Facts) -> (Option<Origin>, &'static str) {
-    use crate::actions::{ec2, iam, lambda};
+    use crate::actions::{ec2, iam, kms, lambda, secretsmanager};
     let network = facts.network.found();
     let endpoint_tags = |endpoint_id: &str| {
         network
@@ -1152,6 +1349,13 @@ fn origin_of(change: &Change, facts: &crate::facts::Facts) -> (Option<Origin>, &
                 .map(|s| &s.network_acl_tags),
             ec2::DESCRIBE_NETWORK_ACLS,
         ),
+        // The schedule belongs where the secret is defined.
+        Change::Rotation { .. } => (
+            facts.secret.found().map(|s| &s.tags),
+            secretsmanager::DESCRIBE_SECRET,
+        ),
+        // DescribeKey does not show a key's tags.
+        Change::KeyEnabled { .. } => (None, kms::DESCRIBE_KEY),
     };
     (tags.and_then(Origin::from_tags), source)
 }
@@ -1336,6 +1540,48 @@ mod tests {
         assert_eq!(
             origin_of(&dns, &facts),
             (None, crate::actions::ec2::DESCRIBE_VPCS)
+        );
+    }
+
+    #[test]
+    fn a_schedule_keeps_the_previous_rules() {
+        let rules = crate::facts::RotationRules {
+            automatically_after_days: Some(14),
+            schedule_expression: Some("cron(0 16 1,15 * ? *)".to_string()),
+            duration: Some("2h".to_string()),
+        };
+        let schedule = Schedule::keeping(Some(&rules));
+        assert_eq!(
+            schedule.rules_json(),
+            r#"{"Duration":"2h","ScheduleExpression":"cron(0 16 1,15 * ? *)"}"#
+        );
+        let rotation = Change::Rotation {
+            secret_arn: "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf"
+                .to_string(),
+            secret_name: "prod/db".to_string(),
+            function_arn: None,
+            schedule,
+        };
+        let terraform = rotation.write(Language::Terraform, None);
+        assert_eq!(
+            terraform.resource,
+            "aws_secretsmanager_secret_rotation.prod_db"
+        );
+        assert!(
+            terraform
+                .snippet
+                .contains("schedule_expression = \"cron(0 16 1,15 * ? *)\""),
+            "{}",
+            terraform.snippet
+        );
+        assert!(
+            terraform.snippet.contains(NEW_FUNCTION),
+            "{}",
+            terraform.snippet
+        );
+        assert_eq!(
+            Schedule::keeping(None).rules_json(),
+            r#"{"AutomaticallyAfterDays":30}"#
         );
     }
 

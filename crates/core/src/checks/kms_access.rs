@@ -9,6 +9,7 @@ use crate::arn;
 use crate::command::{aws, shell_command};
 use crate::facts::{Facts, KeyFacts, SecretFacts};
 use crate::finding::{Status, Verdict};
+use crate::iac::Change;
 use crate::iam::{Decision, Missing};
 
 pub const CHECK: CheckDef = CheckDef {
@@ -59,12 +60,20 @@ pub fn judge_key(
             .evidence(DESCRIBE_KEY, state_line);
     }
     if key.state != "Enabled" {
-        return Verdict::fail(format!(
+        let verdict = Verdict::fail(format!(
             "The KMS key is {}: nothing can decrypt the secret",
             key.state
         ))
         .evidence(DESCRIBE_KEY, state_line)
         .fix("Make the key usable again:", enable_key(key));
+        // A key pending deletion is cancelled, not configured: no IaC form.
+        return if key.state == "Disabled" {
+            verdict.change(Change::KeyEnabled {
+                key_arn: key.arn.clone(),
+            })
+        } else {
+            verdict
+        };
     }
     let key_policy = match premise::looked_up(&key.policy) {
         Ok(policy) => policy,

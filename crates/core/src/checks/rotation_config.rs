@@ -5,8 +5,9 @@ use crate::actions::lambda::GET_FUNCTION;
 use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
 use crate::arn;
 use crate::command::aws;
-use crate::facts::{FunctionFacts, RotationRules, SecretFacts};
+use crate::facts::{FunctionFacts, SecretFacts};
 use crate::finding::Verdict;
+use crate::iac::{Change, NEW_FUNCTION, Schedule};
 
 pub const CHECK: CheckDef = CheckDef {
     slug: "rotation-config",
@@ -70,7 +71,8 @@ fn run(facts: &crate::facts::Facts) -> Outcome {
             .fix(
                 "Enable rotation with your rotation function, named in place of the placeholder (this rotates at once; add --no-rotate-immediately to wait for the schedule):",
                 vec![enable_rotation(secret, Some(NEW_FUNCTION))],
-            ));
+            )
+            .change(rotation_schedule(secret, None)));
     };
 
     if !secret.rotation_enabled {
@@ -80,7 +82,8 @@ fn run(facts: &crate::facts::Facts) -> Outcome {
             .fix(
                 "Enable rotation again with the same function and schedule (this rotates once at once):",
                 vec![enable_rotation(secret, Some(function_arn))],
-            ));
+            )
+            .change(rotation_schedule(secret, Some(function_arn))));
     }
 
     let Some(function) = premise::looked_up_in(
@@ -100,7 +103,8 @@ fn run(facts: &crate::facts::Facts) -> Outcome {
             "Deploy a rotation function first (from its AWS template, or your own), then point rotation at it in place of the placeholder. \
              rotate-secret rotates at once with the new function, which tests it; add --no-rotate-immediately to wait for the schedule:",
             vec![enable_rotation(secret, Some(NEW_FUNCTION))],
-        ));
+        )
+        .change(rotation_schedule(secret, None)));
     };
     let verdict = judge_function(function)
         .evidence(DESCRIBE, enabled)
@@ -166,12 +170,9 @@ fn reason(reason: Option<&str>) -> String {
     reason.map(|r| format!(" ({r})")).unwrap_or_default()
 }
 
-/// The function a fix cannot name: one the user deploys or chooses.
-const NEW_FUNCTION: &str = "<ARN of the rotation function>";
-
 /// `rotate-secret`, keeping the secret's previous schedule when it had one.
 fn enable_rotation(secret: &SecretFacts, function_arn: Option<&str>) -> String {
-    let rules = rules_json(secret.rotation_rules.as_ref());
+    let rules = Schedule::keeping(secret.rotation_rules.as_ref()).rules_json();
     let mut args = vec!["--secret-id", secret.arn.as_str()];
     if let Some(arn) = function_arn {
         args.extend_from_slice(&["--rotation-lambda-arn", arn]);
@@ -180,32 +181,14 @@ fn enable_rotation(secret: &SecretFacts, function_arn: Option<&str>) -> String {
     aws("secretsmanager", "rotate-secret", &args, secret.region())
 }
 
-/// The rules as `rotate-secret --rotation-rules` takes them. Without previous
-/// rules, 30 days: the interval the Secrets Manager console proposes.
-fn rules_json(rules: Option<&RotationRules>) -> String {
-    let mut json = serde_json::Map::new();
-    match rules {
-        Some(RotationRules {
-            schedule_expression: Some(expression),
-            duration,
-            ..
-        }) => {
-            json.insert("ScheduleExpression".into(), expression.clone().into());
-            if let Some(duration) = duration {
-                json.insert("Duration".into(), duration.clone().into());
-            }
-        }
-        Some(RotationRules {
-            automatically_after_days: Some(days),
-            ..
-        }) if *days > 0 => {
-            json.insert("AutomaticallyAfterDays".into(), (*days).into());
-        }
-        _ => {
-            json.insert("AutomaticallyAfterDays".into(), 30.into());
-        }
+/// The same as [`enable_rotation`], as the secret's `RotationSchedule`.
+fn rotation_schedule(secret: &SecretFacts, function_arn: Option<&str>) -> Change {
+    Change::Rotation {
+        secret_arn: secret.arn.clone(),
+        secret_name: secret.name.clone(),
+        function_arn: function_arn.map(str::to_string),
+        schedule: Schedule::keeping(secret.rotation_rules.as_ref()),
     }
-    serde_json::Value::Object(json).to_string()
 }
 
 fn function_name(arn: &str) -> &str {
@@ -295,19 +278,6 @@ mod tests {
         assert_eq!(
             verdict.summary,
             "rotdoctor could not check: it lacks lambda:GetFunction"
-        );
-    }
-
-    #[test]
-    fn rules_keep_the_previous_schedule() {
-        let rules = RotationRules {
-            automatically_after_days: Some(14),
-            schedule_expression: Some("cron(0 16 1,15 * ? *)".to_string()),
-            duration: Some("2h".to_string()),
-        };
-        assert_eq!(
-            rules_json(Some(&rules)),
-            r#"{"Duration":"2h","ScheduleExpression":"cron(0 16 1,15 * ? *)"}"#
         );
     }
 
