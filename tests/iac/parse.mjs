@@ -27,6 +27,10 @@ const KNOWN = new Set([
   "ec2.Subnet.fromSubnetId",
   "secretsmanager.CfnRotationSchedule",
   "kms.KeyProps",
+  "iam.RoleProps",
+  "iam.ManagedPolicyProps",
+  "iam.PolicyDocument.fromJson",
+  "secretsmanager.CfnResourcePolicy",
   "addIngressRule",
   "addEgressRule",
 ]);

@@ -49,8 +49,14 @@ TERRAFORM = {
         "required": {"secret_id", "rotation_rules"},
         "known": {"secret_id", "rotation_lambda_arn", "rotation_rules", "rotate_immediately"},
     },
-    # A snippet sets only the arguments that change on an existing key.
-    "aws_kms_key": {"required": set(), "known": {"is_enabled"}},
+    "aws_secretsmanager_secret_policy": {
+        "required": {"secret_arn", "policy"},
+        "known": {"secret_arn", "policy", "block_public_policy"},
+    },
+    # A snippet sets only the arguments that change on an existing key or
+    # managed policy.
+    "aws_kms_key": {"required": set(), "known": {"is_enabled", "policy"}},
+    "aws_iam_policy": {"required": set(), "known": {"policy"}},
     # A snippet sets only the arguments that change on an existing VPC.
     "aws_vpc": {"required": set(), "known": {"cidr_block", "enable_dns_support", "enable_dns_hostnames"}},
     # A snippet sets only the arguments that change on an existing function.

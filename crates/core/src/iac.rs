@@ -93,6 +93,28 @@ pub enum Change {
     },
     /// A disabled KMS key enabled again.
     KeyEnabled { key_arn: String },
+    /// A policy written back whole, as the fix leaves it: without the
+    /// statements that deny, or a boundary with those it must allow.
+    Policy { home: PolicyHome, document: Value },
+}
+
+/// Where a policy a fix writes back lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyHome {
+    RoleInline {
+        role_name: String,
+        policy_name: String,
+    },
+    /// A customer managed policy, changed for every role it is attached to.
+    Managed {
+        policy_arn: String,
+    },
+    SecretResource {
+        secret_arn: String,
+    },
+    Key {
+        key_arn: String,
+    },
 }
 
 /// When rotation runs, as a `RotationSchedule` gives it.
@@ -306,6 +328,14 @@ impl Change {
             Change::AclRule(rule) => format!("the network ACL {}", rule.acl_id),
             Change::Rotation { secret_name, .. } => format!("the secret {secret_name}"),
             Change::KeyEnabled { key_arn } => format!("the KMS key {key_arn}"),
+            Change::Policy { home, .. } => match home {
+                PolicyHome::RoleInline { role_name, .. } => format!("the role {role_name}"),
+                PolicyHome::Managed { policy_arn } => format!("the managed policy {policy_arn}"),
+                PolicyHome::SecretResource { secret_arn } => {
+                    format!("the secret {}", secret_name_of(secret_arn))
+                }
+                PolicyHome::Key { key_arn } => format!("the KMS key {key_arn}"),
+            },
         }
     }
 
@@ -408,6 +438,7 @@ impl Change {
                 logical,
             ),
             Change::KeyEnabled { key_arn } => key_enabled(language, key_arn, logical),
+            Change::Policy { home, document } => policy(language, home, document, logical),
         }
     }
 }
@@ -833,6 +864,159 @@ fn rotation(
         resource,
         snippet,
     }
+}
+
+/// A secret's name from its ARN: the six characters Secrets Manager
+/// appends after a hyphen dropped.
+fn secret_name_of(secret_arn: &str) -> &str {
+    let name = secret_arn.splitn(7, ':').nth(6).unwrap_or(secret_arn);
+    match name.rsplit_once('-') {
+        Some((stem, suffix)) if suffix.len() == 6 => stem,
+        _ => name,
+    }
+}
+
+fn policy(
+    language: Language,
+    home: &PolicyHome,
+    document: &Value,
+    logical: Option<&str>,
+) -> Snippet {
+    let (resource, snippet) = match (language, home) {
+        (
+            Language::Cloudformation,
+            PolicyHome::RoleInline {
+                role_name,
+                policy_name,
+            },
+        ) => {
+            let id = logical_id(policy_name);
+            let role = logical.map_or_else(|| yaml_string(role_name), |id| format!("!Ref {id}"));
+            (
+                id.clone(),
+                format!(
+                    "# The inline policy {policy_name} of the role {role_name} as it must read (in the role's Policies, or as its own AWS::IAM::RolePolicy):\n{id}:\n  Type: AWS::IAM::RolePolicy\n  Properties:\n    RoleName: {role}\n    PolicyName: {}\n    PolicyDocument: {document}\n",
+                    yaml_string(policy_name)
+                ),
+            )
+        }
+        (Language::Cloudformation, PolicyHome::Managed { policy_arn }) => {
+            let id = logical.map_or_else(|| logical_id(managed_name(policy_arn)), str::to_string);
+            (
+                id.clone(),
+                format!(
+                    "# Set on the AWS::IAM::ManagedPolicy {policy_arn} (its other properties as they are):\n{id}:\n  Type: AWS::IAM::ManagedPolicy\n  Properties:\n    PolicyDocument: {document}\n"
+                ),
+            )
+        }
+        (Language::Cloudformation, PolicyHome::SecretResource { secret_arn }) => {
+            let secret = logical.map_or_else(|| yaml_string(secret_arn), |id| format!("!Ref {id}"));
+            (
+                "SecretPolicy".to_string(),
+                format!(
+                    "# The secret {}'s AWS::SecretsManager::ResourcePolicy as it must read:\nSecretPolicy:\n  Type: AWS::SecretsManager::ResourcePolicy\n  Properties:\n    SecretId: {secret}\n    ResourcePolicy: {document}\n",
+                    secret_name_of(secret_arn)
+                ),
+            )
+        }
+        (Language::Cloudformation, PolicyHome::Key { key_arn }) => {
+            let id = logical.unwrap_or("SecretKey");
+            (
+                id.to_string(),
+                format!(
+                    "# Set on the AWS::KMS::Key {key_arn} (its other properties as they are):\n{id}:\n  Type: AWS::KMS::Key\n  Properties:\n    KeyPolicy: {document}\n"
+                ),
+            )
+        }
+        (
+            Language::Terraform,
+            PolicyHome::RoleInline {
+                role_name,
+                policy_name,
+            },
+        ) => {
+            let name = terraform_name(policy_name);
+            (
+                format!("aws_iam_role_policy.{name}"),
+                format!(
+                    "# The inline policy {policy_name} of the role {role_name} as it must read:\nresource \"aws_iam_role_policy\" \"{name}\" {{\n  name   = {}\n  role   = {}\n  policy = jsonencode({})\n}}\n",
+                    hcl_string(policy_name),
+                    hcl_string(role_name),
+                    hcl_value(document, 2)
+                ),
+            )
+        }
+        (Language::Terraform, PolicyHome::Managed { policy_arn }) => {
+            let name = terraform_name(managed_name(policy_arn));
+            (
+                format!("aws_iam_policy.{name}"),
+                format!(
+                    "# Set on the aws_iam_policy {policy_arn} (its other arguments as they are):\nresource \"aws_iam_policy\" \"{name}\" {{\n  policy = jsonencode({})\n}}\n",
+                    hcl_value(document, 2)
+                ),
+            )
+        }
+        (Language::Terraform, PolicyHome::SecretResource { secret_arn }) => {
+            let name = terraform_name(secret_name_of(secret_arn));
+            (
+                format!("aws_secretsmanager_secret_policy.{name}"),
+                format!(
+                    "# The secret's whole resource policy:\nresource \"aws_secretsmanager_secret_policy\" \"{name}\" {{\n  secret_arn = {}\n  policy     = jsonencode({})\n}}\n",
+                    hcl_string(secret_arn),
+                    hcl_value(document, 2)
+                ),
+            )
+        }
+        (Language::Terraform, PolicyHome::Key { key_arn }) => (
+            "aws_kms_key.secret".to_string(),
+            format!(
+                "# Set on the aws_kms_key {key_arn} (its other arguments as they are):\nresource \"aws_kms_key\" \"secret\" {{\n  policy = jsonencode({})\n}}\n",
+                hcl_value(document, 2)
+            ),
+        ),
+        (
+            Language::Cdk,
+            PolicyHome::RoleInline {
+                role_name,
+                policy_name,
+            },
+        ) => (
+            "iam.Role props".to_string(),
+            format!(
+                "// Merge into the props of the iam.Role {role_name}: its inline policy {policy_name} as it must read.\nconst rolePolicies: Partial<iam.RoleProps> = {{\n  inlinePolicies: {{ {}: iam.PolicyDocument.fromJson({document}) }},\n}};\n",
+                ts_string(policy_name)
+            ),
+        ),
+        (Language::Cdk, PolicyHome::Managed { policy_arn }) => (
+            "iam.ManagedPolicy props".to_string(),
+            format!(
+                "// Merge into the props of the iam.ManagedPolicy {policy_arn}:\nconst policySettings: Partial<iam.ManagedPolicyProps> = {{\n  document: iam.PolicyDocument.fromJson({document}),\n}};\n"
+            ),
+        ),
+        (Language::Cdk, PolicyHome::SecretResource { secret_arn }) => (
+            "secretsmanager.CfnResourcePolicy SecretPolicy".to_string(),
+            format!(
+                "// The secret's whole resource policy:\nnew secretsmanager.CfnResourcePolicy(this, 'SecretPolicy', {{\n  secretId: {},\n  resourcePolicy: {document},\n}});\n",
+                ts_string(secret_arn)
+            ),
+        ),
+        (Language::Cdk, PolicyHome::Key { key_arn }) => (
+            "kms.Key props".to_string(),
+            format!(
+                "// Merge into the props of the kms.Key {key_arn}:\nconst keyPolicy: Partial<kms.KeyProps> = {{\n  policy: iam.PolicyDocument.fromJson({document}),\n}};\n"
+            ),
+        ),
+    };
+    Snippet {
+        language,
+        resource,
+        snippet,
+    }
+}
+
+/// A managed policy's name, from its ARN (after any path).
+fn managed_name(policy_arn: &str) -> &str {
+    policy_arn.rsplit('/').next().unwrap_or(policy_arn)
 }
 
 fn key_enabled(language: Language, key_arn: &str, key_logical: Option<&str>) -> Snippet {
@@ -1356,6 +1540,22 @@ fn origin_of(change: &Change, facts: &crate::facts::Facts) -> (Option<Origin>, &
         ),
         // DescribeKey does not show a key's tags.
         Change::KeyEnabled { .. } => (None, kms::DESCRIBE_KEY),
+        Change::Policy { home, .. } => match home {
+            PolicyHome::RoleInline { .. } => {
+                (facts.rotation_role.found().map(|r| &r.tags), iam::GET_ROLE)
+            }
+            PolicyHome::SecretResource { secret_arn } => (
+                facts
+                    .secret
+                    .found()
+                    .filter(|s| &s.arn == secret_arn)
+                    .map(|s| &s.tags),
+                secretsmanager::DESCRIBE_SECRET,
+            ),
+            // Neither GetPolicy's answer nor DescribeKey's is read for tags.
+            PolicyHome::Managed { .. } => (None, iam::GET_POLICY),
+            PolicyHome::Key { .. } => (None, kms::GET_KEY_POLICY),
+        },
     };
     (tags.and_then(Origin::from_tags), source)
 }
@@ -1582,6 +1782,21 @@ mod tests {
         assert_eq!(
             Schedule::keeping(None).rules_json(),
             r#"{"AutomaticallyAfterDays":30}"#
+        );
+    }
+
+    #[test]
+    fn a_secrets_name_drops_the_suffix_secrets_manager_adds() {
+        assert_eq!(
+            secret_name_of(
+                "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/orders-db-AbCdEf"
+            ),
+            "prod/orders-db"
+        );
+        // A partial ARN has no suffix to drop.
+        assert_eq!(
+            secret_name_of("arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/orders-db"),
+            "prod/orders-db"
         );
     }
 

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::iac::Change;
+use crate::iac::{Change, PolicyHome as IacPolicyHome};
 use serde_json::{Value, json};
 
 use super::premise;
@@ -332,6 +332,19 @@ pub enum PolicyHome<'a> {
     Key(&'a str),
 }
 
+impl PolicyHome<'_> {
+    fn for_iac(&self) -> IacPolicyHome {
+        match self {
+            PolicyHome::Secret(arn) => IacPolicyHome::SecretResource {
+                secret_arn: arn.to_string(),
+            },
+            PolicyHome::Key(arn) => IacPolicyHome::Key {
+                key_arn: arn.to_string(),
+            },
+        }
+    }
+}
+
 /// The fix for denied actions, in the order that matters: an explicit Deny
 /// must go (no grant can beat it); then a permissions boundary must widen,
 /// by the statements `allow` gives for the actions; then `grant` proposes
@@ -389,7 +402,14 @@ fn widen_boundary(
         return verdict.fix(summary, Vec::new());
     };
     let document = crate::policy::with_statements(&boundary.document, &statements);
-    verdict.fix(summary, vec![new_policy_version(arn, &document)])
+    verdict
+        .fix(summary, vec![new_policy_version(arn, &document)])
+        .change(Change::Policy {
+            home: IacPolicyHome::Managed {
+                policy_arn: arn.clone(),
+            },
+            document,
+        })
 }
 
 /// `aws iam create-policy-version ... --set-as-default`: a managed policy
@@ -418,6 +438,10 @@ fn remove_denies(
     resource_policy: Option<&ResourcePolicy<'_>>,
 ) -> Verdict {
     let mut commands = Vec::new();
+    // The policies written back, for their IaC forms; one left with no
+    // statement is deleted instead, which in a template is its resource
+    // removed: the summary names it.
+    let mut rewrites = Vec::new();
     let mut also = Vec::new();
     let mut policies = denies.iter().map(|d| d.policy.as_str()).collect::<Vec<_>>();
     policies.dedup();
@@ -449,21 +473,37 @@ fn remove_denies(
         let rewritten = crate::policy::without_statements(document, &labels);
         // A policy with no statement left is not valid: it goes instead.
         let emptied = rewritten["Statement"].as_array().is_some_and(Vec::is_empty);
-        let command = match (home, resource_policy, emptied) {
-            (Some(named), _, true) => remove_role_policy(caller, named),
+        let (command, written) = match (home, resource_policy, emptied) {
+            (Some(named), _, true) => (remove_role_policy(caller, named), None),
             (Some(named), _, false) => match &named.arn {
-                Some(arn) => new_policy_version(arn, &rewritten),
-                None => rewrite_inline_policy(caller, &named.name, &rewritten),
+                Some(arn) => (
+                    new_policy_version(arn, &rewritten),
+                    Some(IacPolicyHome::Managed {
+                        policy_arn: arn.clone(),
+                    }),
+                ),
+                None => (
+                    rewrite_inline_policy(caller, &named.name, &rewritten),
+                    Some(IacPolicyHome::RoleInline {
+                        role_name: caller.role.name.clone(),
+                        policy_name: inline_name(&named.name).to_string(),
+                    }),
+                ),
             },
-            (None, Some(resource), emptied) => {
-                rewrite_resource_policy(&resource.home, &rewritten, emptied)
-            }
+            (None, Some(resource), emptied) => (
+                rewrite_resource_policy(&resource.home, &rewritten, emptied),
+                (!emptied).then(|| resource.home.for_iac()),
+            ),
             (None, None, _) => continue,
         };
         commands.push(command);
+        rewrites.extend(written.map(|home| Change::Policy {
+            home,
+            document: rewritten,
+        }));
     }
     let refs = denies.iter().map(ToString::to_string).collect::<Vec<_>>();
-    verdict.fix(
+    let verdict = verdict.fix(
         format!(
             "Remove {}: an explicit Deny wins over any Allow, so no grant can fix this. {}; if anything else relies on that, narrow the statement instead. The commands write each policy back without it, every other statement kept:",
             refs.join(" and "),
@@ -474,7 +514,10 @@ fn remove_denies(
             }
         ),
         commands,
-    )
+    );
+    rewrites
+        .into_iter()
+        .fold(verdict, |verdict, change| verdict.change(change))
 }
 
 /// A statement's actions and resources, as they read in its JSON.
@@ -494,9 +537,7 @@ fn what_it_covers(statement: &Value) -> String {
 /// `put-role-policy` under the inline policy's own name: the full document,
 /// so it replaces the policy with itself minus what was removed.
 fn rewrite_inline_policy(caller: &Caller<'_>, evidence_name: &str, document: &Value) -> String {
-    let name = evidence_name
-        .strip_prefix("inline policy ")
-        .unwrap_or(evidence_name);
+    let name = inline_name(evidence_name);
     aws(
         "iam",
         "put-role-policy",
@@ -529,14 +570,18 @@ fn remove_role_policy(caller: &Caller<'_>, policy: &crate::facts::NamedPolicy) -
                 "--role-name",
                 &caller.role.name,
                 "--policy-name",
-                policy
-                    .name
-                    .strip_prefix("inline policy ")
-                    .unwrap_or(&policy.name),
+                inline_name(&policy.name),
             ],
             None,
         ),
     }
+}
+
+/// An inline policy's own name, from the evaluator's `inline policy <name>`.
+fn inline_name(evidence_name: &str) -> &str {
+    evidence_name
+        .strip_prefix("inline policy ")
+        .unwrap_or(evidence_name)
 }
 
 fn rewrite_resource_policy(home: &PolicyHome<'_>, document: &Value, emptied: bool) -> String {
