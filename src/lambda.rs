@@ -36,7 +36,7 @@ impl Reporting {
     pub const SECURITY_HUB: &str = "ROTDOCTOR_SECURITY_HUB";
 
     /// The settings `variable` reads; `Err` says which is missing or wrong.
-    pub fn from(variable: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+    pub fn from_variables(variable: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let topic = variable(Self::TOPIC)
             .filter(|topic| !topic.is_empty())
             .ok_or_else(|| {
@@ -222,7 +222,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect::<std::collections::HashMap<_, _>>();
-            Reporting::from(|name| vars.get(name).cloned())
+            Reporting::from_variables(|name| vars.get(name).cloned())
         };
         let topic = "arn:aws:sns:us-east-1:111122223333:rotdoctor-findings";
         assert!(from(&[]).unwrap_err().contains(Reporting::TOPIC));

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let reporting = rotdoctor::lambda::Reporting::from(|name| std::env::var(name).ok())
+    let reporting = rotdoctor::lambda::Reporting::from_variables(|name| std::env::var(name).ok())
         .inspect_err(|why| eprintln!("rotdoctor: {why}"))?;
     let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
