@@ -396,6 +396,19 @@ pub enum Iac {
     None,
 }
 
+impl CheckArgs {
+    /// The read-only actions this check reads AWS with: those of the
+    /// selected checks, less the templates' construct paths when no IaC is
+    /// wanted.
+    pub fn reads(&self) -> Vec<&'static str> {
+        let mut actions = crate::checks::permissions(&self.selection.selection());
+        if self.iac == Some(Iac::None) {
+            actions.retain(|action| !crate::reads::ORIGIN.contains(action));
+        }
+        actions
+    }
+}
+
 impl Iac {
     pub fn choice(option: Option<Iac>) -> crate::iac::Choice {
         use crate::iac::{Choice, Language};

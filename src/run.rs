@@ -451,7 +451,7 @@ async fn gather_here(
     // `rotdoctor permissions` prints for them.
     let mut gatherer = connect(cli, named, since, usize::from(args.concurrency))
         .await?
-        .reading(checks::permissions(&args.selection.selection()));
+        .reading(args.reads());
     if args.all {
         gatherer = gatherer.quota_share(args.quota_share);
     }

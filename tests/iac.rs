@@ -286,3 +286,67 @@ fn a_stack_defined_secret_gets_its_rotation_schedule_in_the_stack() {
         "{finding:#}"
     );
 }
+
+/// CDK's construct path is in the stack's template, which moto returns as
+/// it was deployed: the fix comes in CDK, for that construct.
+#[test]
+fn a_cdk_made_role_gets_its_fix_in_the_cdk_app() {
+    let moto = common::Moto::start();
+    let seeded = moto.seed("cdk-defined");
+    let canary = seeded["canary"].as_str().unwrap();
+    let output = moto
+        .rotdoctor()
+        .args([
+            "check",
+            "prod/orders-db",
+            "--output",
+            "json",
+            "--only",
+            "function-permissions",
+        ])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&output.stdout).contains(canary));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let finding = findings(&report).next().unwrap();
+    assert_eq!(finding["status"], "fail", "{finding:#}");
+    let snippet = &finding["fix"]["iac"][0];
+    assert_eq!(snippet["language"], "cdk", "{finding:#}");
+    assert_eq!(snippet["resource"], "orders-db/RotationRole/Resource");
+    assert!(
+        snippet["snippet"]
+            .as_str()
+            .unwrap()
+            .starts_with("// In the construct orders-db/RotationRole/Resource:\n"),
+        "{finding:#}"
+    );
+    let evidence = finding["evidence"].as_array().unwrap();
+    assert!(
+        evidence.iter().any(|e| e["source"] == "cloudformation:GetTemplate"
+            && e["observed"].as_str().unwrap().contains(
+                "is defined by the CDK construct orders-db/RotationRole/Resource, in the stack orders-db"
+            )),
+        "{finding:#}"
+    );
+    // The facts keep the path and nothing else of the template.
+    let saved = std::env::temp_dir().join(format!("rotdoctor-cdk-{}.json", std::process::id()));
+    moto.rotdoctor()
+        .args([
+            "check",
+            "prod/orders-db",
+            "--only",
+            "function-permissions",
+            "--save-facts",
+        ])
+        .arg(&saved)
+        .output()
+        .unwrap();
+    let saved_text = std::fs::read_to_string(&saved).unwrap();
+    std::fs::remove_file(&saved).unwrap();
+    assert!(!saved_text.contains(canary));
+    let facts: Value = serde_json::from_str(&saved_text).unwrap();
+    assert_eq!(
+        facts["secrets"][0]["construct_paths"],
+        serde_json::json!({"orders-db": {"state": "found", "value": {"RotationRoleA1B2C3D4": "orders-db/RotationRole/Resource"}}})
+    );
+}

@@ -5,6 +5,7 @@
 
 mod budget;
 mod calls;
+mod cloudformation;
 mod cloudtrail;
 mod ec2;
 mod errors;
@@ -81,6 +82,7 @@ pub struct Gatherer {
     rds: aws_sdk_rds::Client,
     trail: aws_sdk_cloudtrail::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
+    cloudformation: aws_sdk_cloudformation::Client,
     /// The start of the history window (`--since`).
     since: Timestamp,
     /// How many secrets are gathered at once.
@@ -118,6 +120,8 @@ struct Shared {
     networks: Memo<Fact<NetworkFacts>>,
     logs: Memo<Fact<FunctionLog>>,
     batches: Memo<secret_value::BatchShapes>,
+    /// The construct paths of the stacks' templates.
+    templates: Memo<cloudformation::StackPaths>,
 }
 
 impl Gatherer {
@@ -133,6 +137,7 @@ impl Gatherer {
             rds: aws_sdk_rds::Client::new(config),
             trail: aws_sdk_cloudtrail::Client::new(config),
             logs: aws_sdk_cloudwatchlogs::Client::new(config),
+            cloudformation: aws_sdk_cloudformation::Client::new(config),
             since,
             concurrency: concurrency.max(1),
             wanted: Arc::new(reads::every_action().into_iter().collect()),
@@ -349,7 +354,7 @@ impl Gatherer {
         );
         let (secret, function, function_policy, secret_key) = secret_side?;
 
-        Ok(Facts {
+        let mut facts = Facts {
             secret_id: secret_id.to_string(),
             collected_at,
             secret,
@@ -368,7 +373,15 @@ impl Gatherer {
             rotation_events: Fact::NotCollected,
             denied_calls: function.denied_calls,
             function_log: self.mask_read_values(function.log),
-        })
+            construct_paths: Default::default(),
+        };
+        // Which stack made a resource shows in its tags, read above; which
+        // CDK construct, only in the stack's template.
+        let stacks = crate::iac::stacks_named(&facts);
+        if !stacks.is_empty() && reads::ORIGIN.iter().all(|a| self.wanted.contains(a)) {
+            facts.construct_paths = cloudformation::construct_paths(self, stacks).await;
+        }
+        Ok(facts)
     }
 
     /// Keeps the secret values in `text` (a SecretString), to mask them in

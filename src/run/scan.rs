@@ -9,12 +9,12 @@ use super::progress::Progress;
 use super::{Exit, Stop, gather_here, person_watching, since, trace_calls};
 use aws_sdk_secretsmanager::config::SharedCredentialsProvider;
 
+use crate::aws;
 use crate::cli::{CheckArgs, Cli};
 use crate::facts::Facts;
 use crate::gather::{Fleet, Gatherer};
 use crate::report::SecretReport;
 use crate::scope::{self, Account};
-use crate::{aws, checks};
 
 /// What a run found: every secret's facts, and an entry for each account
 /// or Region it could not check.
@@ -225,7 +225,7 @@ impl AccountScan<'_> {
     ) -> Result<Vec<Facts>, Box<SecretReport>> {
         let config = aws::scoped(self.base, region, credentials);
         let gatherer = Gatherer::new(&config, self.since, usize::from(self.args.concurrency))
-            .reading(checks::permissions(&self.args.selection.selection()))
+            .reading(self.args.reads())
             .quota_share(self.args.quota_share);
         let label = scope::label(
             account.as_deref(),

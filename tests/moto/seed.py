@@ -37,7 +37,7 @@ def clients(endpoint, region="us-east-1", **credentials):
         aws_secret_access_key=credentials.get("secret", "testing"),
         aws_session_token=credentials.get("token"),
     )
-    names = ("ec2", "iam", "kms", "lambda", "logs", "rds", "secretsmanager")
+    names = ("cloudformation", "ec2", "iam", "kms", "lambda", "logs", "rds", "secretsmanager")
     return {name: boto3.client(name, **settings) for name in names}
 
 
@@ -371,6 +371,31 @@ def stack_defined(aws, endpoint):
         Tags=[{"Key": k, "Value": v} for k, v in dict(stack, **{"aws:cloudformation:logical-id": "RotationRole"}).items()],
     )
     return made
+
+
+def cdk_defined(aws, endpoint):
+    """A rotation role a CDK app made, lacking the write actions: its tags
+    name the stack and logical id, and the stack's template (synthesized
+    JSON, as CDK deploys it) has the construct path in the metadata."""
+    made = permissions_missing_actions(aws, endpoint)
+    logical_id = "RotationRoleA1B2C3D4"
+    template = {
+        "Resources": {
+            logical_id: {
+                "Type": "AWS::IAM::Role",
+                # A literal a template may hold, which rotdoctor must not keep.
+                "Properties": {
+                    "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []},
+                    "Description": f"{CANARY}-in-template",
+                },
+                "Metadata": {"aws:cdk:path": "orders-db/RotationRole/Resource"},
+            }
+        }
+    }
+    aws["cloudformation"].create_stack(StackName="orders-db", TemplateBody=json.dumps(template))
+    tags = {"aws:cloudformation:stack-name": "orders-db", "aws:cloudformation:logical-id": logical_id}
+    aws["iam"].tag_role(RoleName=ROLE, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+    return dict(made, canary=f"{CANARY}-in-template")
 
 
 def on_failure(aws, endpoint):
@@ -928,6 +953,7 @@ SCENARIOS = {
     "organization": organization,
     "on-failure": on_failure,
     "stack-defined": stack_defined,
+    "cdk-defined": cdk_defined,
     "read-queue": read_queue,
     "multi-user-healthy": multi_user_healthy,
     "master-secret-no-access": master_secret_no_access,

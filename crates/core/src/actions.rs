@@ -1,6 +1,10 @@
 //! The IAM actions rotdoctor reads AWS with or reasons about, one constant
 //! each, by service: the only place their names are spelt.
 
+pub mod cloudformation {
+    pub const GET_TEMPLATE: &str = "cloudformation:GetTemplate";
+}
+
 pub mod cloudtrail {
     pub const LOOKUP_EVENTS: &str = "cloudtrail:LookupEvents";
 }

@@ -82,6 +82,11 @@ pub struct Facts {
     /// The function's log events in the window (`logs:FilterLogEvents`).
     #[serde(default)]
     pub function_log: Fact<FunctionLog>,
+    /// For each stack the resources' tags name: the CDK construct path
+    /// (`aws:cdk:path`) its template gives each of their logical ids
+    /// (`cloudformation:GetTemplate`). Nothing else of a template is kept.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub construct_paths: BTreeMap<String, Fact<BTreeMap<String, String>>>,
 }
 
 /// One CloudTrail event, reduced to what the history checks read.

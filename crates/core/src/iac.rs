@@ -6,13 +6,14 @@
 //! tags rotdoctor already reads ([`Origin`]). A CLI fix applied by hand to a
 //! resource a stack defines is drift: the next deploy reverts it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::arn;
+use crate::facts::Fact;
 
 /// One change a fix makes, in a form every language can express.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,6 +234,7 @@ pub enum Origin {
     Stack {
         name: String,
         logical_id: Option<String>,
+        construct: Construct,
     },
     Terraform {
         /// yor's `git_file`, when the resource carries it.
@@ -244,6 +246,51 @@ pub enum Origin {
 fn is_managed_by(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
     key == "managedby" || key == "managed_by" || key == "managed-by"
+}
+
+/// What a stack's template says of the construct that made a resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Construct {
+    /// No CDK path: the template has none for the resource, or was not read.
+    None,
+    /// Its `aws:cdk:path`: CDK made the resource, in this construct.
+    Cdk(String),
+    /// The template could not be read, for this reason: whether CDK made
+    /// the resource is not known.
+    Unknown(String),
+}
+
+/// The stacks the tags of a secret's resources name, each with the logical
+/// ids of those resources: the templates that may say CDK made them.
+pub fn stacks_named(facts: &crate::facts::Facts) -> BTreeMap<String, BTreeSet<String>> {
+    let network = facts.network.found();
+    let tagged = [
+        facts.secret.found().map(|s| &s.tags),
+        facts.rotation_function.found().map(|f| &f.template_tags),
+        facts.rotation_role.found().map(|r| &r.tags),
+        network.map(|n| &n.vpc_tags),
+    ]
+    .into_iter()
+    .flatten()
+    .chain(network.into_iter().flat_map(|n| {
+        n.endpoints
+            .iter()
+            .map(|e| &e.tags)
+            .chain(n.security_groups.iter().map(|g| &g.tags))
+            .chain(n.subnets.iter().map(|s| &s.network_acl_tags))
+    }));
+    let mut stacks: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for tags in tagged {
+        if let Some(Origin::Stack {
+            name,
+            logical_id: Some(id),
+            ..
+        }) = Origin::from_tags(tags)
+        {
+            stacks.entry(name).or_default().insert(id);
+        }
+    }
+    stacks
 }
 
 impl Origin {
@@ -271,6 +318,7 @@ impl Origin {
             return Some(Origin::Stack {
                 name: name.clone(),
                 logical_id: tags.get("aws:cloudformation:logical-id").cloned(),
+                construct: Construct::None,
             });
         }
         let terraform = tags.contains_key("yor_trace")
@@ -282,8 +330,38 @@ impl Origin {
         })
     }
 
+    /// With what the stack's template, when read, says of the construct.
+    fn in_template(self, paths: &BTreeMap<String, Fact<BTreeMap<String, String>>>) -> Origin {
+        let Origin::Stack {
+            name,
+            logical_id: Some(logical_id),
+            ..
+        } = self
+        else {
+            return self;
+        };
+        let construct = match paths.get(&name) {
+            Some(Fact::Found(paths)) => paths
+                .get(&logical_id)
+                .map_or(Construct::None, |path| Construct::Cdk(path.clone())),
+            Some(Fact::Unavailable(error)) => {
+                Construct::Unknown(format!("{} answered {}", error.action, error.code))
+            }
+            _ => Construct::None,
+        };
+        Origin::Stack {
+            name,
+            logical_id: Some(logical_id),
+            construct,
+        }
+    }
+
     pub fn language(&self) -> Language {
         match self {
+            Origin::Stack {
+                construct: Construct::Cdk(_),
+                ..
+            } => Language::Cdk,
             Origin::Stack { .. } => Language::Cloudformation,
             Origin::Terraform { .. } => Language::Terraform,
         }
@@ -295,6 +373,21 @@ impl Origin {
             Origin::Stack {
                 name,
                 logical_id: Some(id),
+                construct: Construct::Cdk(path),
+            } => format!(
+                "{resource} is defined by the CDK construct {path}, in the stack {name} (logical id {id})"
+            ),
+            Origin::Stack {
+                name,
+                logical_id: Some(id),
+                construct: Construct::Unknown(why),
+            } => format!(
+                "{resource} is defined in the CloudFormation stack {name}, logical id {id}; its template could not be read ({why}), so whether CDK made it is not known"
+            ),
+            Origin::Stack {
+                name,
+                logical_id: Some(id),
+                ..
             } => {
                 format!("{resource} is defined in the CloudFormation stack {name}, logical id {id}")
             }
@@ -1465,15 +1558,37 @@ pub fn annotate(
         let mut evidence = Vec::new();
         for change in fix.changes.clone() {
             let (origin, source) = origin_of(&change, facts);
+            let origin = origin.map(|origin| origin.in_template(&facts.construct_paths));
+            let construct = match &origin {
+                Some(Origin::Stack {
+                    construct: Construct::Cdk(path),
+                    ..
+                }) => Some(path.as_str()),
+                _ => None,
+            };
             if let Some(origin) = &origin {
                 evidence.push(crate::finding::Evidence {
-                    source: source.to_string(),
+                    source: if construct.is_some() {
+                        crate::actions::cloudformation::GET_TEMPLATE
+                    } else {
+                        source
+                    }
+                    .to_string(),
                     observed: origin.describe(&change.target()),
                 });
                 if let Origin::Stack { name, .. } = origin {
+                    let change_it = match construct {
+                        Some(path) => format!(
+                            "The CDK construct {path} in the stack {name} defines {}: change it in the CDK app as below",
+                            change.target()
+                        ),
+                        None => format!(
+                            "The CloudFormation stack {name} defines {}: change its template as below",
+                            change.target()
+                        ),
+                    };
                     fix.summary = format!(
-                        "The CloudFormation stack {name} defines {}: change its template as below, since the stack's next update reverts a change made by hand. {}",
-                        change.target(),
+                        "{change_it}, since the stack's next update reverts a change made by hand. {}",
                         fix.summary
                     );
                 }
@@ -1484,11 +1599,17 @@ pub fn annotate(
                 (Choice::All, _) => Language::ALL.to_vec(),
                 (Choice::Detected, Some(origin)) => vec![origin.language()],
             };
-            fix.iac.extend(
-                languages
-                    .into_iter()
-                    .map(|l| change.write(l, origin.as_ref())),
-            );
+            fix.iac.extend(languages.into_iter().map(|language| {
+                let snippet = change.write(language, origin.as_ref());
+                match construct {
+                    Some(path) if language == Language::Cdk => Snippet {
+                        resource: path.to_string(),
+                        snippet: format!("// In the construct {path}:\n{}", snippet.snippet),
+                        ..snippet
+                    },
+                    _ => snippet,
+                }
+            }));
         }
         finding.evidence.extend(evidence);
     }
@@ -1783,6 +1904,48 @@ mod tests {
             Schedule::keeping(None).rules_json(),
             r#"{"AutomaticallyAfterDays":30}"#
         );
+    }
+
+    /// A template rotdoctor could not read leaves the language
+    /// CloudFormation's, and says so rather than guessing.
+    #[test]
+    fn an_unread_template_leaves_cdk_unknown() {
+        let tags = BTreeMap::from([
+            (
+                "aws:cloudformation:stack-name".to_string(),
+                "orders-db".to_string(),
+            ),
+            (
+                "aws:cloudformation:logical-id".to_string(),
+                "RotationRoleA1B2".to_string(),
+            ),
+        ]);
+        let refused = BTreeMap::from([(
+            "orders-db".to_string(),
+            Fact::Unavailable(crate::facts::LookupError {
+                action: "cloudformation:GetTemplate".to_string(),
+                code: "AccessDenied".to_string(),
+                message: "not authorized".to_string(),
+            }),
+        )]);
+        let origin = Origin::from_tags(&tags).unwrap().in_template(&refused);
+        assert_eq!(origin.language(), Language::Cloudformation);
+        assert!(
+            origin
+                .describe("the role r")
+                .ends_with("its template could not be read (cloudformation:GetTemplate answered AccessDenied), so whether CDK made it is not known"),
+            "{}",
+            origin.describe("the role r")
+        );
+        let made = BTreeMap::from([(
+            "orders-db".to_string(),
+            Fact::Found(BTreeMap::from([(
+                "RotationRoleA1B2".to_string(),
+                "orders-db/RotationRole/Resource".to_string(),
+            )])),
+        )]);
+        let origin = Origin::from_tags(&tags).unwrap().in_template(&made);
+        assert_eq!(origin.language(), Language::Cdk);
     }
 
     #[test]

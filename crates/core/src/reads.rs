@@ -3,7 +3,9 @@
 //! gathering fetches a fact only when the selected checks' actions include
 //! its group. Gathering reads this table, never the checks.
 
-use crate::actions::{cloudtrail, ec2, iam, kms, lambda, logs, organizations, rds, secretsmanager};
+use crate::actions::{
+    cloudformation, cloudtrail, ec2, iam, kms, lambda, logs, organizations, rds, secretsmanager,
+};
 
 pub const SECRET: &[&str] = &[secretsmanager::DESCRIBE_SECRET];
 /// What `check --all` lists the secrets with.
@@ -55,6 +57,9 @@ pub const DATABASE_PARAMETERS: &[&str] = &[
     rds::DESCRIBE_DB_CLUSTER_PARAMETERS,
 ];
 pub const TRAIL: &[&str] = &[cloudtrail::LOOKUP_EVENTS];
+/// Where the stacks the resources' tags name say CDK made them (their
+/// templates' `aws:cdk:path`), for a fix in the CDK app.
+pub const ORIGIN: &[&str] = &[cloudformation::GET_TEMPLATE];
 pub const LOGS: &[&str] = &[logs::FILTER_LOG_EVENTS];
 
 /// Every group, for a run that reads everything.
@@ -73,6 +78,7 @@ pub const ALL: &[&[&str]] = &[
     DATABASE_PARAMETERS,
     TRAIL,
     LOGS,
+    ORIGIN,
 ];
 
 /// Every action of every group, sorted, each once.

@@ -23,6 +23,7 @@ pub const CHECK: CheckDef = CheckDef {
         reads::FUNCTION,
         reads::DATABASE,
         reads::NETWORK,
+        reads::ORIGIN,
     ],
     run,
 };

@@ -17,7 +17,12 @@ pub const CHECK: CheckDef = CheckDef {
     title: "The Secrets Manager endpoint's policy lets the rotation role through",
     holds: r#"The Secrets Manager interface endpoint's policy lets the function's role session make each of rotation's calls (on the secret, and `GetRandomPassword`); otherwise each fails with AccessDeniedException. The fix is `modify-vpc-endpoint` with the endpoint's own policy plus the statements that allow the role; a denying statement is named."#,
     explanation: include_str!("../../../../docs/checks/endpoint-policy.md"),
-    reads: &[reads::SECRET, reads::FUNCTION, reads::NETWORK],
+    reads: &[
+        reads::SECRET,
+        reads::FUNCTION,
+        reads::NETWORK,
+        reads::ORIGIN,
+    ],
     run,
 };
 

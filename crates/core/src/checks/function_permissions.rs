@@ -21,6 +21,7 @@ pub const CHECK: CheckDef = CheckDef {
         reads::SECRET_POLICY,
         reads::FUNCTION,
         reads::ROLE,
+        reads::ORIGIN,
     ],
     run,
 };

@@ -17,7 +17,12 @@ pub const CHECK: CheckDef = CheckDef {
     title: "Secrets Manager may invoke the rotation function",
     holds: r#"The function's resource-based policy lets `secretsmanager.amazonaws.com` call `lambda:InvokeFunction`, with `aws:SourceAccount` / `aws:SourceArn` conditions that match this secret."#,
     explanation: include_str!("../../../../docs/checks/invoke-permission.md"),
-    reads: &[reads::SECRET, reads::FUNCTION, reads::FUNCTION_POLICY],
+    reads: &[
+        reads::SECRET,
+        reads::FUNCTION,
+        reads::FUNCTION_POLICY,
+        reads::ORIGIN,
+    ],
     run,
 };
 

@@ -17,7 +17,13 @@ pub const CHECK: CheckDef = CheckDef {
     title: "The rotation role may use the secret's KMS key",
     holds: r#"A customer managed key is enabled and the role may `kms:Decrypt` and `kms:GenerateDataKey` with it (the key policy allows the role, or delegates to IAM policies that do). Skipped for the AWS managed key."#,
     explanation: include_str!("../../../../docs/checks/kms-access.md"),
-    reads: &[reads::SECRET, reads::FUNCTION, reads::ROLE, reads::KEY],
+    reads: &[
+        reads::SECRET,
+        reads::FUNCTION,
+        reads::ROLE,
+        reads::KEY,
+        reads::ORIGIN,
+    ],
     run,
 };
 

@@ -25,6 +25,7 @@ pub const CHECK: CheckDef = CheckDef {
         reads::FUNCTION,
         reads::ROLE,
         reads::KEY,
+        reads::ORIGIN,
     ],
     run,
 };

@@ -429,6 +429,7 @@ pub(crate) mod testing {
                 truncated: false,
                 not_read_before: None,
             }),
+            construct_paths: BTreeMap::new(),
         }
     }
 

@@ -25,6 +25,7 @@ pub const CHECK: CheckDef = CheckDef {
         reads::SECRET_VALUE,
         reads::FUNCTION,
         reads::NETWORK,
+        reads::ORIGIN,
     ],
     run,
 };
