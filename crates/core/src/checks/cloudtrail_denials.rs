@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/checks/cloudtrail-denials.md")]
+#![doc = include_str!("../../docs/checks/cloudtrail-denials.md")]
 
 use std::collections::BTreeMap;
 
@@ -16,7 +16,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "cloudtrail-denials",
     title: "CloudTrail shows no refused call by the rotation function",
     holds: r#"CloudTrail recorded no access-denied, unauthorized or KMS error for the rotation function's role session in the window; refusals are grouped by action and resource, each with the policy layer that refused it (a service or resource control policy, a permissions boundary, a VPC endpoint policy, the role's or the resource's policies) and who can change it."#,
-    explanation: include_str!("../../../../docs/checks/cloudtrail-denials.md"),
+    explanation: include_str!("../../docs/checks/cloudtrail-denials.md"),
     reads: &[reads::SECRET, reads::FUNCTION, reads::TRAIL],
     run,
 };

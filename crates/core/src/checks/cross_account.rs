@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/checks/cross-account.md")]
+#![doc = include_str!("../../docs/checks/cross-account.md")]
 
 use serde_json::json;
 
@@ -11,7 +11,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "cross-account",
     title: "The pieces of rotation in other accounts are named, with what must hold there",
     holds: r#"No rotation function, master secret or KMS key of the secret is in another account where rotdoctor may not read it; each one that is is a `warn` naming the piece and the policy statements its account must hold (the function's resource policy, the master secret's resource policy, the key policy), since rotdoctor cannot check that side."#,
-    explanation: include_str!("../../../../docs/checks/cross-account.md"),
+    explanation: include_str!("../../docs/checks/cross-account.md"),
     reads: &[
         reads::SECRET,
         reads::SECRET_VALUE,

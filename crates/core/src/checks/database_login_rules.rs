@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/checks/database-login-rules.md")]
+#![doc = include_str!("../../docs/checks/database-login-rules.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::actions::lambda::GET_FUNCTION;
@@ -11,7 +11,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "database-login-rules",
     title: "The rotation function logs in the way the database requires",
     holds: r#"When the database's parameter group requires TLS (`rds.force_ssl` for PostgreSQL, `require_secure_transport` for MySQL and MariaDB), the secret's `ssl` is not `false` and the function's code is not older than the templates' TLS support (December 20, 2021); when PostgreSQL stores passwords as `scram-sha-256`, the code is not older than December 30, 2021. The fixes set `ssl` to true or redeploy the current template."#,
-    explanation: include_str!("../../../../docs/checks/database-login-rules.md"),
+    explanation: include_str!("../../docs/checks/database-login-rules.md"),
     reads: &[
         reads::SECRET,
         reads::SECRET_VALUE,

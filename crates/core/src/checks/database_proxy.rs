@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/checks/database-proxy.md")]
+#![doc = include_str!("../../docs/checks/database-proxy.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::actions::rds::{DESCRIBE_DB_PROXIES, DESCRIBE_DB_PROXY_TARGETS};
@@ -10,7 +10,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "database-proxy",
     title: "The secret's host is the database, not an RDS Proxy in front of it",
     holds: r#"The secret's `host` is not an RDS Proxy endpoint: a proxy checks logins against its secrets' current values, so testSecret's pending password is refused, and a user without a secret in the proxy's authentication gets "This RDS proxy has no credentials for the role". The fix points the host at the database the proxy forwards to, keeping the rest of the value."#,
-    explanation: include_str!("../../../../docs/checks/database-proxy.md"),
+    explanation: include_str!("../../docs/checks/database-proxy.md"),
     reads: &[reads::SECRET, reads::SECRET_VALUE, reads::DATABASE],
     run,
 };

@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/checks/database-reachability.md")]
+#![doc = include_str!("../../docs/checks/database-reachability.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::actions::ec2::DESCRIBE_NETWORK_ACLS as ACLS;
@@ -16,7 +16,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "database-reachability",
     title: "The rotation function can reach the database",
     holds: r#"The `host` of the secret is an RDS instance or cluster (or a network interface) the function can reach on its port: same VPC (peering and transit gateways: `warn`, the other side is not visible), security groups and network ACLs open both ways. A function outside any VPC reaches only a publicly accessible database. A host rotdoctor cannot find: `warn`, never `fail`."#,
-    explanation: include_str!("../../../../docs/checks/database-reachability.md"),
+    explanation: include_str!("../../docs/checks/database-reachability.md"),
     reads: &[
         reads::SECRET,
         reads::SECRET_VALUE,

@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/checks/database-writable.md")]
+#![doc = include_str!("../../docs/checks/database-writable.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::actions::rds::DESCRIBE_DB_CLUSTERS as CLUSTERS;
@@ -12,7 +12,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "database-writable",
     title: "The secret's host is a database rotation can write to",
     holds: r#"The secret's `host` is not an Aurora reader endpoint, nor (for single-user rotation) a read replica: both are read-only, so setSecret's password change fails; a custom cluster endpoint, which can route to a reader, is a `warn`. The fix points the host at the cluster's writer endpoint, keeping the rest of the value."#,
-    explanation: include_str!("../../../../docs/checks/database-writable.md"),
+    explanation: include_str!("../../docs/checks/database-writable.md"),
     reads: &[
         reads::SECRET,
         reads::SECRET_VALUE,

@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/checks/endpoint-policy.md")]
+#![doc = include_str!("../../docs/checks/endpoint-policy.md")]
 
 use serde_json::{Value, json};
 
@@ -16,7 +16,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "endpoint-policy",
     title: "The Secrets Manager endpoint's policy lets the rotation role through",
     holds: r#"The Secrets Manager interface endpoint's policy lets the function's role session make each of rotation's calls (on the secret, and `GetRandomPassword`); otherwise each fails with AccessDeniedException. The fix is `modify-vpc-endpoint` with the endpoint's own policy plus the statements that allow the role; a denying statement is named."#,
-    explanation: include_str!("../../../../docs/checks/endpoint-policy.md"),
+    explanation: include_str!("../../docs/checks/endpoint-policy.md"),
     reads: &[
         reads::SECRET,
         reads::FUNCTION,

@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/checks/endpoint-reachability.md")]
+#![doc = include_str!("../../docs/checks/endpoint-reachability.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::actions::ec2::DESCRIBE_NETWORK_ACLS as ACLS;
@@ -23,7 +23,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "endpoint-reachability",
     title: "The rotation function can reach the Secrets Manager endpoint",
     holds: r#"A function outside any VPC reaches the public endpoint. In a VPC it needs an available `com.amazonaws.<region>.secretsmanager` interface endpoint (private DNS on, the VPC's DNS attributes on, its security group admitting TCP 443 from the function) or a route to an available NAT gateway (an internet gateway is no use: Lambda never has a public address); the function's security groups and its subnets' network ACLs (and the endpoint's subnets' ACLs) must pass the traffic and the replies. `SECRETS_MANAGER_ENDPOINT` must name the secret's region."#,
-    explanation: include_str!("../../../../docs/checks/endpoint-reachability.md"),
+    explanation: include_str!("../../docs/checks/endpoint-reachability.md"),
     reads: &[
         reads::SECRET,
         reads::FUNCTION,

@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/checks/function-logs.md")]
+#![doc = include_str!("../../docs/checks/function-logs.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::actions::logs::FILTER_LOG_EVENTS as FILTER;
@@ -10,7 +10,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "function-logs",
     title: "The rotation function's latest invocations logged no error",
     holds: r#"No error in the function's latest invocations that a later clean run of the same step overcame; only ERROR lines, uncaught exceptions and Lambda's timeout and runtime errors count, never INFO lines. Recognised errors (a timeout right after the credentials line, a failed login, a missing key, a KMS denial, the host guard, an import error, ...) name their cause and the check that covers them; one no check covers yet is a warning with its cause."#,
-    explanation: include_str!("../../../../docs/checks/function-logs.md"),
+    explanation: include_str!("../../docs/checks/function-logs.md"),
     reads: &[reads::SECRET, reads::FUNCTION, reads::LOGS],
     run,
 };

@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/checks/function-permissions.md")]
+#![doc = include_str!("../../docs/checks/function-permissions.md")]
 
 use std::collections::BTreeMap;
 
@@ -15,7 +15,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "function-permissions",
     title: "The rotation function's role may call what rotation needs",
     holds: r#"The function's role may call `DescribeSecret`, `GetSecretValue`, `PutSecretValue` and `UpdateSecretVersionStage` on the secret and `GetRandomPassword` on `*` (and, for a function in a VPC, `ec2:CreateNetworkInterface`, `DescribeNetworkInterfaces` and `DeleteNetworkInterface`; for the ElastiCache template, `elasticache:DescribeUsers` and `ModifyUser` on its user), across its inline and managed policies, its permissions boundary and the secret's resource policy; the evidence names the statement that decides each action."#,
-    explanation: include_str!("../../../../docs/checks/function-permissions.md"),
+    explanation: include_str!("../../docs/checks/function-permissions.md"),
     reads: &[
         reads::SECRET,
         reads::SECRET_POLICY,

@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/checks/function-settings.md")]
+#![doc = include_str!("../../docs/checks/function-settings.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::actions::lambda::GET_FUNCTION;
@@ -13,7 +13,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "function-settings",
     title: "The rotation function's concurrency, timeout and runtime let rotation run",
     holds: r#"The function's reserved concurrency is not 0 (`fail`: nothing runs) nor under 10 (`warn`: steps get throttled); its timeout is at least the templates' 30 s (12 minutes for ElastiCache, `fail` below); its Python runtime is not one Lambda deprecated (`warn`: redeploy the template; past Lambda's block-update date no configuration change works in place); it was not made by the `AWS::SecretsManager-2020-07-23` transform (`warn`: move to `2024-09-16`), nor deployed before a fix of its template's own bug (`warn`: redeploy). The fix is `put-function-concurrency` or `update-function-configuration --timeout`."#,
-    explanation: include_str!("../../../../docs/checks/function-settings.md"),
+    explanation: include_str!("../../docs/checks/function-settings.md"),
     reads: &[reads::SECRET, reads::FUNCTION, reads::ORIGIN],
     run,
 };

@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/checks/invoke-permission.md")]
+#![doc = include_str!("../../docs/checks/invoke-permission.md")]
 
 use std::collections::BTreeMap;
 
@@ -16,7 +16,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "invoke-permission",
     title: "Secrets Manager may invoke the rotation function",
     holds: r#"The function's resource-based policy lets `secretsmanager.amazonaws.com` call `lambda:InvokeFunction`, with `aws:SourceAccount` / `aws:SourceArn` conditions that match this secret."#,
-    explanation: include_str!("../../../../docs/checks/invoke-permission.md"),
+    explanation: include_str!("../../docs/checks/invoke-permission.md"),
     reads: &[
         reads::SECRET,
         reads::FUNCTION,

@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/checks/kms-access.md")]
+#![doc = include_str!("../../docs/checks/kms-access.md")]
 
 use serde_json::json;
 
@@ -16,7 +16,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "kms-access",
     title: "The rotation role may use the secret's KMS key",
     holds: r#"A customer managed key is enabled and the role may `kms:Decrypt` and `kms:GenerateDataKey` with it (the key policy allows the role, or delegates to IAM policies that do). Skipped for the AWS managed key."#,
-    explanation: include_str!("../../../../docs/checks/kms-access.md"),
+    explanation: include_str!("../../docs/checks/kms-access.md"),
     reads: &[
         reads::SECRET,
         reads::FUNCTION,

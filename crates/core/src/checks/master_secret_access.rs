@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/checks/master-secret-access.md")]
+#![doc = include_str!("../../docs/checks/master-secret-access.md")]
 
 use serde_json::{Value, json};
 
@@ -17,7 +17,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "master-secret-access",
     title: "The rotation role may read the master secret",
     holds: r#"For multi-user rotation, the master secret named by `masterarn` exists and the role may read it (and use its key). A `Resource` naming the master secret without its six-character suffix is called out: it matches nothing. A master secret RDS manages, or a secret whose host is not the master's (PostgreSQL, MySQL, MariaDB), needs `rds:DescribeDBInstances` (or `DescribeDBClusters`) on its database."#,
-    explanation: include_str!("../../../../docs/checks/master-secret-access.md"),
+    explanation: include_str!("../../docs/checks/master-secret-access.md"),
     reads: &[
         reads::SECRET,
         reads::SECRET_VALUE,

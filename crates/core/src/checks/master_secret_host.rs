@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/checks/master-secret-host.md")]
+#![doc = include_str!("../../docs/checks/master-secret-host.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::actions::rds::DESCRIBE_DB_INSTANCES as RDS;
@@ -12,7 +12,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "master-secret-host",
     title: "The master secret is for the secret's database",
     holds: r#"For multi-user rotation, the master secret is for the secret's own host, or the secret's host is an RDS read replica of the master's instance or part of its Aurora cluster; otherwise setSecret stops with "Current database host ... is not the same host as/rds replica of master". A master secret RDS made, with no host in its value, is followed to the database its tag names."#,
-    explanation: include_str!("../../../../docs/checks/master-secret-host.md"),
+    explanation: include_str!("../../docs/checks/master-secret-host.md"),
     reads: &[
         reads::SECRET,
         reads::SECRET_VALUE,

@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/checks/password-charset.md")]
+#![doc = include_str!("../../docs/checks/password-charset.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::actions::lambda::GET_FUNCTION;
@@ -12,7 +12,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "password-charset",
     title: "Generated passwords use only characters the database accepts",
     holds: r#"Generated passwords hold no character the template cannot set or log in with (per engine: none for MySQL, MariaDB, PostgreSQL, SQL Server, MongoDB; `"` for Oracle, `;` for Db2, the documented sets for Redshift and ElastiCache), and fit the engine's documented lengths; `PASSWORD_LENGTH` and `USERNAME_CHARACTER_LIMIT` parse as the template parses them; a URI delimiter the template's default excludes is a warning (rotation works, unencoded URIs break); a multi-user username can take its `_clone` suffix."#,
-    explanation: include_str!("../../../../docs/checks/password-charset.md"),
+    explanation: include_str!("../../docs/checks/password-charset.md"),
     reads: &[
         reads::SECRET,
         reads::SECRET_VALUE,

@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/checks/pending-version.md")]
+#![doc = include_str!("../../docs/checks/pending-version.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::actions::secretsmanager::DESCRIBE_SECRET as DESCRIBE;
@@ -10,7 +10,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "pending-version",
     title: "No secret version is stranded at AWSPENDING",
     holds: r#"No version is stranded at `AWSPENDING` (which blocks every later rotation with "A previous rotation isn't complete"); its fix follows the step the last rotation failed in, from CloudTrail or the log: after createSecret the label goes, after setSecret rotation is retried, after finishSecret the pending version is made current."#,
-    explanation: include_str!("../../../../docs/checks/pending-version.md"),
+    explanation: include_str!("../../docs/checks/pending-version.md"),
     // The history only chooses the fix: the verdict stands on DescribeSecret.
     reads: &[reads::SECRET, reads::TRAIL, reads::LOGS],
     run,

@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/checks/rds-api-reachability.md")]
+#![doc = include_str!("../../docs/checks/rds-api-reachability.md")]
 
 use super::database_api_calls::database_api_calls;
 use super::{CheckDef, Outcome, premise, reads};
@@ -19,7 +19,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "rds-api-reachability",
     title: "The rotation function can reach the RDS or Redshift API when its template calls it",
     holds: r#"When the template calls the RDS API (a master secret RDS manages, whose value holds only a username and a password, or a secret whose host is not the master's) or the Redshift API (an admin secret Redshift manages), the function can reach it: it runs outside a VPC, or routes through a NAT gateway, or the VPC has a `com.amazonaws.<region>.rds` (`redshift`, `redshift-serverless`) interface endpoint with private DNS whose security group admits it. The fix creates that endpoint."#,
-    explanation: include_str!("../../../../docs/checks/rds-api-reachability.md"),
+    explanation: include_str!("../../docs/checks/rds-api-reachability.md"),
     reads: &[
         reads::SECRET,
         reads::SECRET_VALUE,

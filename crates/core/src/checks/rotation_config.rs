@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/checks/rotation-config.md")]
+#![doc = include_str!("../../docs/checks/rotation-config.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::actions::lambda::GET_FUNCTION;
@@ -13,7 +13,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "rotation-config",
     title: "Rotation is enabled with a working rotation function",
     holds: r#"Rotation is enabled; the rotation function is set, exists, is `Active` and its last update succeeded. Managed rotation (a service such as RDS owns the secret) is recognised; a replica secret, which cannot rotate in its own Region, points to its primary."#,
-    explanation: include_str!("../../../../docs/checks/rotation-config.md"),
+    explanation: include_str!("../../docs/checks/rotation-config.md"),
     reads: &[reads::SECRET, reads::FUNCTION, reads::ORIGIN],
     run,
 };

@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/checks/rotation-history.md")]
+#![doc = include_str!("../../docs/checks/rotation-history.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::actions::cloudtrail::LOOKUP_EVENTS as LOOKUP;
@@ -9,7 +9,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "rotation-history",
     title: "The last rotation attempt succeeded",
     holds: r#"The last rotation attempt CloudTrail recorded for the secret (`RotationSucceeded`, `RotationFailed`, `RotationAbandoned`, `TestRotationFailed`) succeeded; a failure names its step."#,
-    explanation: include_str!("../../../../docs/checks/rotation-history.md"),
+    explanation: include_str!("../../docs/checks/rotation-history.md"),
     reads: &[reads::SECRET, reads::TRAIL],
     run,
 };

@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/checks/rotation-schedule.md")]
+#![doc = include_str!("../../docs/checks/rotation-schedule.md")]
 
 use jiff::Timestamp;
 
@@ -13,7 +13,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "rotation-schedule",
     title: "The rotation schedule is valid and rotation is on time",
     holds: r#"The schedule follows Secrets Manager's rules, `NextRotationDate` has not passed, and the secret has rotated since it was due to; predicts the next rotation window."#,
-    explanation: include_str!("../../../../docs/checks/rotation-schedule.md"),
+    explanation: include_str!("../../docs/checks/rotation-schedule.md"),
     reads: &[reads::SECRET],
     run,
 };

@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/checks/secret-schema.md")]
+#![doc = include_str!("../../docs/checks/secret-schema.md")]
 
 use super::{CheckDef, Outcome, premise, reads};
 use crate::actions::secretsmanager::GET_SECRET_VALUE as GET_VALUE;
@@ -11,7 +11,7 @@ pub const CHECK: CheckDef = CheckDef {
     slug: "secret-schema",
     title: "The secret value has the shape the rotation function reads",
     holds: r#"The current value is a JSON object with every key the function's rotation template reads (`engine`, `host`, `username`, `password`, `masterarn` for multi-user, ...), an `engine` it accepts, and a `port` the template's `int()` reads; for multi-user rotation, the master secret's value has the keys the template reads from it."#,
-    explanation: include_str!("../../../../docs/checks/secret-schema.md"),
+    explanation: include_str!("../../docs/checks/secret-schema.md"),
     reads: &[reads::SECRET, reads::SECRET_VALUE, reads::FUNCTION],
     run,
 };
