@@ -90,6 +90,16 @@ STUBS = {
 }
 
 
+# HostedRotationLambda's RotationType values, from the CloudFormation
+# template reference (AWS::SecretsManager::RotationSchedule
+# HostedRotationLambda), which cfn-lint does not check.
+ROTATION_TYPES = {
+    f"{engine}{users}"
+    for engine in ("MySQL", "MariaDB", "PostgreSQL", "Oracle", "SQLServer", "Db2", "Redshift", "MongoDB")
+    for users in ("SingleUser", "MultiUser")
+}
+
+
 def cloudformation(snippet):
     body = snippet["snippet"]
     if "Type: AWS::Lambda::Function" in body:
@@ -106,7 +116,11 @@ def cloudformation(snippet):
     resources = "".join("  " + line + "\n" for line in (body + stubs).splitlines())
     template = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n" + resources
     matches = lint(template, config=ManualArgs(regions=["us-east-1"]))
-    return [f"{m.rule.id} {m.message}" for m in matches if m.rule.id.startswith("E")]
+    problems = [f"{m.rule.id} {m.message}" for m in matches if m.rule.id.startswith("E")]
+    for rotation_type in re.findall(r"RotationType: (\S+)", body):
+        if rotation_type not in ROTATION_TYPES:
+            problems.append(f"HostedRotationLambda has no RotationType {rotation_type}")
+    return problems
 
 
 def terraform(snippet):

@@ -248,9 +248,15 @@ fn read_change_write(write: String, flag: &str, read: String, jq: &[&str]) -> St
 /// Sets one environment variable of a function and keeps the others:
 /// `update-function-configuration --environment` replaces them all, so it
 /// gets them all back.
-pub fn set_function_variable(function_arn: &str, name: &str, value: &str) -> (String, Change) {
+pub fn set_function_variable(
+    secret_arn: &str,
+    function_arn: &str,
+    name: &str,
+    value: &str,
+) -> (String, Change) {
     let region = crate::arn::region(function_arn);
     let change = Change::FunctionVariable {
+        secret_arn: secret_arn.to_string(),
         function_arn: function_arn.to_string(),
         name: name.to_string(),
         value: value.to_string(),

@@ -38,6 +38,9 @@ pub enum Change {
     /// One environment variable of the rotation function, set to `value`
     /// and the others kept.
     FunctionVariable {
+        /// The secret the function rotates: a function a RotationSchedule's
+        /// HostedRotationLambda made takes its exclusions from there.
+        secret_arn: String,
         function_arn: String,
         name: String,
         value: String,
@@ -240,6 +243,14 @@ pub enum Origin {
         /// yor's `git_file`, when the resource carries it.
         file: Option<String>,
     },
+    /// Deployed by a RotationSchedule's `HostedRotationLambda`: a
+    /// Serverless Application Repository application in a stack nested in
+    /// the one that holds the schedule, which sets its parameters.
+    HostedRotation {
+        nested_stack: String,
+        /// `HostedRotationLambda.RotationType`, from the application's name.
+        rotation_type: Option<String>,
+    },
 }
 
 /// `ManagedBy`, `managed_by`, `managed-by`, in any case.
@@ -314,7 +325,16 @@ impl Origin {
     /// From a resource's tags: CloudFormation's own, or Terraform's common
     /// tagging (yor's `yor_trace` and `git_file`, a `ManagedBy` tag).
     pub fn from_tags(tags: &BTreeMap<String, String>) -> Option<Origin> {
-        if let Some(name) = tags.get("aws:cloudformation:stack-name") {
+        let stack = tags.get("aws:cloudformation:stack-name");
+        if let (Some(stack), Some(application)) = (stack, tags.get("serverlessrepo:applicationId"))
+            && stack.contains("HostedRotationLambda")
+        {
+            return Some(Origin::HostedRotation {
+                nested_stack: stack.clone(),
+                rotation_type: hosted_rotation_type(application),
+            });
+        }
+        if let Some(name) = stack {
             return Some(Origin::Stack {
                 name: name.clone(),
                 logical_id: tags.get("aws:cloudformation:logical-id").cloned(),
@@ -362,7 +382,7 @@ impl Origin {
                 construct: Construct::Cdk(_),
                 ..
             } => Language::Cdk,
-            Origin::Stack { .. } => Language::Cloudformation,
+            Origin::Stack { .. } | Origin::HostedRotation { .. } => Language::Cloudformation,
             Origin::Terraform { .. } => Language::Terraform,
         }
     }
@@ -398,6 +418,9 @@ impl Origin {
                 format!("{resource} is managed by Terraform, in {file}")
             }
             Origin::Terraform { file: None } => format!("{resource} is managed by Terraform"),
+            Origin::HostedRotation { nested_stack, .. } => format!(
+                "{resource} was deployed by a RotationSchedule's HostedRotationLambda, as the stack {nested_stack} nested in the stack that holds the schedule"
+            ),
         }
     }
 }
@@ -487,10 +510,21 @@ impl Change {
                 logical,
             ),
             Change::FunctionVariable {
+                secret_arn,
                 function_arn,
                 name,
                 value,
-            } => variable(language, function_arn, name, value, logical),
+            } => match (language, origin, name.as_str()) {
+                (
+                    Language::Cloudformation,
+                    Some(Origin::HostedRotation {
+                        rotation_type: Some(rotation_type),
+                        ..
+                    }),
+                    "EXCLUDE_CHARACTERS",
+                ) => hosted_exclusions(secret_arn, rotation_type, value),
+                _ => variable(language, function_arn, name, value, logical),
+            },
             Change::FunctionVpc {
                 function_arn,
                 subnet_ids,
@@ -1311,6 +1345,47 @@ fn settings(
     }
 }
 
+/// `HostedRotationLambda.RotationType` for a rotation template's
+/// application (`.../applications/SecretsManagerRDSPostgreSQLRotationSingleUser`
+/// is `PostgreSQLSingleUser`); none for the templates it cannot deploy.
+fn hosted_rotation_type(application_id: &str) -> Option<String> {
+    let name = application_id.rsplit('/').next()?;
+    let engine_and_users = name
+        .strip_prefix("SecretsManager")?
+        .trim_start_matches("RDS")
+        .replacen("Rotation", "", 1);
+    const ENGINES: [&str; 8] = [
+        "MySQL",
+        "MariaDB",
+        "PostgreSQL",
+        "Oracle",
+        "SQLServer",
+        "Db2",
+        "Redshift",
+        "MongoDB",
+    ];
+    let hosted = ENGINES.iter().any(|engine| {
+        engine_and_users == format!("{engine}SingleUser")
+            || engine_and_users == format!("{engine}MultiUser")
+    });
+    hosted.then_some(engine_and_users)
+}
+
+/// The exclusions of a function a HostedRotationLambda made: the schedule's
+/// `ExcludeCharacters`, which the nested application passes on.
+fn hosted_exclusions(secret_arn: &str, rotation_type: &str, value: &str) -> Snippet {
+    Snippet {
+        language: Language::Cloudformation,
+        resource: "RotationSchedule".to_string(),
+        snippet: format!(
+            "# Set on the AWS::SecretsManager::RotationSchedule of {} that holds HostedRotationLambda (its other properties as they are):\nRotationSchedule:\n  Type: AWS::SecretsManager::RotationSchedule\n  Properties:\n    SecretId: {}\n    HostedRotationLambda:\n      RotationType: {rotation_type}\n      ExcludeCharacters: {}\n",
+            secret_name_of(secret_arn),
+            yaml_string(secret_arn),
+            yaml_string(value)
+        ),
+    }
+}
+
 fn variable(
     language: Language,
     function_arn: &str,
@@ -1576,6 +1651,13 @@ pub fn annotate(
                     .to_string(),
                     observed: origin.describe(&change.target()),
                 });
+                if let Origin::HostedRotation { nested_stack, .. } = origin {
+                    fix.summary = format!(
+                        "A RotationSchedule's HostedRotationLambda deployed {} (the nested stack {nested_stack}): set it on the schedule as below, since the stack's next update reverts a change made by hand. {}",
+                        change.target(),
+                        fix.summary
+                    );
+                }
                 if let Origin::Stack { name, .. } = origin {
                     let change_it = match construct {
                         Some(path) => format!(
@@ -1946,6 +2028,53 @@ mod tests {
         )]);
         let origin = Origin::from_tags(&tags).unwrap().in_template(&made);
         assert_eq!(origin.language(), Language::Cdk);
+    }
+
+    #[test]
+    fn a_hosted_rotation_function_takes_its_exclusions_from_the_schedule() {
+        let tags = BTreeMap::from([
+            (
+                "aws:cloudformation:stack-name".to_string(),
+                "orders-db-SecretRotationScheduleHostedRotationLambda-1X2Y3Z".to_string(),
+            ),
+            (
+                "serverlessrepo:applicationId".to_string(),
+                "arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerRDSPostgreSQLRotationSingleUser".to_string(),
+            ),
+        ]);
+        let origin = Origin::from_tags(&tags).unwrap();
+        assert_eq!(
+            origin,
+            Origin::HostedRotation {
+                nested_stack: "orders-db-SecretRotationScheduleHostedRotationLambda-1X2Y3Z"
+                    .to_string(),
+                rotation_type: Some("PostgreSQLSingleUser".to_string()),
+            }
+        );
+        let exclusions = Change::FunctionVariable {
+            secret_arn: "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf"
+                .to_string(),
+            function_arn: "arn:aws:lambda:us-east-1:111122223333:function:rotate".to_string(),
+            name: "EXCLUDE_CHARACTERS".to_string(),
+            value: "/@:".to_string(),
+        };
+        let cfn = exclusions.write(Language::Cloudformation, Some(&origin));
+        assert!(
+            cfn.snippet
+                .contains("RotationType: PostgreSQLSingleUser\n      ExcludeCharacters: \"/@:\""),
+            "{}",
+            cfn.snippet
+        );
+        assert_eq!(
+            hosted_rotation_type("arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerMongoDBRotationMultiUser").as_deref(),
+            Some("MongoDBMultiUser")
+        );
+        assert_eq!(
+            hosted_rotation_type(
+                "arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerElasticacheUserRotation"
+            ),
+            None
+        );
     }
 
     #[test]

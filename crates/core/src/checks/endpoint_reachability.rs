@@ -85,6 +85,7 @@ fn endpoint_variable_mismatch(function: &FunctionFacts, secret: &SecretFacts) ->
         .fix_plan(
             "Point the function at the secret's region, keeping its other variables (needs jq):",
             FixPlan::of(set_function_variable(
+                &secret.arn,
                 &function.arn,
                 "SECRETS_MANAGER_ENDPOINT",
                 &expected,

@@ -49,6 +49,7 @@ impl Problem {
 
 fn run(facts: &Facts) -> Outcome {
     let function = premise::rotation_function(facts)?;
+    let secret = premise::secret(facts)?;
     // The template can be named from the value, so an unreadable value is
     // an error here, not "no template".
     let object = match premise::looked_up(&facts.secret_value)? {
@@ -123,6 +124,7 @@ fn run(facts: &Facts) -> Outcome {
         exclude.push_str(&missing);
         exclude.push_str(&uri_breaking);
         commands.change(set_function_variable(
+            &secret.arn,
             &function.arn,
             "EXCLUDE_CHARACTERS",
             &exclude,
@@ -130,6 +132,7 @@ fn run(facts: &Facts) -> Outcome {
     }
     if length_is_wrong {
         commands.change(set_function_variable(
+            &secret.arn,
             &function.arn,
             "PASSWORD_LENGTH",
             &template.default_length.to_string(),
