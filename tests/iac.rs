@@ -169,12 +169,9 @@ fn report_for_untagged() -> Value {
         .clone()
 }
 
-/// The tags come from the real calls: moto returns what CloudFormation
-/// would have put on the function and its role.
-#[test]
-fn origin_is_read_from_the_resources_tags() {
-    let moto = common::Moto::start();
-    moto.seed("stack-defined");
+/// `check prod/orders-db --only CHECK --output json` against `moto`: the
+/// check's finding, and the report as printed.
+fn moto_finding(moto: &common::Moto, check: &str) -> (Value, String) {
     let output = moto
         .rotdoctor()
         .args([
@@ -183,25 +180,45 @@ fn origin_is_read_from_the_resources_tags() {
             "--output",
             "json",
             "--only",
-            "invoke-permission",
+            check,
         ])
         .output()
         .unwrap();
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let finding = findings(&report).next().unwrap();
-    assert_eq!(finding["status"], "fail", "{finding:#}");
+    let printed = String::from_utf8(output.stdout).unwrap();
+    let report: Value = serde_json::from_str(&printed).unwrap();
+    (findings(&report).next().unwrap().clone(), printed)
+}
+
+/// The first snippet of the finding's fix, which must be in `language`.
+fn first_snippet<'a>(finding: &'a Value, language: &str) -> &'a str {
     let snippet = &finding["fix"]["iac"][0];
-    assert_eq!(snippet["language"], "cloudformation", "{finding:#}");
+    assert_eq!(snippet["language"], language, "{finding:#}");
+    snippet["snippet"].as_str().unwrap()
+}
+
+fn assert_evidence_says(finding: &Value, text: &str) {
     assert!(
-        snippet["snippet"]
-            .as_str()
-            .unwrap()
-            .contains("FunctionName: !GetAtt RotationFunction.Arn")
+        finding["evidence"].to_string().contains(text),
+        "{text:?} is not in {finding:#}"
     );
+}
+
+/// The tags come from the real calls: moto returns what CloudFormation
+/// would have put on the function and its role.
+#[test]
+fn origin_is_read_from_the_resources_tags() {
+    let moto = common::Moto::start();
+    moto.seed("stack-defined");
+    let (finding, _) = moto_finding(&moto, "invoke-permission");
+    assert_eq!(finding["status"], "fail", "{finding:#}");
+    let snippet = first_snippet(&finding, "cloudformation");
     assert!(
-        finding["evidence"]
-            .to_string()
-            .contains("defined in the CloudFormation stack orders-db, logical id RotationFunction")
+        snippet.contains("FunctionName: !GetAtt RotationFunction.Arn"),
+        "{snippet}"
+    );
+    assert_evidence_says(
+        &finding,
+        "defined in the CloudFormation stack orders-db, logical id RotationFunction",
     );
 }
 
@@ -211,35 +228,16 @@ fn origin_is_read_from_the_resources_tags() {
 fn origin_is_read_from_the_network_resources_tags() {
     let moto = common::Moto::start();
     moto.seed("network-stack-defined");
-    let output = moto
-        .rotdoctor()
-        .args([
-            "check",
-            "prod/orders-db",
-            "--output",
-            "json",
-            "--only",
-            "database-reachability",
-        ])
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let finding = findings(&report).next().unwrap();
+    let (finding, _) = moto_finding(&moto, "database-reachability");
     assert_eq!(finding["status"], "fail", "{finding:#}");
-    let snippet = &finding["fix"]["iac"][0];
-    assert_eq!(snippet["language"], "cloudformation", "{finding:#}");
+    let snippet = first_snippet(&finding, "cloudformation");
     assert!(
-        snippet["snippet"]
-            .as_str()
-            .unwrap()
-            .contains("GroupId: !GetAtt DatabaseGroup.GroupId"),
-        "{finding:#}"
+        snippet.contains("GroupId: !GetAtt DatabaseGroup.GroupId"),
+        "{snippet}"
     );
-    assert!(
-        finding["evidence"].to_string().contains(
-            "is defined in the CloudFormation stack orders-network, logical id DatabaseGroup"
-        ),
-        "{finding:#}"
+    assert_evidence_says(
+        &finding,
+        "is defined in the CloudFormation stack orders-network, logical id DatabaseGroup",
     );
     assert!(
         finding["fix"]["summary"]
@@ -256,34 +254,17 @@ fn origin_is_read_from_the_network_resources_tags() {
 fn a_stack_defined_secret_gets_its_rotation_schedule_in_the_stack() {
     let moto = common::Moto::start();
     moto.seed("secret-stack-defined");
-    let output = moto
-        .rotdoctor()
-        .args([
-            "check",
-            "prod/orders-db",
-            "--output",
-            "json",
-            "--only",
-            "rotation-config",
-        ])
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let finding = findings(&report).next().unwrap();
+    let (finding, _) = moto_finding(&moto, "rotation-config");
     assert_eq!(finding["status"], "warn", "{finding:#}");
-    let snippet = &finding["fix"]["iac"][0];
-    assert_eq!(snippet["language"], "cloudformation", "{finding:#}");
-    let text = snippet["snippet"].as_str().unwrap();
+    let snippet = first_snippet(&finding, "cloudformation");
     assert!(
-        text.contains("Type: AWS::SecretsManager::RotationSchedule"),
-        "{text}"
+        snippet.contains("Type: AWS::SecretsManager::RotationSchedule"),
+        "{snippet}"
     );
-    assert!(text.contains("SecretId: !Ref OrdersSecret"), "{text}");
-    assert!(
-        finding["evidence"].to_string().contains(
-            "the secret prod/orders-db is defined in the CloudFormation stack orders-db, logical id OrdersSecret"
-        ),
-        "{finding:#}"
+    assert!(snippet.contains("SecretId: !Ref OrdersSecret"), "{snippet}");
+    assert_evidence_says(
+        &finding,
+        "the secret prod/orders-db is defined in the CloudFormation stack orders-db, logical id OrdersSecret",
     );
 }
 
@@ -294,31 +275,17 @@ fn a_cdk_made_role_gets_its_fix_in_the_cdk_app() {
     let moto = common::Moto::start();
     let seeded = moto.seed("cdk-defined");
     let canary = seeded["canary"].as_str().unwrap();
-    let output = moto
-        .rotdoctor()
-        .args([
-            "check",
-            "prod/orders-db",
-            "--output",
-            "json",
-            "--only",
-            "function-permissions",
-        ])
-        .output()
-        .unwrap();
-    assert!(!String::from_utf8_lossy(&output.stdout).contains(canary));
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let finding = findings(&report).next().unwrap();
+    let (finding, printed) = moto_finding(&moto, "function-permissions");
+    assert!(!printed.contains(canary));
     assert_eq!(finding["status"], "fail", "{finding:#}");
-    let snippet = &finding["fix"]["iac"][0];
-    assert_eq!(snippet["language"], "cdk", "{finding:#}");
-    assert_eq!(snippet["resource"], "orders-db/RotationRole/Resource");
+    let snippet = first_snippet(&finding, "cdk");
     assert!(
-        snippet["snippet"]
-            .as_str()
-            .unwrap()
-            .starts_with("// In the construct orders-db/RotationRole/Resource:\n"),
-        "{finding:#}"
+        snippet.starts_with("// In the construct orders-db/RotationRole/Resource:\n"),
+        "{snippet}"
+    );
+    assert_eq!(
+        finding["fix"]["iac"][0]["resource"],
+        "orders-db/RotationRole/Resource"
     );
     let evidence = finding["evidence"].as_array().unwrap();
     assert!(
