@@ -262,12 +262,8 @@ fn the_scanners_policy_admits_the_role_it_names_and_no_other() {
         "context": {},
         "identity": [policy],
     });
-    let cases = serde_json::json!([assume("RotdoctorAudit"), assume("Admin"), list_accounts]);
-    let mut simulator = std::process::Command::new("node");
-    simulator.arg(common::repo().join("tests/iam/simulate.mjs"));
     let decisions =
-        common::succeeds_with_input(&mut simulator, &cases.to_string(), "the IAM simulator");
-    let decisions: Vec<String> = serde_json::from_slice(&decisions.stdout).unwrap();
+        common::simulated_decisions(&[assume("RotdoctorAudit"), assume("Admin"), list_accounts]);
     assert_eq!(decisions, ["Allowed", "ImplicitlyDenied", "Allowed"]);
 }
 
@@ -333,16 +329,11 @@ fn the_import_policy_admits_the_accounts_own_product_and_no_other() {
         "context": {},
         "identity": [policy],
     });
-    let cases = serde_json::json!([
+    let decisions = common::simulated_decisions(&[
         import("111122223333/default"),
         import("crowdstrike/crowdstrike-falcon"),
-        read
+        read,
     ]);
-    let mut simulator = std::process::Command::new("node");
-    simulator.arg(common::repo().join("tests/iam/simulate.mjs"));
-    let decisions =
-        common::succeeds_with_input(&mut simulator, &cases.to_string(), "the IAM simulator");
-    let decisions: Vec<String> = serde_json::from_slice(&decisions.stdout).unwrap();
     assert_eq!(decisions, ["Allowed", "ImplicitlyDenied", "Allowed"]);
 }
 

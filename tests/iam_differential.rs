@@ -12,7 +12,6 @@
 use crate::common;
 
 use std::collections::BTreeMap;
-use std::process::Command;
 
 use rotdoctor::facts::NamedPolicy;
 use rotdoctor::iam::{self, Decision, Policies, Session};
@@ -353,14 +352,7 @@ fn simulator_decides(cases: &[Case]) -> Vec<String> {
             })
         })
         .collect::<Vec<_>>();
-    let mut simulator = Command::new("node");
-    simulator.arg(common::repo().join("tests/iam/simulate.mjs"));
-    let output = common::succeeds_with_input(
-        &mut simulator,
-        &Value::Array(input).to_string(),
-        "the simulator",
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    common::simulated_decisions(&input)
 }
 
 /// Where the simulator departs from AWS's documentation: the case is not

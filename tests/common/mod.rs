@@ -59,6 +59,21 @@ pub fn succeeds(command: &mut Command, what: &str) -> std::process::Output {
 }
 
 /// [`succeeds`], with `input` on the tool's standard input.
+/// The decision of the independent IAM simulator (`tests/iam/simulate.mjs`,
+/// @cloud-copilot/iam-simulate) on each request: `Allowed`,
+/// `ImplicitlyDenied` or `ExplicitlyDenied`, in order.
+pub fn simulated_decisions(requests: &[serde_json::Value]) -> Vec<String> {
+    let mut simulator = Command::new("node");
+    simulator.arg(repo().join("tests/iam/simulate.mjs"));
+    let input = serde_json::Value::Array(requests.to_vec()).to_string();
+    let output = succeeds_with_input(
+        &mut simulator,
+        &input,
+        "the IAM simulator (node, with tests/iam/node_modules: scripts/test installs it)",
+    );
+    serde_json::from_slice(&output.stdout).expect("the simulator answers a JSON list")
+}
+
 pub fn succeeds_with_input(command: &mut Command, input: &str, what: &str) -> std::process::Output {
     use std::io::Write;
     let mut child = command
