@@ -6,7 +6,7 @@ use crate::arn;
 use crate::command::aws;
 use crate::facts::{Facts, FunctionFacts};
 use crate::finding::{Status, Verdict};
-use crate::iac::Change;
+use crate::iac::{Change, Origin};
 use crate::template;
 
 pub const CHECK: CheckDef = CheckDef {
@@ -315,12 +315,13 @@ fn fixed_upstream(function: &FunctionFacts) -> Option<Problem> {
 /// Made by the 2020-07-23 transform: a Serverless Application Repository
 /// application nested under the stack's `HostedRotationLambda`.
 fn transform_problem(function: &FunctionFacts) -> Option<Problem> {
-    let tags = &function.template_tags;
-    let stack = tags.get("aws:cloudformation:stack-name")?;
-    if !tags.contains_key("serverlessrepo:applicationId") || !stack.contains("HostedRotationLambda")
-    {
+    let Some(Origin::HostedRotation {
+        nested_stack: stack,
+        ..
+    }) = Origin::from_tags(&function.template_tags)
+    else {
         return None;
-    }
+    };
     Some(Problem {
         status: Status::Warn,
         summary: format!(
