@@ -1,5 +1,7 @@
 //! Lambda: the rotation function's configuration, tags and resource-based policy.
 
+use std::collections::{BTreeMap, HashMap};
+
 use aws_sdk_lambda::error::SdkError;
 use aws_sdk_lambda::operation::get_function::GetFunctionError;
 use aws_sdk_lambda::operation::get_policy::GetPolicyError;
@@ -12,6 +14,7 @@ use crate::facts::{
     Fact, FunctionFacts, LookupError, PolicyDocument, TEMPLATE_TAGS, TEMPLATE_VARIABLES,
     VpcAttachment,
 };
+use crate::iac::Origin;
 
 /// `GetFunction`: the configuration, and the tags that name the template.
 pub async fn get_function(gatherer: &Gatherer, arn: &str) -> Fact<FunctionFacts> {
@@ -57,15 +60,7 @@ pub async fn get_function(gatherer: &Gatherer, arn: &str) -> Fact<FunctionFacts>
         last_update_status_reason: config.last_update_status_reason().map(str::to_string),
         environment: template.into_iter().collect(),
         other_environment_names,
-        template_tags: output
-            .tags()
-            .map(|tags| {
-                tags.iter()
-                    .filter(|(key, _)| TEMPLATE_TAGS.contains(&key.as_str()))
-                    .map(|(key, value)| (key.clone(), value.clone()))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        template_tags: output.tags().map(template_tags).unwrap_or_default(),
         last_modified: config.last_modified().map(str::to_string),
         description: config.description().map(str::to_string),
         log_group: config
@@ -102,5 +97,42 @@ pub async fn get_policy(gatherer: &Gatherer, arn: &str) -> Fact<PolicyDocument> 
             Fact::Absent
         }
         Err(error) => Fact::Unavailable(lookup_error(GET_POLICY, &error)),
+    }
+}
+
+/// The tags that name the function's template, and those that say where it
+/// is defined; no other tag of the function's.
+fn template_tags(tags: &HashMap<String, String>) -> BTreeMap<String, String> {
+    let mut kept = Origin::tags_of(
+        tags.iter()
+            .map(|(key, value)| (key.as_str(), value.as_str())),
+    );
+    kept.extend(
+        tags.iter()
+            .filter(|(key, _)| TEMPLATE_TAGS.contains(&key.as_str()))
+            .map(|(key, value)| (key.clone(), value.clone())),
+    );
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_template_and_origin_tags_are_kept() {
+        let tags = HashMap::from([
+            (
+                "serverlessrepo:applicationId".to_string(),
+                "arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerRDSPostgreSQLRotationSingleUser".to_string(),
+            ),
+            ("managed_by".to_string(), "terraform".to_string()),
+            ("team".to_string(), "payments".to_string()),
+        ]);
+        let kept = template_tags(&tags);
+        assert_eq!(
+            kept.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["managed_by", "serverlessrepo:applicationId"]
+        );
     }
 }

@@ -804,16 +804,12 @@ pub const TEMPLATE_VARIABLES: &[&str] = &[
     "USERNAME_CHARACTER_LIMIT",
 ];
 
-/// Function tags that name the rotation template it was deployed from.
+/// Function tags that name the rotation template it was deployed from. The
+/// facts keep these and the tags that say where the function is defined
+/// ([`crate::iac::Origin::tags_of`]).
 pub const TEMPLATE_TAGS: &[&str] = &[
     "serverlessrepo:applicationId",
     "serverlessrepo:semanticVersion",
-    "aws:cloudformation:stack-name",
-    "aws:cloudformation:logical-id",
-    // Where the function is defined, for fixes in its IaC language.
-    "yor_trace",
-    "git_file",
-    "ManagedBy",
 ];
 
 /// The current secret value, reduced to its shape. Never the value.
