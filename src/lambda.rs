@@ -106,7 +106,10 @@ pub async fn handle(
         if let Work::Failure(failure) = &work {
             facts = crate::event::with_failure(facts, failure);
         }
-        let findings = checks::run_selected(&facts, &selection);
+        // As `rotdoctor check` reports them: the fixes in the language the
+        // resources' tags (and stacks' templates) show.
+        let mut findings = checks::run_selected(&facts, &selection);
+        crate::iac::annotate(&mut findings, &facts, crate::iac::Choice::Detected);
         reports.push(SecretReport::new(&facts, findings));
     }
     let with_problems = reports
