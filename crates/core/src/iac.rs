@@ -376,6 +376,39 @@ impl Origin {
         }
     }
 
+    /// The CDK construct that made the resource, when the template says.
+    fn construct_path(&self) -> Option<&str> {
+        match self {
+            Origin::Stack {
+                construct: Construct::Cdk(path),
+                ..
+            } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// Where to change `target` for a deploy to keep the change, as the
+    /// fix's summary opens: none for Terraform, which reverts nothing by
+    /// itself.
+    fn where_to_change(&self, target: &str) -> Option<String> {
+        match self {
+            Origin::Stack {
+                name,
+                construct: Construct::Cdk(path),
+                ..
+            } => Some(format!(
+                "The CDK construct {path} in the stack {name} defines {target}: change it in the CDK app as below"
+            )),
+            Origin::Stack { name, .. } => Some(format!(
+                "The CloudFormation stack {name} defines {target}: change its template as below"
+            )),
+            Origin::HostedRotation { nested_stack, .. } => Some(format!(
+                "A RotationSchedule's HostedRotationLambda deployed {target} (the nested stack {nested_stack}): set it on the schedule as below"
+            )),
+            Origin::Terraform { .. } => None,
+        }
+    }
+
     pub fn language(&self) -> Language {
         match self {
             Origin::Stack {
@@ -1634,41 +1667,15 @@ pub fn annotate(
         for change in fix.changes.clone() {
             let (origin, source) = origin_of(&change, facts);
             let origin = origin.map(|origin| origin.in_template(&facts.construct_paths));
-            let construct = match &origin {
-                Some(Origin::Stack {
-                    construct: Construct::Cdk(path),
-                    ..
-                }) => Some(path.as_str()),
-                _ => None,
-            };
+            let construct = origin.as_ref().and_then(Origin::construct_path);
             if let Some(origin) = &origin {
                 evidence.push(crate::finding::Evidence {
-                    source: if construct.is_some() {
-                        crate::actions::cloudformation::GET_TEMPLATE
-                    } else {
-                        source
-                    }
-                    .to_string(),
+                    source: construct
+                        .map_or(source, |_| crate::actions::cloudformation::GET_TEMPLATE)
+                        .to_string(),
                     observed: origin.describe(&change.target()),
                 });
-                if let Origin::HostedRotation { nested_stack, .. } = origin {
-                    fix.summary = format!(
-                        "A RotationSchedule's HostedRotationLambda deployed {} (the nested stack {nested_stack}): set it on the schedule as below, since the stack's next update reverts a change made by hand. {}",
-                        change.target(),
-                        fix.summary
-                    );
-                }
-                if let Origin::Stack { name, .. } = origin {
-                    let change_it = match construct {
-                        Some(path) => format!(
-                            "The CDK construct {path} in the stack {name} defines {}: change it in the CDK app as below",
-                            change.target()
-                        ),
-                        None => format!(
-                            "The CloudFormation stack {name} defines {}: change its template as below",
-                            change.target()
-                        ),
-                    };
+                if let Some(change_it) = origin.where_to_change(&change.target()) {
                     fix.summary = format!(
                         "{change_it}, since the stack's next update reverts a change made by hand. {}",
                         fix.summary
