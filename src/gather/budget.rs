@@ -7,8 +7,10 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// AWS's published request quotas per account and Region (requests a
-/// second, and the burst a bucket holds), for the actions a scan makes
-/// most or whose quota is low. Sources: the Secrets Manager, CloudTrail,
+/// second, and the burst AWS's bucket holds), for the actions a scan makes
+/// most or whose quota is low. rotdoctor's buckets fill at a share of the
+/// rate; `scripts/bench` holds every second to the same share of rate plus
+/// burst. Sources: the Secrets Manager, CloudTrail,
 /// Lambda and EC2 quota pages. An action not listed is limited by AWS
 /// alone, and the SDK's retries.
 const QUOTAS: &[(&str, f64, f64)] = &[
@@ -32,22 +34,32 @@ const QUOTAS: &[(&str, f64, f64)] = &[
 /// rest to whatever else runs in the account.
 pub const DEFAULT_SHARE_PERCENT: u8 = 50;
 
+/// How many seconds of its rate a bucket may hold. AWS's buckets allow a
+/// burst, but rotdoctor sends at an even pace: a task that has taken a
+/// token may wait on a busy machine before it signs and sends, and a full
+/// burst of such late requests would arrive bunched with the next second's.
+/// Holding a tenth of a second keeps every second within the share of
+/// AWS's rate plus burst whatever the client's delays (up to a second).
+const HELD_SECONDS: f64 = 0.1;
+
 /// One bucket per limited action.
 pub struct Budget {
     buckets: HashMap<&'static str, Mutex<Bucket>>,
 }
 
 impl Budget {
-    /// Buckets holding `share_percent` of each quota (at least one request).
+    /// Buckets filling at `share_percent` of each quota's rate (at least one
+    /// request a second), each holding a tenth of a second of it (at least
+    /// one request).
     pub fn new(share_percent: u8) -> Self {
         let share = f64::from(share_percent.clamp(1, 100)) / 100.0;
         let now = Instant::now();
         Budget {
             buckets: QUOTAS
                 .iter()
-                .map(|&(action, rate, burst)| {
-                    let bucket =
-                        Bucket::new((rate * share).max(1.0), (burst * share).max(1.0), now);
+                .map(|&(action, rate, _burst)| {
+                    let rate = (rate * share).max(1.0);
+                    let bucket = Bucket::new(rate, (rate * HELD_SECONDS).max(1.0), now);
                     (action, Mutex::new(bucket))
                 })
                 .collect(),
@@ -133,6 +145,6 @@ mod tests {
         let policy = budget.buckets["secretsmanager:GetResourcePolicy"]
             .lock()
             .unwrap();
-        assert_eq!((policy.rate, policy.burst), (25.0, 25.0));
+        assert_eq!((policy.rate, policy.burst), (25.0, 2.5));
     }
 }
