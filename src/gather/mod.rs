@@ -67,7 +67,6 @@ struct FunctionSide {
     function: Fact<FunctionFacts>,
     role: Fact<RoleFacts>,
     network: Fact<NetworkFacts>,
-    denied_calls: Fact<Vec<TrailEvent>>,
     log: Fact<FunctionLog>,
 }
 
@@ -205,12 +204,22 @@ impl Gatherer {
     /// number at a time, in the order given. `progress` hears (done, total)
     /// after each secret, and (total, total) once all are done: the app
     /// decides whether and how to show it.
+    ///
+    /// What CloudTrail says comes last: the run's rotation outcomes, which
+    /// depend on no other fact, are looked up beside the secrets rather
+    /// than inside their slots, and the refusals they call for once they
+    /// are known. At LookupEvents' pace (a request a second per event name
+    /// and page) the first secrets would otherwise hold every slot for
+    /// seconds while the other secrets' lookups wait.
     pub async fn gather_all(
         &self,
         targets: Vec<Target>,
         mut progress: impl FnMut(usize, usize),
     ) -> Vec<Result<Facts, GatherError>> {
         let count = targets.len();
+        if count == 0 {
+            return Vec::new();
+        }
         let listed = targets.iter().filter_map(|target| match target {
             Target::Listed(secret) => Some(secret.name.clone()),
             Target::Named(_) => None,
@@ -219,6 +228,10 @@ impl Gatherer {
             batches: Arc::new(secret_value::Batches::of(listed)),
             ..self.clone()
         };
+        let outcomes = tokio::spawn({
+            let gatherer = this.clone();
+            async move { gatherer.rotation_outcomes().await }
+        });
         let mut results = Vec::with_capacity(count);
         let mut tasks = tokio::task::JoinSet::new();
         let mut collect = |joined: Option<Joined>| {
@@ -235,38 +248,62 @@ impl Gatherer {
                 collect(tasks.join_next().await);
             }
             let gatherer = this.clone();
-            tasks.spawn(async move { (index, gatherer.gather(target).await) });
+            tasks.spawn(async move { (index, gatherer.gather_own(target).await) });
         }
         while !tasks.is_empty() {
             collect(tasks.join_next().await);
         }
+        let outcomes = match outcomes.await {
+            Ok(outcomes) => outcomes,
+            Err(panic) => std::panic::resume_unwind(panic.into_panic()),
+        };
         results.sort_by_key(|(index, _)| *index);
-        results.into_iter().map(|(_, result)| result).collect()
+        let (this, outcomes) = (&this, &outcomes);
+        let finished = results
+            .into_iter()
+            .map(|(_, facts)| async move { Ok(this.with_trail(facts?, outcomes).await) });
+        futures_util::future::join_all(finished).await
     }
 
-    /// Gathers everything the checks need about one secret: its own facts
-    /// (the longest chain: DescribeSecret, GetFunction,
-    /// ListAttachedRolePolicies, GetPolicy, GetPolicyVersion), and alongside
-    /// them the run's CloudTrail rotation outcomes, which depend on no other
-    /// fact.
-    pub async fn gather(&self, target: Target) -> Result<Facts, GatherError> {
-        let (facts, outcomes) = tokio::join!(
-            Box::pin(self.gather_own(target)),
-            self.when(reads::TRAIL, Some(cloudtrail::OUTCOMES), |names| Box::pin(
-                cloudtrail::rotation_events(self, names)
-            )),
-        );
-        let mut facts = facts?;
-        if let Some(secret) = facts.secret.found() {
-            facts.rotation_events = cloudtrail::about(outcomes, &secret.arn);
-        }
-        Ok(facts)
+    /// A secret's facts with what CloudTrail says of it: its rotation
+    /// outcomes and, only where they show its rotation failed or overdue
+    /// (CloudTrail allows two lookups a second), the calls its function's
+    /// role session was refused.
+    async fn with_trail(&self, mut facts: Facts, outcomes: &Fact<Vec<TrailEvent>>) -> Facts {
+        let Some(secret) = facts.secret.found() else {
+            return facts;
+        };
+        let outcomes = cloudtrail::about(outcomes.clone(), &secret.arn);
+        let worth = checks::refusals_worth_looking_up(secret, &outcomes, facts.collected_at);
+        let session = facts.rotation_function.found().map(|f| f.name.as_str());
+        facts.denied_calls = match session {
+            Some(session) if worth => {
+                self.when(reads::TRAIL, Some(session), |session| {
+                    cloudtrail::denied_calls(self, session)
+                })
+                .await
+            }
+            _ => Fact::NotCollected,
+        };
+        facts.rotation_events = outcomes;
+        facts
     }
 
-    /// The secret's own facts. Each lookup starts as soon as what it hangs
-    /// off is known: the function's side (DescribeSecret, GetFunction, then
-    /// its role, network, refusals and log) runs alongside the value's side
-    /// (GetSecretValue, then the master secret and the database).
+    /// The account and Region's rotation outcomes in CloudTrail, for every
+    /// secret of the run.
+    async fn rotation_outcomes(&self) -> Fact<Vec<TrailEvent>> {
+        self.when(reads::TRAIL, Some(cloudtrail::OUTCOMES), |names| {
+            cloudtrail::rotation_events(self, names)
+        })
+        .await
+    }
+
+    /// The secret's own facts (the longest chain: DescribeSecret,
+    /// GetFunction, ListAttachedRolePolicies, GetPolicy, GetPolicyVersion).
+    /// Each lookup starts as soon as what it hangs off is known: the
+    /// function's side (DescribeSecret, GetFunction, then its role, network
+    /// and log) runs alongside the value's side (GetSecretValue,
+    /// then the master secret and the database).
     async fn gather_own(&self, target: Target) -> Result<Facts, GatherError> {
         let collected_at = Timestamp::now();
         let (secret_id, listed) = match target {
@@ -288,7 +325,7 @@ impl Gatherer {
             let function_arn = found.and_then(|s| s.rotation_lambda_arn.as_deref());
             let key_id = found.and_then(|s| s.customer_key());
             let (function, function_policy, secret_key) = tokio::join!(
-                Box::pin(self.function_side(found, collected_at, function_arn, region, placement)),
+                Box::pin(self.function_side(function_arn, region, placement)),
                 self.when(reads::FUNCTION_POLICY, function_arn, |arn| self
                     .shared
                     .function_policies
@@ -369,9 +406,9 @@ impl Gatherer {
             database,
             database_parameters,
             lookback_start: Some(self.since),
-            // Filled in by `gather`, which looks it up alongside.
+            // Filled in by `with_trail`, once the run's outcomes are known.
             rotation_events: Fact::NotCollected,
-            denied_calls: function.denied_calls,
+            denied_calls: Fact::NotCollected,
             function_log: self.mask_read_values(function.log),
             construct_paths: Default::default(),
         };
@@ -413,14 +450,9 @@ impl Gatherer {
     }
 
     /// The rotation function and what hangs off it. `placement` brings the
-    /// database's subnets and security groups, which the network reads. The
-    /// calls its role was refused are looked up only for a secret whose
-    /// rotation failed or is overdue (the run's rotation outcomes, looked up
-    /// once, tell), since CloudTrail allows two lookups a second.
+    /// database's subnets and security groups, which the network reads.
     async fn function_side(
         &self,
-        secret: Option<&SecretFacts>,
-        collected_at: Timestamp,
         function_arn: Option<&str>,
         region: &str,
         placement: oneshot::Receiver<(Vec<String>, Vec<String>)>,
@@ -435,9 +467,8 @@ impl Gatherer {
         let found = function.found();
         let role_arn = found.and_then(|f| f.role.as_deref());
         let vpc = found.and_then(|f| f.vpc.as_ref());
-        let name = found.map(|f| f.name.as_str());
         let log_group = found.map(|f| f.log_group());
-        let (role, network, denied_calls, log) = tokio::join!(
+        let (role, network, log) = tokio::join!(
             self.when(reads::ROLE, role_arn, |role| self
                 .shared
                 .roles
@@ -449,18 +480,6 @@ impl Gatherer {
                 let fetch = Box::pin(ec2::network(self, vpc, &subnets, &groups, region));
                 self.shared.networks.get(&key, fetch).await
             }),
-            self.when(reads::TRAIL, name, |name| Box::pin(async move {
-                let outcomes = cloudtrail::rotation_events(self, cloudtrail::OUTCOMES).await;
-                let worth = secret.is_none_or(|secret| {
-                    let outcomes = cloudtrail::about(outcomes, &secret.arn);
-                    checks::refusals_worth_looking_up(secret, &outcomes, collected_at)
-                });
-                if worth {
-                    cloudtrail::denied_calls(self, name).await
-                } else {
-                    Fact::NotCollected
-                }
-            })),
             self.when(reads::LOGS, log_group.as_deref(), |group| self
                 .shared
                 .logs
@@ -470,7 +489,6 @@ impl Gatherer {
             function,
             role,
             network,
-            denied_calls,
             log,
         }
     }
