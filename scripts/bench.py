@@ -13,13 +13,13 @@ chain for one secret whose function runs in a VPC with a Secrets Manager
 endpoint, and a scan of 10 accounts by 3 Regions of 100 secrets each
 against one account and Region alone. For every `--all` run it checks the
 request budget: no API's busiest second in any account and Region holds
-more requests than its token bucket (src/gather/budget.rs) lets through.
+more requests than rotdoctor's share of AWS's quota lets through in a
+second (the published rate plus burst, src/gather/budget.rs).
 
 Usage: bench.py ROTDOCTOR_BINARY [SIZES...]
 """
 
-import http.client
-import http.server
+import asyncio
 import io
 import json
 import os
@@ -32,7 +32,6 @@ import time
 import urllib.request
 import zipfile
 
-import queue
 import re
 from collections import Counter, defaultdict
 
@@ -41,6 +40,8 @@ import boto3
 LATENCY = 0.050
 FUNCTIONS = 5
 VENV = os.path.dirname(sys.executable)
+# moto's server, without the directory listing it repeats on every request.
+MOTO_SERVER = os.path.join(os.path.dirname(__file__), "moto_server.py")
 
 
 def free_port():
@@ -49,15 +50,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-class Proxy(http.server.ThreadingHTTPServer):
+class Proxy:
     """Forwards every request to moto after `latency` seconds, and records
-    when each arrived and was answered."""
+    when each arrived and was answered.
 
-    daemon_threads = True
-    # A scan opens hundreds of connections at once: with socketserver's
-    # backlog of 5 the kernel drops their SYNs, and a client waits out the
-    # retransmissions (1 + 2 + 4 + ... seconds).
-    request_queue_size = 1024
+    One asyncio loop on a thread of its own: a scan keeps hundreds of
+    requests waiting out their latency at once, and a thread and
+    http.server's header parsing for each would cost the machine more CPU
+    than rotdoctor does, on the same two cores as moto."""
 
     def __init__(self, upstream, accounts=None):
         self.upstream = upstream
@@ -74,31 +74,31 @@ class Proxy(http.server.ThreadingHTTPServer):
         # the second it was signed in (X-Amz-Date).
         self.requests = []
         self.lock = threading.Lock()
-        self.upstream_slots = threading.BoundedSemaphore(32)
-        self.idle = {}
-        super().__init__(("127.0.0.1", free_port()), Handler)
+        # A scan opens hundreds of connections at once: a short listen
+        # backlog would make the kernel drop their SYNs, and a client wait
+        # out the retransmissions (1 + 2 + 4 + ... seconds).
+        self.socket = socket.create_server(("127.0.0.1", 0), backlog=1024)
+        self.server_address = self.socket.getsockname()
+        self.idle = defaultdict(list)
+        self.loop = None
+        self.stopped = None
 
-    def exchange(self, port, method, path, body, headers):
-        """One request to the moto on `port`, over a connection kept open
-        for the next (a new connection a request costs moto and the proxy
-        more than the request itself)."""
-        idle = self.idle.setdefault(port, queue.LifoQueue())
-        for attempt in range(2):
-            try:
-                connection = idle.get_nowait()
-            except queue.Empty:
-                connection = http.client.HTTPConnection("127.0.0.1", port)
-            try:
-                connection.request(method, path, body, headers)
-                response = connection.getresponse()
-                payload = response.read()
-            except (http.client.HTTPException, OSError):
-                connection.close()
-                if attempt:
-                    raise
-                continue
-            idle.put(connection)
-            return response, payload
+    def serve_forever(self):
+        asyncio.run(self.serve())
+
+    async def serve(self):
+        self.loop = asyncio.get_running_loop()
+        self.stopped = asyncio.Event()
+        # moto is one process, whose listen backlog a scan of many accounts
+        # would overflow (connections reset): a few requests at a time reach it.
+        self.upstream_slots = asyncio.Semaphore(32)
+        server = await asyncio.start_server(self.connection, sock=self.socket, limit=2**20)
+        async with server:
+            await self.stopped.wait()
+
+    def shutdown(self):
+        if self.loop:
+            self.loop.call_soon_threadsafe(self.stopped.set)
 
     def clear(self):
         with self.lock:
@@ -116,93 +116,152 @@ class Proxy(http.server.ThreadingHTTPServer):
                 longest, free_at = longest + 1, end
         return longest
 
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Without TCP_NODELAY the body, written after the headers, waits for the
-    # client's delayed ACK: 40 ms that a real region does not add.
-    disable_nagle_algorithm = True
-
-    def log_message(self, *args):
-        pass
-
-    def forward(self):
-        arrived = time.monotonic()
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+    async def connection(self, reader, writer):
+        """One client connection: its requests, one after another."""
         try:
-            self.answer(body)
+            while True:
+                request = await read_message(reader, request=True)
+                if request is None:
+                    break
+                arrived = time.monotonic()
+                start, headers, body = request
+                try:
+                    status, answer_headers, payload = await self.answer(start, headers, body)
+                finally:
+                    with self.lock:
+                        self.spans.append((arrived, time.monotonic()))
+                        self.requests.append((*action(start, headers, body), headers.get("x-amz-date", "?")))
+                writer.write(encode(status, answer_headers, payload))
+                await writer.drain()
+                if headers.get("connection", "").lower() == "close":
+                    break
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
         finally:
-            with self.server.lock:
-                self.server.spans.append((arrived, time.monotonic()))
-                self.server.requests.append((*self.action(body), self.headers.get("X-Amz-Date", "?")))
+            writer.close()
 
-    def action(self, body):
-        """(access key, Region) and "service:Operation" of this request, from
-        its signature's credential scope and its target, form or path."""
-        scope = re.search(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/", self.headers.get("Authorization", ""))
-        if not scope:
-            return ("?", "?"), "?"
-        key, region, service = scope.groups()
-        target = self.headers.get("X-Amz-Target")
-        form = re.search(rb"(?:^|&)Action=(\w+)", body)
-        if target:
-            operation = target.rsplit(".", 1)[-1]
-        elif form:
-            operation = form.group(1).decode()
-        elif service == "lambda":
-            operation = "GetPolicy" if self.path.split("?")[0].endswith("/policy") else "GetFunction"
-        else:
-            operation = "?"
-        return (key, region), f"{service}:{operation}"
+    async def answer(self, start, headers, body):
+        await asyncio.sleep(self.latency)
+        if "CloudTrail" in headers.get("x-amz-target", ""):
+            # moto has no LookupEvents: answer as a region with no events would.
+            return b"HTTP/1.1 200 OK", [("Content-Type", "application/x-amz-json-1.1")], b'{"Events": []}'
+        port = self.upstream_for(headers, body)
+        async with self.upstream_slots:
+            status, answer_headers, payload = await self.exchange(port, start, headers, body)
+        granted = re.search(rb"<AccessKeyId>(\w+)</AccessKeyId>", payload)
+        if granted:
+            with self.lock:
+                self.keys[granted.group(1).decode()] = port
+        return status, answer_headers, payload
 
-    def upstream_for(self, body):
+    def upstream_for(self, headers, body):
         """The moto of the account a request acts in: the one that granted
         its key, or for AssumeRole the one of the role's account."""
-        key = re.search(r"Credential=([^/]+)/", self.headers.get("Authorization", ""))
-        with self.server.lock:
-            port = key and self.server.keys.get(key.group(1))
+        key = re.search(r"Credential=([^/]+)/", headers.get("authorization", ""))
+        port = key and self.keys.get(key.group(1))
         if port:
             return port
         role = re.search(rb"RoleArn=arn%3A[\w-]+%3Aiam%3A%3A(\d{12})%3A", body)
-        if role and role.group(1).decode() in self.server.accounts:
-            return self.server.accounts[role.group(1).decode()]
-        return self.server.upstream
+        if role and role.group(1).decode() in self.accounts:
+            return self.accounts[role.group(1).decode()]
+        return self.upstream
 
-    def answer(self, body):
-        time.sleep(self.server.latency)
-        if "CloudTrail" in self.headers.get("X-Amz-Target", ""):
-            # moto has no LookupEvents: answer as a region with no events would.
-            payload = b'{"Events": []}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/x-amz-json-1.1")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-            return
-        # moto is one process, whose listen backlog a scan of many accounts
-        # would overflow (connections reset): a few requests at a time reach it.
-        port = self.upstream_for(body)
-        with self.server.upstream_slots:
-            response, payload = self.server.exchange(port, self.command, self.path, body, dict(self.headers))
-        granted = re.search(rb"<AccessKeyId>(\w+)</AccessKeyId>", payload)
-        if granted:
-            with self.server.lock:
-                self.server.keys[granted.group(1).decode()] = port
-        self.send_response(response.status)
-        for key, value in response.getheaders():
-            if key.lower() not in ("content-length", "transfer-encoding", "connection"):
-                self.send_header(key, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+    async def exchange(self, port, start, headers, body):
+        """One request to the moto on `port`, over a connection kept open
+        for the next (a new connection a request costs moto and the proxy
+        more than the request itself)."""
+        forwarded = [(name, value) for name, value in headers.raw if name.lower() not in ("content-length", "transfer-encoding")]
+        message = encode(start, forwarded, body)
+        for attempt in range(2):
+            idle = self.idle[port]
+            reader, writer = idle.pop() if idle else await asyncio.open_connection("127.0.0.1", port, limit=2**20)
+            try:
+                writer.write(message)
+                answer = await read_message(reader, request=False, head=start.startswith(b"HEAD"))
+                if answer is None:
+                    raise ConnectionError("moto closed the connection")
+            except (ConnectionError, asyncio.IncompleteReadError):
+                writer.close()
+                if attempt:
+                    raise
+                continue
+            status, answer_headers, payload = answer
+            if answer_headers.get("connection", "").lower() == "close":
+                writer.close()
+            else:
+                idle.append((reader, writer))
+            kept = [(n, v) for n, v in answer_headers.raw if n.lower() not in ("content-length", "transfer-encoding", "connection")]
+            return status, kept, payload
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = forward
+
+class Headers(dict):
+    """A message's headers: by lower-case name, and as sent (`raw`)."""
+
+    def __init__(self, raw):
+        super().__init__((name.lower(), value) for name, value in raw)
+        self.raw = raw
+
+
+async def read_message(reader, request, head=False):
+    """(start line, headers, body) of the next HTTP/1.1 message, or None at
+    the end of the connection. A body comes with its length, in chunks, or
+    (an answer only) until the connection closes."""
+    try:
+        block = await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError as error:
+        if error.partial.strip():
+            raise
+        return None
+    start, *lines = block[:-4].split(b"\r\n")
+    headers = Headers([tuple(part.strip() for part in line.decode("latin-1").split(":", 1)) for line in lines])
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        chunks = []
+        while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+            chunks.append(await reader.readexactly(size))
+            await reader.readexactly(2)
+        await reader.readuntil(b"\r\n")
+        body = b"".join(chunks)
+    elif "content-length" in headers:
+        body = await reader.readexactly(int(headers["content-length"]))
+    elif request or head or start.split(b" ")[1] in (b"204", b"304"):
+        body = b""
+    else:
+        body = await reader.read()
+        headers["connection"] = "close"
+    return start, headers, body
+
+
+def encode(start, headers, body):
+    lines = [start, *(f"{name}: {value}".encode("latin-1") for name, value in headers)]
+    lines.append(b"Content-Length: " + str(len(body)).encode())
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+def action(start, headers, body):
+    """(access key, Region) and "service:Operation" of a request, from its
+    signature's credential scope and its target, form or path."""
+    scope = re.search(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/", headers.get("authorization", ""))
+    if not scope:
+        return ("?", "?"), "?"
+    key, region, service = scope.groups()
+    target = headers.get("x-amz-target")
+    form = re.search(rb"(?:^|&)Action=(\w+)", body)
+    path = start.split(b" ")[1].split(b"?")[0]
+    if target:
+        operation = target.rsplit(".", 1)[-1]
+    elif form:
+        operation = form.group(1).decode()
+    elif service == "lambda":
+        operation = "GetPolicy" if path.endswith(b"/policy") else "GetFunction"
+    else:
+        operation = "?"
+    return (key, region), f"{service}:{operation}"
 
 
 def start_moto():
     port = free_port()
     server = subprocess.Popen(
-        [os.path.join(VENV, "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, MOTO_SERVER, "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -283,9 +342,9 @@ def seed(port, size, account="123456789012", region="us-east-1", credentials=Non
 
 
 def budgets(share_percent=50):
-    """Each budgeted action's most requests in one second: its token
-    bucket's burst plus a second of its rate, at rotdoctor's share
-    (src/gather/budget.rs's QUOTAS, read rather than copied)."""
+    """Each budgeted action's most requests in one second: rotdoctor's
+    share of what AWS's bucket lets through, its burst plus a second of its
+    rate (src/gather/budget.rs's QUOTAS, read rather than copied)."""
     source = open(os.path.join(os.path.dirname(__file__), "..", "src", "gather", "budget.rs")).read()
     share = share_percent / 100
     return {
