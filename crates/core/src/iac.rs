@@ -387,23 +387,46 @@ impl Origin {
         }
     }
 
-    /// Where to change `target` for a deploy to keep the change, as the
+    /// Whether a template the user keeps can make `change` last. A hosted
+    /// rotation function belongs to the nested stack its schedule sets up:
+    /// of the function's own properties only the exclusions come from the
+    /// schedule, while a resource of its own (a role policy, a permission)
+    /// can stand in any template.
+    fn has_form(&self, change: &Change) -> bool {
+        let Origin::HostedRotation { rotation_type, .. } = self else {
+            return true;
+        };
+        match change {
+            Change::FunctionVariable { name, .. } => {
+                name == "EXCLUDE_CHARACTERS" && rotation_type.is_some()
+            }
+            Change::FunctionSettings { .. } | Change::FunctionVpc { .. } => false,
+            _ => true,
+        }
+    }
+
+    /// Where to change `change`'s resource for a deploy to keep it, as the
     /// fix's summary opens: none for Terraform, which reverts nothing by
     /// itself.
-    fn where_to_change(&self, target: &str) -> Option<String> {
+    fn where_to_change(&self, change: &Change) -> Option<String> {
+        const REVERTS: &str = "since the stack's next update reverts a change made by hand";
+        let target = change.target();
         match self {
             Origin::Stack {
                 name,
                 construct: Construct::Cdk(path),
                 ..
             } => Some(format!(
-                "The CDK construct {path} in the stack {name} defines {target}: change it in the CDK app as below"
+                "The CDK construct {path} in the stack {name} defines {target}: change it in the CDK app as below, {REVERTS}."
             )),
             Origin::Stack { name, .. } => Some(format!(
-                "The CloudFormation stack {name} defines {target}: change its template as below"
+                "The CloudFormation stack {name} defines {target}: change its template as below, {REVERTS}."
+            )),
+            Origin::HostedRotation { nested_stack, .. } if !self.has_form(change) => Some(format!(
+                "A RotationSchedule's HostedRotationLambda deployed {target} (the nested stack {nested_stack}), whose next update reverts a change made by hand: the schedule has no property for this change, so no template form is given."
             )),
             Origin::HostedRotation { nested_stack, .. } => Some(format!(
-                "A RotationSchedule's HostedRotationLambda deployed {target} (the nested stack {nested_stack}): set it on the schedule as below"
+                "A RotationSchedule's HostedRotationLambda deployed {target} (the nested stack {nested_stack}): make the change in the stack that holds the schedule as below, {REVERTS}."
             )),
             Origin::Terraform { .. } => None,
         }
@@ -1675,15 +1698,13 @@ pub fn annotate(
                         .to_string(),
                     observed: origin.describe(&change.target()),
                 });
-                if let Some(change_it) = origin.where_to_change(&change.target()) {
-                    fix.summary = format!(
-                        "{change_it}, since the stack's next update reverts a change made by hand. {}",
-                        fix.summary
-                    );
+                if let Some(change_it) = origin.where_to_change(&change) {
+                    fix.summary = format!("{change_it} {}", fix.summary);
                 }
             }
             let languages = match (choice, &origin) {
                 (Choice::None, _) | (Choice::Detected, None) => Vec::new(),
+                (_, Some(origin)) if !origin.has_form(&change) => Vec::new(),
                 (Choice::Only(language), _) => vec![language],
                 (Choice::All, _) => Language::ALL.to_vec(),
                 (Choice::Detected, Some(origin)) => vec![origin.language()],
@@ -2082,6 +2103,41 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn a_hosted_rotation_function_has_a_template_form_only_for_what_its_schedule_sets() {
+        let origin = Origin::HostedRotation {
+            nested_stack: "orders-db-SecretRotationScheduleHostedRotationLambda-1X2Y3Z".to_string(),
+            rotation_type: Some("PostgreSQLSingleUser".to_string()),
+        };
+        let function_arn = "arn:aws:lambda:us-east-1:111122223333:function:rotate".to_string();
+        let timeout = Change::FunctionSettings {
+            function_arn: function_arn.clone(),
+            timeout: Some(30),
+            reserved_concurrency: None,
+        };
+        assert!(!origin.has_form(&timeout));
+        let summary = origin.where_to_change(&timeout).unwrap();
+        assert!(summary.contains("no template form is given"), "{summary}");
+        let exclusions = Change::FunctionVariable {
+            secret_arn: "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf"
+                .to_string(),
+            function_arn: function_arn.clone(),
+            name: "EXCLUDE_CHARACTERS".to_string(),
+            value: "/@:".to_string(),
+        };
+        assert!(origin.has_form(&exclusions));
+        let summary = origin.where_to_change(&exclusions).unwrap();
+        assert!(
+            summary.contains("in the stack that holds the schedule"),
+            "{summary}"
+        );
+        let permission = Change::InvokePermission {
+            function_arn,
+            source_account: "111122223333".to_string(),
+        };
+        assert!(origin.has_form(&permission));
     }
 
     #[test]
