@@ -58,7 +58,6 @@ pub fn succeeds(command: &mut Command, what: &str) -> std::process::Output {
     succeeded(output, what)
 }
 
-/// [`succeeds`], with `input` on the tool's standard input.
 /// The decision of the independent IAM simulator (`tests/iam/simulate.mjs`,
 /// @cloud-copilot/iam-simulate) on each request: `Allowed`,
 /// `ImplicitlyDenied` or `ExplicitlyDenied`, in order.
@@ -74,6 +73,7 @@ pub fn simulated_decisions(requests: &[serde_json::Value]) -> Vec<String> {
     serde_json::from_slice(&output.stdout).expect("the simulator answers a JSON list")
 }
 
+/// [`succeeds`], with `input` on the tool's standard input.
 pub fn succeeds_with_input(command: &mut Command, input: &str, what: &str) -> std::process::Output {
     use std::io::Write;
     let mut child = command
