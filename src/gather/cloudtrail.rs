@@ -50,15 +50,16 @@ pub async fn rotation_events(gatherer: &Gatherer, names: &[&str]) -> Fact<Vec<Tr
 }
 
 /// The events of `all` that are about `secret_arn`.
-pub fn about(all: Fact<Vec<TrailEvent>>, secret_arn: &str) -> Fact<Vec<TrailEvent>> {
+pub fn about(all: &Fact<Vec<TrailEvent>>, secret_arn: &str) -> Fact<Vec<TrailEvent>> {
     match all {
         Fact::Found(events) => Fact::Found(
             events
-                .into_iter()
+                .iter()
                 .filter(|e| e.resource.as_deref() == Some(secret_arn))
+                .cloned()
                 .collect(),
         ),
-        other => other,
+        other => other.clone(),
     }
 }
 

@@ -273,7 +273,7 @@ impl Gatherer {
         let Some(secret) = facts.secret.found() else {
             return facts;
         };
-        let outcomes = cloudtrail::about(outcomes.clone(), &secret.arn);
+        let outcomes = cloudtrail::about(outcomes, &secret.arn);
         let worth = checks::refusals_worth_looking_up(secret, &outcomes, facts.collected_at);
         let session = facts.rotation_function.found().map(|f| f.name.as_str());
         facts.denied_calls = match session {
@@ -513,7 +513,7 @@ impl Gatherer {
     /// CloudTrail shows none in the window.
     pub async fn last_rotation_attempt(&self, secret_arn: &str) -> Fact<Timestamp> {
         let started = cloudtrail::rotation_events(self, cloudtrail::STARTS).await;
-        match cloudtrail::about(started, secret_arn) {
+        match cloudtrail::about(&started, secret_arn) {
             Fact::Found(events) => match events.last() {
                 Some(event) => Fact::Found(event.time),
                 None => Fact::Absent,
